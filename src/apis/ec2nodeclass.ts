@@ -1,0 +1,328 @@
+import { z } from "zod";
+import { ConditionSchema, ObjectMetaSchema, QuantityPattern } from "./common.js";
+import { type CelRule, withRules } from "./rules.js";
+
+const tagSelector = () =>
+  withRules(z.record(z.string(), z.string()).meta({ maxProperties: 20 }), [
+    {
+      message: "empty tag keys or values aren't supported",
+      rule: "self.all(k, k != '' && self[k] != '')",
+      check: (tags) => Object.entries(tags).every(([k, v]) => k !== "" && v !== ""),
+    },
+  ]);
+
+const has = (o: object, k: string): boolean => (o as Record<string, unknown>)[k] !== undefined;
+const celHas = (fields: string[]) => fields.map((f) => `has(x.${f})`).join(" || ");
+
+/** "at least one of", "x is exclusive" rules shared by every selector-term list. */
+function termRules<T extends object>(list: string, fields: string[], exclusive: string[]): CelRule<T[]>[] {
+  const rules: CelRule<T[]>[] = [
+    {
+      message: `expected at least one, got none, [${fields.map((f) => `'${f}'`).join(", ")}]`,
+      rule: `self.all(x, ${celHas(fields)})`,
+      check: (terms) => terms.every((t) => fields.some((f) => has(t, f))),
+    },
+  ];
+  for (const f of exclusive) {
+    const others = fields.filter((o) => o !== f);
+    rules.push({
+      message: `'${f}' is mutually exclusive, cannot be set with a combination of other fields in ${list}`,
+      rule: `!self.exists(x, has(x.${f}) && (${others.map((o) => `has(x.${o})`).join(" || ")}))`,
+      check: (terms) => !terms.some((t) => has(t, f) && others.some((o) => has(t, o))),
+    });
+  }
+  return rules;
+}
+
+export const SubnetSelectorTermSchema = z.object({
+  tags: tagSelector().optional(),
+  id: z.string().regex(/^subnet-[0-9a-z]+$/, "must be a subnet ID like subnet-0123abcd").optional(),
+});
+export const SecurityGroupSelectorTermSchema = z.object({
+  tags: tagSelector().optional(),
+  id: z.string().regex(/^sg-[0-9a-z]+$/, "must be a security group ID like sg-0123abcd").optional(),
+  name: z.string().optional(),
+});
+export const CapacityReservationSelectorTermSchema = z.object({
+  tags: tagSelector().optional(),
+  id: z.string().regex(/^cr-[0-9a-z]+$/, "must be a capacity reservation ID like cr-0123abcd").optional(),
+  ownerID: z.string().regex(/^[0-9]{12}$/, "must be a 12-digit AWS account ID").optional(),
+});
+
+export const AMIFamilies = ["AL2", "AL2023", "Bottlerocket", "Custom", "Windows2019", "Windows2022"] as const;
+export type AMIFamily = (typeof AMIFamilies)[number];
+export const AliasFamilies = ["al2", "al2023", "bottlerocket", "windows2019", "windows2022"] as const;
+
+export const AMISelectorTermSchema = z.object({
+  alias: withRules(z.string().max(30), [
+    {
+      message: "'alias' is improperly formatted, must match the format 'family@version'",
+      rule: "self.matches('^[a-zA-Z0-9]*@.*$')",
+      check: (a) => /^[a-zA-Z0-9]*@.*$/.test(a),
+    },
+    {
+      message: "family is not supported, must be one of the following: 'al2', 'al2023', 'bottlerocket', 'windows2019', 'windows2022'",
+      rule: `self.find('^[^@]+') in [${AliasFamilies.map((f) => `'${f}'`).join(",")}]`,
+      check: (a) => (AliasFamilies as readonly string[]).includes(a.split("@")[0] ?? ""),
+    },
+    {
+      message: "windows families may only specify version 'latest'",
+      rule: "self.find('^[^@]+') in ['windows2019','windows2022'] ? self.find('[^@]+$') == 'latest' : true",
+      check: (a) => !["windows2019", "windows2022"].includes(a.split("@")[0] ?? "") || a.split("@")[1] === "latest",
+    },
+  ]).optional(),
+  tags: tagSelector().optional(),
+  id: z.string().regex(/^ami-[0-9a-z]+$/, "must be an AMI ID like ami-0123abcd").optional(),
+  name: z.string().optional(),
+  owner: z.string().optional(),
+  ssmParameter: z.string().optional(),
+});
+
+const evictionSignals = ["memory.available", "nodefs.available", "nodefs.inodesFree", "imagefs.available", "imagefs.inodesFree", "pid.available"];
+const signalList = `[${evictionSignals.map((s) => `'${s}'`).join(",")}]`;
+const EvictionThresholdPattern = `^((\\d{1,2}(\\.\\d{1,2})?|100(\\.0{1,2})?)%|${QuantityPattern.slice(1, -1)})$`;
+const evictionMap = (field: string, value: z.ZodString) =>
+  withRules(z.record(z.string(), value), [
+    {
+      message: `valid keys for ${field} are ${signalList}`,
+      rule: `self.all(x, x in ${signalList})`,
+      check: (m) => Object.keys(m).every((k) => evictionSignals.includes(k)),
+    },
+  ]);
+const reservedKeys = ["cpu", "memory", "ephemeral-storage", "pid"];
+const reservedMap = (field: string) =>
+  withRules(z.record(z.string(), z.string().regex(new RegExp(QuantityPattern), "must be a Kubernetes quantity")), [
+    {
+      message: `valid keys for ${field} are ['cpu','memory','ephemeral-storage','pid']`,
+      rule: "self.all(x, x=='cpu' || x=='memory' || x=='ephemeral-storage' || x=='pid')",
+      check: (m) => Object.keys(m).every((k) => reservedKeys.includes(k)),
+    },
+    {
+      message: `${field} value cannot be a negative resource quantity`,
+      rule: "self.all(x, !self[x].startsWith('-'))",
+      check: (m) => Object.values(m).every((v) => !v.startsWith("-")),
+    },
+  ]);
+
+export const KubeletConfigurationSchema = withRules(
+  z.object({
+    clusterDNS: z.array(z.string()).optional(),
+    maxPods: z.number().int().min(0).optional().meta({ format: "int32" }),
+    podsPerCore: z.number().int().min(0).optional().meta({ format: "int32" }),
+    systemReserved: reservedMap("systemReserved").optional(),
+    kubeReserved: reservedMap("kubeReserved").optional(),
+    evictionHard: evictionMap("evictionHard", z.string().regex(new RegExp(EvictionThresholdPattern), "must be a percentage or a quantity")).optional(),
+    evictionSoft: evictionMap("evictionSoft", z.string().regex(new RegExp(EvictionThresholdPattern), "must be a percentage or a quantity")).optional(),
+    evictionSoftGracePeriod: evictionMap("evictionSoftGracePeriod", z.string()).optional(),
+    evictionMaxPodGracePeriod: z.number().int().optional().meta({ format: "int32" }),
+    imageGCHighThresholdPercent: z.number().int().min(0).max(100).optional().meta({ format: "int32" }),
+    imageGCLowThresholdPercent: z.number().int().min(0).max(100).optional().meta({ format: "int32" }),
+    cpuCFSQuota: z.boolean().optional(),
+  }),
+  [
+    {
+      message: "imageGCHighThresholdPercent must be greater than imageGCLowThresholdPercent",
+      rule: "has(self.imageGCHighThresholdPercent) && has(self.imageGCLowThresholdPercent) ? self.imageGCHighThresholdPercent > self.imageGCLowThresholdPercent : true",
+      check: (k) => k.imageGCHighThresholdPercent === undefined || k.imageGCLowThresholdPercent === undefined || k.imageGCHighThresholdPercent > k.imageGCLowThresholdPercent,
+    },
+    {
+      message: "evictionSoft OwnerKey does not have a matching evictionSoftGracePeriod",
+      rule: "has(self.evictionSoft) ? self.evictionSoft.all(e, has(self.evictionSoftGracePeriod) && (e in self.evictionSoftGracePeriod)) : true",
+      check: (k) => Object.keys(k.evictionSoft ?? {}).every((e) => k.evictionSoftGracePeriod?.[e] !== undefined),
+    },
+    {
+      message: "evictionSoftGracePeriod OwnerKey does not have a matching evictionSoft",
+      rule: "has(self.evictionSoftGracePeriod) ? self.evictionSoftGracePeriod.all(e, has(self.evictionSoft) && (e in self.evictionSoft)) : true",
+      check: (k) => Object.keys(k.evictionSoftGracePeriod ?? {}).every((e) => k.evictionSoft?.[e] !== undefined),
+    },
+  ],
+);
+export type KubeletConfiguration = z.infer<typeof KubeletConfigurationSchema>;
+
+export const BlockDeviceSchema = withRules(
+  z.object({
+    deleteOnTermination: z.boolean().optional(),
+    encrypted: z.boolean().optional(),
+    iops: z.number().int().optional(),
+    kmsKeyID: z.string().optional(),
+    snapshotID: z.string().optional(),
+    throughput: z.number().int().optional(),
+    volumeInitializationRate: z.number().int().min(100).max(300).optional(),
+    volumeSize: z
+      .string()
+      .regex(
+        /^((?:[1-9][0-9]{0,3}|[1-4][0-9]{4}|[5][0-8][0-9]{3}|59000)Gi|(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|[6][0-3][0-9]{3}|64000)G|([1-9]||[1-5][0-7]|58)Ti|([1-9]||[1-5][0-9]|6[0-3]|64)T)$/,
+        'must be a size in Gi, G, Ti or T like "100Gi"',
+      )
+      .optional(),
+    volumeType: z.enum(["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"]).optional(),
+  }),
+  [
+    {
+      message: "snapshotID or volumeSize must be defined",
+      rule: "has(self.snapshotID) || has(self.volumeSize)",
+      check: (b) => b.snapshotID !== undefined || b.volumeSize !== undefined,
+    },
+  ],
+);
+export const BlockDeviceMappingSchema = z.object({
+  deviceName: z.string().optional(),
+  ebs: BlockDeviceSchema.optional(),
+  rootVolume: z.boolean().optional(),
+});
+export type BlockDeviceMapping = z.infer<typeof BlockDeviceMappingSchema>;
+
+export const MetadataOptionsSchema = z.object({
+  httpEndpoint: z.enum(["enabled", "disabled"]).default("enabled"),
+  httpProtocolIPv6: z.enum(["enabled", "disabled"]).default("disabled"),
+  httpPutResponseHopLimit: z.number().int().min(1).max(64).default(1),
+  httpTokens: z.enum(["required", "optional"]).default("required"),
+});
+export type MetadataOptions = z.infer<typeof MetadataOptionsSchema>;
+
+const restrictedTag = (tag: string, startsWith = false): CelRule<Record<string, string>> => ({
+  message: `tag contains a restricted tag matching ${tag}`,
+  rule: startsWith ? `self.all(k, !k.startsWith('${tag}'))` : `self.all(k, k != '${tag}')`,
+  check: (tags) => Object.keys(tags).every((k) => (startsWith ? !k.startsWith(tag) : k !== tag)),
+});
+
+const aliasFamilyRule = (alias: string, family: AMIFamily): CelRule<{ amiFamily?: string | undefined; amiSelectorTerms: { alias?: string | undefined }[] }> => ({
+  message: `if set, amiFamily must be '${family}' or 'Custom' when using an ${family} alias`,
+  rule: `!has(self.amiFamily) || (self.amiSelectorTerms.exists(x, has(x.alias) && x.alias.find('^[^@]+') == '${alias}') ? (self.amiFamily == 'Custom' || self.amiFamily == '${family}') : true)`,
+  check: (s) => s.amiFamily === undefined || !s.amiSelectorTerms.some((t) => t.alias?.split("@")[0] === alias) || s.amiFamily === "Custom" || s.amiFamily === family,
+});
+
+export const EC2NodeClassSpecSchema = withRules(
+  z.object({
+    subnetSelectorTerms: withRules(z.array(SubnetSelectorTermSchema).max(30), [
+      { message: "subnetSelectorTerms cannot be empty", rule: "self.size() != 0", check: (t) => t.length !== 0 },
+      ...termRules<z.infer<typeof SubnetSelectorTermSchema>>("subnetSelectorTerms", ["tags", "id"], ["id"]),
+    ]),
+    securityGroupSelectorTerms: withRules(z.array(SecurityGroupSelectorTermSchema).max(30), [
+      { message: "securityGroupSelectorTerms cannot be empty", rule: "self.size() != 0", check: (t) => t.length !== 0 },
+      ...termRules<z.infer<typeof SecurityGroupSelectorTermSchema>>("securityGroupSelectorTerms", ["tags", "id", "name"], ["id", "name"]),
+    ]),
+    capacityReservationSelectorTerms: withRules(z.array(CapacityReservationSelectorTermSchema).max(30), [
+      ...termRules<z.infer<typeof CapacityReservationSelectorTermSchema>>("capacityReservationSelectorTerms", ["tags", "id"], ["id"]),
+      {
+        message: "'ownerID' may only be set with 'tags' in capacityReservationSelectorTerms",
+        rule: "self.all(x, has(x.ownerID) ? has(x.tags) : true)",
+        check: (ts) => ts.every((t) => t.ownerID === undefined || t.tags !== undefined),
+      },
+    ]).optional(),
+    associatePublicIPAddress: z.boolean().optional(),
+    amiSelectorTerms: withRules(z.array(AMISelectorTermSchema).min(1).max(30), [
+      {
+        message: "expected at least one, got none, ['tags', 'id', 'name', 'alias', 'ssmParameter']",
+        rule: "self.all(x, has(x.tags) || has(x.id) || has(x.name) || has(x.alias) || has(x.ssmParameter))",
+        check: (ts) => ts.every((t) => t.tags !== undefined || t.id !== undefined || t.name !== undefined || t.alias !== undefined || t.ssmParameter !== undefined),
+      },
+      {
+        message: "'id' is mutually exclusive, cannot be set with a combination of other fields in amiSelectorTerms",
+        rule: "!self.exists(x, has(x.id) && (has(x.alias) || has(x.tags) || has(x.name) || has(x.owner) || has(x.ssmParameter)))",
+        check: (ts) => !ts.some((t) => t.id !== undefined && (t.alias !== undefined || t.tags !== undefined || t.name !== undefined || t.owner !== undefined || t.ssmParameter !== undefined)),
+      },
+      {
+        message: "'alias' is mutually exclusive, cannot be set with a combination of other fields in amiSelectorTerms",
+        rule: "!self.exists(x, has(x.alias) && (has(x.id) || has(x.tags) || has(x.name) || has(x.owner) || has(x.ssmParameter)))",
+        check: (ts) => !ts.some((t) => t.alias !== undefined && (t.id !== undefined || t.tags !== undefined || t.name !== undefined || t.owner !== undefined || t.ssmParameter !== undefined)),
+      },
+      {
+        message: "'alias' is mutually exclusive, cannot be set with a combination of other amiSelectorTerms",
+        rule: "!(self.exists(x, has(x.alias)) && self.size() != 1)",
+        check: (ts) => !(ts.some((t) => t.alias !== undefined) && ts.length !== 1),
+      },
+    ]),
+    amiFamily: z.enum(AMIFamilies).optional(),
+    userData: z.string().optional(),
+    role: withRules(z.string(), [
+      { message: "role cannot be empty", rule: "self != ''", check: (r) => r !== "" },
+      { message: "immutable field changed", rule: "self == oldSelf" },
+    ]).optional(),
+    instanceProfile: withRules(z.string(), [{ message: "instanceProfile cannot be empty", rule: "self != ''", check: (p) => p !== "" }]).optional(),
+    tags: withRules(z.record(z.string(), z.string()), [
+      { message: "empty tag keys aren't supported", rule: "self.all(k, k != '')", check: (t) => Object.keys(t).every((k) => k !== "") },
+      restrictedTag("kubernetes.io/cluster", true),
+      restrictedTag("karpenter.sh/nodepool"),
+      restrictedTag("karpenter.sh/managed-by"),
+      restrictedTag("karpenter.sh/nodeclaim"),
+      restrictedTag("karpenter.k8s.aws/ec2nodeclass"),
+    ]).optional(),
+    kubelet: KubeletConfigurationSchema.optional(),
+    blockDeviceMappings: withRules(z.array(BlockDeviceMappingSchema).max(50), [
+      {
+        message: "must have only one blockDeviceMappings with rootVolume",
+        rule: "self.filter(x, has(x.rootVolume) ? x.rootVolume == true : false).size() <= 1",
+        check: (bs) => bs.filter((b) => b.rootVolume === true).length <= 1,
+      },
+    ]).optional(),
+    instanceStorePolicy: z.enum(["RAID0"]).optional(),
+    detailedMonitoring: z.boolean().optional(),
+    metadataOptions: MetadataOptionsSchema.prefault({}),
+    context: z.string().optional(),
+  }),
+  [
+    {
+      message: "must specify exactly one of ['role', 'instanceProfile']",
+      rule: "(has(self.role) && !has(self.instanceProfile)) || (!has(self.role) && has(self.instanceProfile))",
+      check: (s) => (s.role !== undefined) !== (s.instanceProfile !== undefined),
+    },
+    {
+      message: "changing from 'instanceProfile' to 'role' is not supported. You must delete and recreate this node class if you want to change this.",
+      rule: "(has(oldSelf.role) && has(self.role)) || (has(oldSelf.instanceProfile) && has(self.instanceProfile))",
+    },
+    aliasFamilyRule("al2", "AL2"),
+    aliasFamilyRule("al2023", "AL2023"),
+    aliasFamilyRule("bottlerocket", "Bottlerocket"),
+    aliasFamilyRule("windows2019", "Windows2019"),
+    aliasFamilyRule("windows2022", "Windows2022"),
+    {
+      message: "must specify amiFamily if amiSelectorTerms does not contain an alias",
+      rule: "self.amiSelectorTerms.exists(x, has(x.alias)) ? true : has(self.amiFamily)",
+      check: (s) => s.amiSelectorTerms.some((t) => t.alias !== undefined) || s.amiFamily !== undefined,
+    },
+  ],
+);
+export type EC2NodeClassSpec = z.infer<typeof EC2NodeClassSpecSchema>;
+
+const RequirementStatusSchema = z.object({
+  key: z.string(),
+  operator: z.string(),
+  values: z.array(z.string()).optional(),
+  minValues: z.number().int().optional(),
+});
+
+export const EC2NodeClassStatusSchema = z.object({
+  subnets: z.array(z.object({ id: z.string(), zone: z.string(), zoneID: z.string().optional() })).optional(),
+  securityGroups: z.array(z.object({ id: z.string(), name: z.string().optional() })).optional(),
+  capacityReservations: z
+    .array(
+      z.object({
+        id: z.string().regex(/^cr-[0-9a-z]+$/),
+        availabilityZone: z.string(),
+        instanceType: z.string(),
+        ownerID: z.string().regex(/^[0-9]{12}$/),
+        instanceMatchCriteria: z.enum(["open", "targeted"]),
+        endTime: z.string().meta({ format: "date-time" }).optional(),
+        reservationType: z.enum(["default", "capacity-block"]).default("default"),
+        state: z.enum(["active", "expiring"]).default("active"),
+      }),
+    )
+    .optional(),
+  amis: z
+    .array(z.object({ id: z.string(), name: z.string().optional(), deprecated: z.boolean().optional(), requirements: z.array(RequirementStatusSchema) }))
+    .optional(),
+  instanceProfile: z.string().optional(),
+  conditions: z.array(ConditionSchema).optional(),
+});
+export type EC2NodeClassStatus = z.infer<typeof EC2NodeClassStatusSchema>;
+
+export const EC2NodeClassSchema = z.object({
+  apiVersion: z.literal("karpenter.k8s.aws/v1"),
+  kind: z.literal("EC2NodeClass"),
+  metadata: ObjectMetaSchema,
+  spec: EC2NodeClassSpecSchema,
+  status: EC2NodeClassStatusSchema.optional(),
+});
+export type EC2NodeClass = z.infer<typeof EC2NodeClassSchema>;
+export type EC2NodeClassInput = z.input<typeof EC2NodeClassSchema>;

@@ -1,0 +1,86 @@
+import type { CapacityType } from "../apis/labels.js";
+import type { EC2NodeClass } from "../apis/ec2nodeclass.js";
+import type { NodeClaim } from "../apis/nodeclaim.js";
+import type { NodePool } from "../apis/nodepool.js";
+import type { RequirementOperator } from "../apis/common.js";
+
+/**
+ * Resources as plain numbers in canonical units, so the core can add and compare them cheaply:
+ * `cpu` in millicores; `memory`, `ephemeral-storage` and hugepages in bytes; `pods` and extended
+ * resources (nvidia.com/gpu …) as counts. Quantity strings are converted at the edges only.
+ */
+export type ResourceList = Record<string, number>;
+
+/** One label requirement as plain data (the shape of a Kubernetes NodeSelectorRequirement). */
+export interface RequirementSpec {
+  key: string;
+  operator: RequirementOperator;
+  values?: string[];
+  minValues?: number;
+}
+
+/** Where and how an instance type can be bought, and at what price. */
+export interface Offering {
+  zone: string;
+  capacityType: CapacityType;
+  /** USD per hour. */
+  price: number;
+  available: boolean;
+  /** Set for reserved offerings (on-demand capacity reservations). */
+  reservationID?: string;
+  /** Instances still free in the reservation. */
+  reservationCapacity?: number;
+}
+
+/** What the node takes for itself before pods get anything. Allocatable = capacity − all of these. */
+export interface InstanceTypeOverhead {
+  kubeReserved: ResourceList;
+  systemReserved: ResourceList;
+  evictionThreshold: ResourceList;
+}
+
+export interface InstanceType {
+  name: string;
+  /**
+   * The labels a node of this type carries, as requirements: arch, os, instance-type and the
+   * karpenter.k8s.aws/instance-* labels (each `In` one value, except os which may list several),
+   * plus zone and capacity type `In` the values its offerings cover.
+   */
+  requirements: RequirementSpec[];
+  offerings: Offering[];
+  /** What the node reports as capacity (memory already less the VM overhead). */
+  capacity: ResourceList;
+  overhead: InstanceTypeOverhead;
+}
+
+/** Why a NodeClaim no longer matches what its NodePool or node class would launch now. */
+export type DriftReason = "NodePoolDrifted" | "NodeClassDrifted" | "AMIDrift" | "SubnetDrift" | "SecurityGroupDrift" | "RequirementsDrifted" | "CapacityReservationDrift";
+
+/**
+ * The one seam between tenon and a cloud. Controllers only ever talk to the cloud through this,
+ * so the AWS implementation and the in-memory fake are interchangeable.
+ */
+export interface CloudProvider {
+  readonly name: string;
+  /**
+   * Launches an instance for the claim, or finds the one already launched for it (idempotent),
+   * and returns the claim with status (providerID, imageID, capacity, allocatable) and labels
+   * (instance type, zone, capacity type …) filled in.
+   */
+  create(nodeClaim: NodeClaim): Promise<NodeClaim>;
+  /** Terminates the claim's instance. Throws NodeClaimNotFoundError once it is gone. */
+  delete(nodeClaim: NodeClaim): Promise<void>;
+  /** The claim as the cloud sees it, by provider ID. Throws NodeClaimNotFoundError if gone. */
+  get(providerID: string): Promise<NodeClaim>;
+  /** Every instance this cluster's tenon launched, as claims (for garbage collection). */
+  list(): Promise<NodeClaim[]>;
+  /** Instance types and their current offerings for a NodePool (through its node class). */
+  getInstanceTypes(nodePool: NodePool): Promise<InstanceType[]>;
+  /** Why the claim drifted from its node class, if it did. */
+  isDrifted(nodeClaim: NodeClaim): Promise<DriftReason | undefined>;
+  /** The node class kinds this provider reads, for NodePool validation. */
+  getSupportedNodeClasses(): { group: string; kind: string }[];
+}
+
+/** Resolved node class for callers that need it without a NodePool (e.g. status controllers). */
+export type NodeClass = EC2NodeClass;
