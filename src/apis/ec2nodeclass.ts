@@ -258,7 +258,7 @@ export const EC2NodeClassSpecSchema = withRules(
     ]).optional(),
     instanceStorePolicy: z.enum(["RAID0"]).optional(),
     detailedMonitoring: z.boolean().optional(),
-    metadataOptions: MetadataOptionsSchema.prefault({}),
+    metadataOptions: MetadataOptionsSchema.prefault({ httpEndpoint: "enabled", httpProtocolIPv6: "disabled", httpPutResponseHopLimit: 1, httpTokens: "required" }),
     context: z.string().optional(),
   }),
   [

@@ -12,7 +12,7 @@ import {
   requirementSchema,
   ObjectMetaSchema,
 } from "./common.js";
-import { immutable, withRules } from "./rules.js";
+import { withMeta, withRules } from "./rules.js";
 
 export const DisruptionReasons = ["Underutilized", "Empty", "Drifted"] as const;
 export type DisruptionReason = (typeof DisruptionReasons)[number];
@@ -50,17 +50,18 @@ export const NodeClaimTemplateSpecSchema = z.object({
   expireAfter: z.string().regex(new RegExp(NillableDurationPattern), 'must be a duration like "720h" or "Never"').default("720h"),
   terminationGracePeriod: z.string().regex(new RegExp(DurationPattern), 'must be a duration like "48h"').optional(),
   nodeClassRef: withRules(NodeClassReferenceSchema, [
-    { ...immutable(), rule: "self.group == oldSelf.group", message: "nodeClassRef.group is immutable" },
-    { ...immutable(), rule: "self.kind == oldSelf.kind", message: "nodeClassRef.kind is immutable" },
+    { rule: "self.group == oldSelf.group", message: "nodeClassRef.group is immutable" },
+    { rule: "self.kind == oldSelf.kind", message: "nodeClassRef.kind is immutable" },
   ]),
 });
 
 export const NodeClaimTemplateSchema = z.object({
   metadata: z
     .object({
-      labels: withRules(z.record(z.string(), z.string().max(63).regex(new RegExp(LabelValuePattern), "must be a valid label value")), labelMapRules())
-        .meta({ maxProperties: 100 })
-        .optional(),
+      labels: withMeta(
+        withRules(z.record(z.string(), z.string().max(63).regex(new RegExp(LabelValuePattern), "must be a valid label value")), labelMapRules()),
+        { maxProperties: 100 },
+      ).optional(),
       annotations: z.record(z.string(), z.string()).optional(),
     })
     .optional(),

@@ -32,13 +32,13 @@ export function withRules<S extends z.ZodType>(schema: S, rules: CelRule<z.outpu
   return refined.meta({ ...meta, "x-kubernetes-validations": [...existing, ...added] }) as S;
 }
 
-/** A rule that makes a field immutable once set, as Karpenter does for a few fields. */
-export function immutable<T>(message = "immutable field changed"): CelRule<T> {
-  return { rule: "self == oldSelf", message };
-}
-
 /** The domain part of a label key ("" when it has no prefix), as CEL's find("^([^/]+)") sees it. */
 export function labelDomain(key: string): string {
   const slash = key.indexOf("/");
   return slash < 0 ? key : key.slice(0, slash);
+}
+
+/** Adds OpenAPI keywords to a schema's metadata without dropping what is there (zod's meta() replaces). */
+export function withMeta<S extends z.ZodType>(schema: S, extra: Record<string, unknown>): S {
+  return schema.meta({ ...((schema.meta() ?? {}) as Record<string, unknown>), ...extra }) as S;
 }

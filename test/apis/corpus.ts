@@ -1,0 +1,52 @@
+// Reads the manifest corpora: valid objects, invalid ones (with the field and message each must be
+// refused with, from the `# field:` and `# expect:` header lines) and status blocks.
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseAllDocuments } from "yaml";
+
+export const manifestsDir = join(dirname(fileURLToPath(import.meta.url)), "manifests");
+
+export interface Manifest {
+  file: string;
+  object: { apiVersion: string; kind: string; metadata: { name: string } } & Record<string, unknown>;
+}
+export interface InvalidManifest extends Manifest {
+  field: string;
+  expect: string;
+}
+
+function readDir(dir: string): Manifest[] {
+  const out: Manifest[] = [];
+  for (const file of readdirSync(join(manifestsDir, dir)).filter((f) => f.endsWith(".yaml")).sort()) {
+    const text = readFileSync(join(manifestsDir, dir, file), "utf8");
+    for (const doc of parseAllDocuments(text)) {
+      const object = doc.toJS() as Manifest["object"] | null;
+      if (object) out.push({ file: `${dir}/${file}`, object });
+    }
+  }
+  return out;
+}
+
+export const validManifests = (): Manifest[] => readDir("valid");
+export const statusManifests = (): Manifest[] => readDir("status");
+
+export function invalidManifests(): InvalidManifest[] {
+  return readDir("invalid").map((m) => {
+    const text = readFileSync(join(manifestsDir, m.file), "utf8");
+    const header = (name: string) => {
+      const line = text.split("\n").find((l) => l.startsWith(`# ${name}: `));
+      if (!line) throw new Error(`${m.file}: missing "# ${name}:" header`);
+      return line.slice(`# ${name}: `.length).trim();
+    };
+    return { ...m, field: header("field"), expect: header("expect") };
+  });
+}
+
+/** group, version and plural of each of our kinds, for the custom objects API. */
+export function resourceOf(obj: Manifest["object"]): { group: string; version: string; plural: string } {
+  const [group, version] = obj.apiVersion.split("/") as [string, string];
+  const plural = { NodePool: "nodepools", NodeClaim: "nodeclaims", EC2NodeClass: "ec2nodeclasses" }[obj.kind];
+  if (!plural) throw new Error(`unknown kind ${obj.kind}`);
+  return { group, version, plural };
+}

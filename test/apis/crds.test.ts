@@ -1,0 +1,140 @@
+// Tenon's generated CRDs on a real kube-apiserver: Karpenter v1 manifests are accepted and
+// defaulted as Karpenter's CRDs do, bad ones are refused naming the field, and our zod schemas
+// agree with the API server on both.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { describe, it, before } from "node:test";
+import { CustomObjectsApi } from "@kubernetes/client-node";
+import type { z } from "zod";
+import { EC2NodeClassSchema, EC2NodeClassStatusSchema, NodeClaimSchema, NodeClaimStatusSchema, NodePoolSchema, NodePoolStatusSchema } from "../../src/apis/index.js";
+import { installCRDs, useControlPlane } from "../env/index.js";
+import { repoRoot } from "../env/paths.js";
+import { invalidManifests, resourceOf, statusManifests, validManifests, type Manifest } from "./corpus.js";
+
+const schemas: Record<string, { object: z.ZodType; status: z.ZodType }> = {
+  NodePool: { object: NodePoolSchema, status: NodePoolStatusSchema },
+  NodeClaim: { object: NodeClaimSchema, status: NodeClaimStatusSchema },
+  EC2NodeClass: { object: EC2NodeClassSchema, status: EC2NodeClassStatusSchema },
+};
+
+type Obj = Manifest["object"] & { spec: unknown; status?: unknown; metadata: { name: string; resourceVersion?: string; generation?: number } };
+
+/** The API server's error text, from the client's exception. */
+function serverMessage(err: unknown): string {
+  const e = err as { code?: number; body?: unknown; message?: string };
+  const body = typeof e.body === "string" ? e.body : JSON.stringify(e.body ?? "");
+  try {
+    return (JSON.parse(body) as { message?: string }).message ?? body;
+  } catch {
+    return body || String(e.message);
+  }
+}
+
+// Messages the API server words itself for OpenAPI keywords; zod words these differently.
+const openAPIPhrases = ["should match", "Unsupported value", "Required value", "should be greater than or equal to", "should be less than or equal to"];
+
+describe("CRDs on a real API server", () => {
+  const cluster = useControlPlane();
+  let api: CustomObjectsApi;
+  const get = (o: Obj) => api.getClusterCustomObject({ ...resourceOf(o), name: o.metadata.name }) as Promise<Obj>;
+
+  before(async () => {
+    await installCRDs(cluster().kubeConfig(), join(repoRoot, "crds"));
+    api = cluster().kubeConfig().makeApiClient(CustomObjectsApi);
+  });
+
+  describe("valid manifests are accepted, defaulted exactly as our schemas default them, and round-trip", () => {
+    for (const m of validManifests()) {
+      it(`${m.file}`, async () => {
+        const expected = schemas[m.object.kind]!.object.parse(m.object) as Obj;
+        await api.createClusterCustomObject({ ...resourceOf(m.object), body: m.object });
+        const stored = await get(m.object as Obj);
+        assert.deepEqual(stored.spec, expected.spec, "server defaults differ from zod defaults");
+
+        // API server → zod parse → API server: nothing changes, not even the generation.
+        const reparsed = schemas[m.object.kind]!.object.parse(stored) as Obj;
+        await api.replaceClusterCustomObject({ ...resourceOf(m.object), name: m.object.metadata.name, body: reparsed });
+        const after = await get(m.object as Obj);
+        assert.deepEqual(after.spec, stored.spec);
+        assert.equal(after.metadata.generation, stored.metadata.generation);
+        assert.equal(after.metadata.resourceVersion, stored.metadata.resourceVersion, "a no-op update must not write");
+      });
+    }
+  });
+
+  describe("status subresource stores every status field", () => {
+    for (const m of statusManifests()) {
+      it(`${m.object.kind} ${m.object.metadata.name}`, async () => {
+        const current = await get(m.object as Obj);
+        const body = { ...current, status: (m.object as Obj).status };
+        await api.replaceClusterCustomObjectStatus({ ...resourceOf(m.object), name: m.object.metadata.name, body });
+        const stored = await get(m.object as Obj);
+        const expected = schemas[m.object.kind]!.status.parse((m.object as Obj).status);
+        assert.deepEqual(stored.status, expected);
+        schemas[m.object.kind]!.object.parse(stored);
+      });
+    }
+  });
+
+  describe("invalid manifests are refused by the API server and by zod, naming the field", () => {
+    const cases = invalidManifests();
+    it("the corpus has at least 25 invalid manifests", () => assert.ok(cases.length >= 25, `${cases.length}`));
+    for (const m of cases) {
+      it(`${m.file}: ${m.field}: ${m.expect}`, async () => {
+        await assert.rejects(
+          api.createClusterCustomObject({ ...resourceOf(m.object), body: m.object }),
+          (err: unknown) => {
+            const msg = serverMessage(err);
+            assert.equal((err as { code?: number }).code, 422, msg);
+            assert.ok(msg.includes(m.field), `server message does not name ${m.field}: ${msg}`);
+            assert.ok(msg.includes(m.expect), `server message lacks "${m.expect}": ${msg}`);
+            return true;
+          },
+        );
+        const parsed = schemas[m.object.kind]!.object.safeParse(m.object);
+        assert.equal(parsed.success, false, "zod accepted what the API server refuses");
+        const issues = parsed.error!.issues.map((i) => ({ path: i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "").replace(/\.\[/g, "["), message: i.message }));
+        const onField = issues.filter((i) => i.path === m.field);
+        assert.ok(onField.length > 0, `zod issues are not on ${m.field}: ${JSON.stringify(issues)}`);
+        if (!openAPIPhrases.some((p) => m.expect.includes(p))) {
+          assert.ok(onField.some((i) => i.message.includes(m.expect)), `zod message lacks "${m.expect}": ${JSON.stringify(onField)}`);
+        }
+      });
+    }
+  });
+
+  describe("immutable fields stay immutable", () => {
+    const update = async (o: Obj, change: (o: Obj) => void) => {
+      const current = await get(o);
+      change(current);
+      return api.replaceClusterCustomObject({ ...resourceOf(o), name: o.metadata.name, body: current });
+    };
+    const refusedWith = (text: string) => (err: unknown) => {
+      assert.ok(serverMessage(err).includes(text), serverMessage(err));
+      return true;
+    };
+    const byName = (kind: string, name: string) => validManifests().find((m) => m.object.kind === kind && m.object.metadata.name === name)!.object as Obj;
+
+    it("a NodeClaim's spec cannot change", async () => {
+      await assert.rejects(update(byName("NodeClaim", "default-abcde"), (o) => ((o.spec as { expireAfter: string }).expireAfter = "1h")), refusedWith("spec is immutable"));
+    });
+    it("an EC2NodeClass's role cannot change", async () => {
+      await assert.rejects(update(byName("EC2NodeClass", "default"), (o) => ((o.spec as { role: string }).role = "OtherRole")), refusedWith("immutable field changed"));
+    });
+    it("an EC2NodeClass cannot switch from instanceProfile to role", async () => {
+      await assert.rejects(
+        update(byName("EC2NodeClass", "windows"), (o) => {
+          const spec = o.spec as { role?: string; instanceProfile?: string };
+          delete spec.instanceProfile;
+          spec.role = "SomeRole";
+        }),
+        refusedWith("changing from 'instanceProfile' to 'role' is not supported"),
+      );
+    });
+    it("a NodePool's nodeClassRef kind cannot change, but its name can", async () => {
+      const np = byName("NodePool", "default");
+      await assert.rejects(update(np, (o) => ((o.spec as { template: { spec: { nodeClassRef: { kind: string } } } }).template.spec.nodeClassRef.kind = "Other")), refusedWith("nodeClassRef.kind is immutable"));
+      await update(np, (o) => ((o.spec as { template: { spec: { nodeClassRef: { name: string } } } }).template.spec.nodeClassRef.name = "other"));
+    });
+  });
+});
