@@ -1,0 +1,113 @@
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  PolicyV1Api,
+  StorageV1Api,
+  type V1DaemonSet,
+  type V1Node,
+  type V1PersistentVolume,
+  type V1PersistentVolumeClaim,
+  type V1Pod,
+  type V1PodDisruptionBudget,
+  type V1StorageClass,
+} from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { type EC2NodeClass, EC2NodeClassSchema, type NodeClaim, NodeClaimSchema, type NodePool, NodePoolSchema } from "../apis/index.js";
+import { formatPath } from "../apis/parse.js";
+import { Store } from "./store.js";
+import type { z } from "zod";
+
+type CustomList = { items: unknown[]; metadata?: { resourceVersion?: string } };
+
+/**
+ * Everything tenon decides from, cached from watches: one Store per kind, plus indexes the
+ * controllers need often (pods by node, nodes and claims by provider ID).
+ */
+export class ClusterState {
+  readonly pods: Store<V1Pod>;
+  readonly nodes: Store<V1Node>;
+  readonly nodeClaims: Store<NodeClaim>;
+  readonly nodePools: Store<NodePool>;
+  readonly nodeClasses: Store<EC2NodeClass>;
+  readonly daemonSets: Store<V1DaemonSet>;
+  readonly claims: Store<V1PersistentVolumeClaim>;
+  readonly volumes: Store<V1PersistentVolume>;
+  readonly storageClasses: Store<V1StorageClass>;
+  readonly pdbs: Store<V1PodDisruptionBudget>;
+  private readonly podsByNode = new Map<string, Map<string, V1Pod>>();
+
+  constructor(kc: KubeConfig, logger?: Pick<Logger, "warn" | "debug">) {
+    const core = kc.makeApiClient(CoreV1Api);
+    const apps = kc.makeApiClient(AppsV1Api);
+    const storage = kc.makeApiClient(StorageV1Api);
+    const policy = kc.makeApiClient(PolicyV1Api);
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const base = { kc, logger };
+    const customStore = <S extends z.ZodType>(group: string, plural: string, kind: string, schema: S) =>
+      new Store<z.output<S> & { metadata: { name?: string } }>({
+        ...base,
+        path: `/apis/${group}/v1/${plural}`,
+        list: async () => (await custom.listClusterCustomObject({ group, version: "v1", plural })) as CustomList,
+        convert: (raw) => {
+          const parsed = schema.safeParse(raw);
+          if (parsed.success) return parsed.data as z.output<S> & { metadata: { name?: string } };
+          const name = (raw as { metadata?: { name?: string } }).metadata?.name;
+          const issue = parsed.error.issues[0];
+          logger?.warn({ kind, name, field: issue ? formatPath(issue.path) : "", problem: issue?.message }, `ignoring invalid ${kind}`);
+          return undefined;
+        },
+      });
+
+    this.pods = new Store({ ...base, path: "/api/v1/pods", list: () => core.listPodForAllNamespaces() });
+    this.nodes = new Store({ ...base, path: "/api/v1/nodes", list: () => core.listNode() });
+    this.nodeClaims = customStore("karpenter.sh", "nodeclaims", "NodeClaim", NodeClaimSchema);
+    this.nodePools = customStore("karpenter.sh", "nodepools", "NodePool", NodePoolSchema);
+    this.nodeClasses = customStore("karpenter.k8s.aws", "ec2nodeclasses", "EC2NodeClass", EC2NodeClassSchema);
+    this.daemonSets = new Store({ ...base, path: "/apis/apps/v1/daemonsets", list: () => apps.listDaemonSetForAllNamespaces() });
+    this.claims = new Store({ ...base, path: "/api/v1/persistentvolumeclaims", list: () => core.listPersistentVolumeClaimForAllNamespaces() });
+    this.volumes = new Store({ ...base, path: "/api/v1/persistentvolumes", list: () => core.listPersistentVolume() });
+    this.storageClasses = new Store({ ...base, path: "/apis/storage.k8s.io/v1/storageclasses", list: () => storage.listStorageClass() });
+    this.pdbs = new Store({ ...base, path: "/apis/policy/v1/poddisruptionbudgets", list: () => policy.listPodDisruptionBudgetForAllNamespaces() });
+
+    this.pods.on((event, pod, old) => {
+      const key = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
+      if (old?.spec?.nodeName && (event === "delete" || old.spec.nodeName !== pod.spec?.nodeName)) this.podsByNode.get(old.spec.nodeName)?.delete(key);
+      if (event !== "delete" && pod.spec?.nodeName) {
+        let m = this.podsByNode.get(pod.spec.nodeName);
+        if (!m) this.podsByNode.set(pod.spec.nodeName, (m = new Map()));
+        m.set(key, pod);
+      }
+    });
+  }
+
+  private get stores() {
+    return [this.pods, this.nodes, this.nodeClaims, this.nodePools, this.nodeClasses, this.daemonSets, this.claims, this.volumes, this.storageClasses, this.pdbs];
+  }
+
+  /** Starts every watch and resolves when each has its first full list. */
+  async start(): Promise<void> {
+    await Promise.all(this.stores.map((s) => s.start()));
+  }
+
+  get synced(): boolean {
+    return this.stores.every((s) => s.synced);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.stores.map((s) => s.stop()));
+  }
+
+  podsOnNode(nodeName: string): V1Pod[] {
+    return [...(this.podsByNode.get(nodeName)?.values() ?? [])];
+  }
+
+  nodeByProviderID(providerID: string): V1Node | undefined {
+    return this.nodes.list().find((n) => n.spec?.providerID === providerID);
+  }
+
+  nodeClaimByProviderID(providerID: string): NodeClaim | undefined {
+    return this.nodeClaims.list().find((c) => c.status?.providerID === providerID);
+  }
+}

@@ -1,0 +1,60 @@
+// The cluster-state cache against a real API server: it lists, follows watches, indexes pods by
+// node, and parses our CRDs through the zod schemas (defaults included).
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
+import { ClusterState } from "../../src/state/cluster.js";
+import { installCRDs, useControlPlane, waitFor } from "../env/index.js";
+import { repoRoot } from "../env/paths.js";
+
+describe("ClusterState", () => {
+  const cluster = useControlPlane();
+  let state: ClusterState;
+  let core: CoreV1Api;
+
+  before(async () => {
+    const kc = cluster().kubeConfig();
+    await installCRDs(kc, join(repoRoot, "crds"));
+    core = kc.makeApiClient(CoreV1Api);
+    // Something exists before the cache starts, so the initial list is exercised too.
+    await core.createNode({ body: { metadata: { name: "early", labels: { a: "b" } }, spec: { providerID: "aws:///us-east-1a/i-early" } } });
+    state = new ClusterState(kc);
+    await state.start();
+  });
+  after(() => state?.stop());
+
+  it("holds what was there before it started", () => {
+    assert.equal(state.synced, true);
+    assert.equal(state.nodes.get("early")?.metadata?.labels?.a, "b");
+    assert.equal(state.nodeByProviderID("aws:///us-east-1a/i-early")?.metadata?.name, "early");
+    // Timestamps are plain strings whether they came from the list or a watch.
+    assert.equal(typeof state.nodes.get("early")?.metadata?.creationTimestamp, "string");
+  });
+
+  it("follows creates, updates and deletes, and indexes pods by node", async () => {
+    await core.createNamespace({ body: { metadata: { name: "state-test" } } });
+    const pod = { metadata: { name: "p", namespace: "state-test" }, spec: { nodeName: "early", containers: [{ name: "c", image: "x" }] } };
+    await core.createNamespacedPod({ namespace: "state-test", body: pod });
+    await waitFor("the pod indexed on its node", async () => state.podsOnNode("early").length === 1 || undefined, { timeoutMs: 10_000 });
+    await core.deleteNamespacedPod({ namespace: "state-test", name: "p", gracePeriodSeconds: 0 });
+    await waitFor("the pod gone", async () => (state.podsOnNode("early").length === 0 && state.pods.get("p", "state-test") === undefined) || undefined, { timeoutMs: 10_000 });
+  });
+
+  it("parses NodePools with Karpenter's defaults", async () => {
+    const custom = cluster().kubeConfig().makeApiClient(CustomObjectsApi);
+    await custom.createClusterCustomObject({
+      group: "karpenter.sh",
+      version: "v1",
+      plural: "nodepools",
+      body: {
+        apiVersion: "karpenter.sh/v1",
+        kind: "NodePool",
+        metadata: { name: "default" },
+        spec: { template: { spec: { requirements: [], nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "default" } } } },
+      },
+    });
+    await waitFor("the NodePool", async () => state.nodePools.get("default"), { timeoutMs: 10_000 });
+    assert.equal(state.nodePools.get("default")!.spec.disruption.budgets[0]!.nodes, "10%");
+  });
+});
