@@ -10,7 +10,7 @@ export interface ReconcileResult {
 export interface Reconciler<K = string> {
   readonly name: string;
   /** Re-derives what to do for one object from the cluster and the cloud, and does it. Idempotent. */
-  reconcile(key: K, signal: AbortSignal): Promise<ReconcileResult | void>;
+  reconcile(key: K, signal: AbortSignal): Promise<ReconcileResult | undefined>;
 }
 
 export interface ControllerOptions {

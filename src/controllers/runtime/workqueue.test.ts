@@ -66,7 +66,7 @@ describe("Controller", () => {
     const c = new Controller(
       {
         name: "test",
-        reconcile: async () => {
+        reconcile: async (): Promise<undefined> => {
           calls++;
           if (calls < 3) throw new Error("transient");
           done.abort();
