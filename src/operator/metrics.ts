@@ -1,0 +1,319 @@
+// Every metric tenon exports, under Karpenter v1's names, types and labels, so Karpenter's
+// dashboards and alerts work unchanged. Defined in one place: controllers import `metrics` (or a
+// fresh `createMetrics(new Registry())` in tests) rather than declaring their own.
+//
+// Where Karpenter's v1 minor releases disagree on a label set (they added capacity_type, zone and
+// min_values_relaxed over time), a metric carries the union: selectors and `by (...)` clauses
+// written for any v1 release still match, and a label tenon cannot fill is exported empty.
+import { Counter, Gauge, Histogram, Registry, Summary, collectDefaultMetrics } from "prom-client";
+import {
+  AWSInstanceLabels,
+  ArchLabel,
+  CapacityReservationIDLabel,
+  CapacityReservationTypeLabel,
+  CapacityTypeLabel,
+  InstanceTypeLabel,
+  NodePoolLabel,
+  OSLabel,
+  RegionLabel,
+  WindowsBuildLabel,
+  ZoneIDLabel,
+  ZoneLabel,
+} from "../apis/labels.js";
+
+export { Registry } from "prom-client";
+
+/** Karpenter's duration buckets: controller-runtime's, plus long tails for slow singletons. */
+export const durationBuckets: readonly number[] = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.25, 1.5, 1.75, 2.0,
+  2.5, 3.0, 3.5, 4.0, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60, 120, 150, 300, 450, 600,
+];
+
+function exponentialBuckets(start: number, factor: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => start * factor ** i);
+}
+
+/** Node labels Karpenter turns into node metric labels (`karpenter.sh/capacity-type` → `capacity_type`). */
+export const nodeMetricLabelKeys: readonly string[] = [
+  NodePoolLabel,
+  ZoneLabel,
+  RegionLabel,
+  InstanceTypeLabel,
+  ArchLabel,
+  OSLabel,
+  WindowsBuildLabel,
+  CapacityTypeLabel,
+  ZoneIDLabel,
+  CapacityReservationIDLabel,
+  CapacityReservationTypeLabel,
+  ...AWSInstanceLabels,
+];
+
+/** The metric label for a node label: the part after the prefix, snake_cased. */
+export function nodeMetricLabelName(labelKey: string): string {
+  const name = labelKey.slice(labelKey.lastIndexOf("/") + 1);
+  return name.toLowerCase().replace(/[-.]/g, "_");
+}
+
+const nodeLabelNames = [...new Set(nodeMetricLabelKeys.map(nodeMetricLabelName)), "node_name", "phase", "managed"];
+const nodeResourceLabelNames = [...nodeLabelNames, "resource_type"];
+
+/** The label values of a node's metrics, with every well-known label present (empty when unset). */
+export function nodeMetricLabels(node: {
+  name: string;
+  labels?: Readonly<Record<string, string>>;
+  phase?: string;
+  managed: boolean;
+}): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of nodeMetricLabelKeys) out[nodeMetricLabelName(key)] = node.labels?.[key] ?? "";
+  out.node_name = node.name;
+  out.phase = node.phase ?? "";
+  out.managed = String(node.managed);
+  return out;
+}
+
+/** Karpenter's resource_type label value: `nvidia.com/gpu` stays, `ephemeral-storage` → `ephemeral_storage`. */
+export function resourceTypeLabel(resourceName: string): string {
+  return resourceName.toLowerCase().replace(/-/g, "_");
+}
+
+export function createMetrics(registry: Registry) {
+  const registers = [registry];
+  const buckets = [...durationBuckets];
+  return {
+    // NodeClaims
+    nodeClaimsCreated: new Counter({
+      name: "karpenter_nodeclaims_created_total",
+      help: "NodeClaims created, by why they were created, the owning NodePool, capacity type and whether minValues were relaxed.",
+      labelNames: ["reason", "nodepool", "capacity_type", "min_values_relaxed"] as const,
+      registers,
+    }),
+    nodeClaimsTerminated: new Counter({
+      name: "karpenter_nodeclaims_terminated_total",
+      help: "NodeClaims terminated, by owning NodePool, capacity type and zone.",
+      labelNames: ["nodepool", "capacity_type", "zone"] as const,
+      registers,
+    }),
+    nodeClaimsDisrupted: new Counter({
+      name: "karpenter_nodeclaims_disrupted_total",
+      help: "NodeClaims disrupted, by disruption reason, owning NodePool and capacity type.",
+      labelNames: ["reason", "nodepool", "capacity_type"] as const,
+      registers,
+    }),
+    nodeClaimsTerminationDuration: new Histogram({
+      name: "karpenter_nodeclaims_termination_duration_seconds",
+      help: "Seconds from a NodeClaim's deletion request until it is gone.",
+      labelNames: ["nodepool"] as const,
+      buckets: exponentialBuckets(1, 2, 12),
+      registers,
+    }),
+    nodeClaimsInstanceTerminationDuration: new Histogram({
+      name: "karpenter_nodeclaims_instance_termination_duration_seconds",
+      help: "Seconds the cloud provider took to terminate a NodeClaim's instance.",
+      labelNames: ["nodepool"] as const,
+      buckets: exponentialBuckets(1, 2, 11),
+      registers,
+    }),
+
+    // Nodes
+    nodesCreated: new Counter({
+      name: "karpenter_nodes_created_total",
+      help: "Nodes created, by owning NodePool and zone.",
+      labelNames: ["nodepool", "zone"] as const,
+      registers,
+    }),
+    nodesTerminated: new Counter({
+      name: "karpenter_nodes_terminated_total",
+      help: "Nodes terminated, by owning NodePool and zone.",
+      labelNames: ["nodepool", "zone"] as const,
+      registers,
+    }),
+    nodesAllocatable: new Gauge({
+      name: "karpenter_nodes_allocatable",
+      help: "A node's allocatable resources.",
+      labelNames: nodeResourceLabelNames,
+      registers,
+    }),
+    nodesTotalPodRequests: new Gauge({
+      name: "karpenter_nodes_total_pod_requests",
+      help: "Resources requested by the pods bound to a node, DaemonSet pods included.",
+      labelNames: nodeResourceLabelNames,
+      registers,
+    }),
+    nodesTotalPodLimits: new Gauge({
+      name: "karpenter_nodes_total_pod_limits",
+      help: "Resource limits of the pods bound to a node, DaemonSet pods included.",
+      labelNames: nodeResourceLabelNames,
+      registers,
+    }),
+    nodesTotalDaemonRequests: new Gauge({
+      name: "karpenter_nodes_total_daemon_requests",
+      help: "Resources requested by the DaemonSet pods bound to a node.",
+      labelNames: nodeResourceLabelNames,
+      registers,
+    }),
+    nodesTotalDaemonLimits: new Gauge({
+      name: "karpenter_nodes_total_daemon_limits",
+      help: "Resource limits of the DaemonSet pods bound to a node.",
+      labelNames: nodeResourceLabelNames,
+      registers,
+    }),
+    nodesSystemOverhead: new Gauge({
+      name: "karpenter_nodes_system_overhead",
+      help: "A node's capacity minus its allocatable: what the system reserves.",
+      labelNames: nodeResourceLabelNames,
+      registers,
+    }),
+    nodesCurrentLifetime: new Gauge({
+      name: "karpenter_nodes_current_lifetime_seconds",
+      help: "A node's age in seconds.",
+      labelNames: nodeLabelNames,
+      registers,
+    }),
+
+    // Pods
+    podsState: new Gauge({
+      name: "karpenter_pods_state",
+      help: "1 for each pod, labelled with its name, namespace, owner, node, NodePool, zone, architecture, capacity type, instance type and phase.",
+      labelNames: ["name", "namespace", "owner", "node", "nodepool", "zone", "arch", "capacity_type", "instance_type", "phase"] as const,
+      registers,
+    }),
+    podsStartupDuration: new Summary({
+      name: "karpenter_pods_startup_duration_seconds",
+      help: "Seconds from a pod's creation until it is running.",
+      percentiles: [0, 0.5, 0.9, 0.99, 1],
+      registers,
+    }),
+
+    // Scheduler (the provisioner's and disruption's scheduling simulations)
+    schedulingDuration: new Histogram({
+      name: "karpenter_scheduler_scheduling_duration_seconds",
+      help: "Seconds a scheduling simulation took, for provisioning or disruption.",
+      labelNames: ["controller"] as const,
+      buckets,
+      registers,
+    }),
+    schedulingQueueDepth: new Gauge({
+      name: "karpenter_scheduler_queue_depth",
+      help: "Pods waiting to be scheduled in the running simulation.",
+      labelNames: ["controller", "scheduling_id"] as const,
+      registers,
+    }),
+
+    // Cloud provider
+    cloudProviderDuration: new Histogram({
+      name: "karpenter_cloudprovider_duration_seconds",
+      help: "Seconds a cloud provider method call took, by calling controller, method and provider.",
+      labelNames: ["controller", "method", "provider"] as const,
+      registers,
+    }),
+    cloudProviderErrors: new Counter({
+      name: "karpenter_cloudprovider_errors_total",
+      help: "Errors returned by cloud provider method calls, by calling controller, method, provider and error type.",
+      labelNames: ["controller", "method", "provider", "error"] as const,
+      registers,
+    }),
+
+    // NodePools
+    nodePoolUsage: new Gauge({
+      name: "karpenter_nodepools_usage",
+      help: "Resources provisioned for a NodePool, by resource type.",
+      labelNames: ["nodepool", "resource_type"] as const,
+      registers,
+    }),
+    nodePoolLimit: new Gauge({
+      name: "karpenter_nodepools_limit",
+      help: "A NodePool's limit on provisioned resources, by resource type.",
+      labelNames: ["nodepool", "resource_type"] as const,
+      registers,
+    }),
+    nodePoolAllowedDisruptions: new Gauge({
+      name: "karpenter_nodepools_allowed_disruptions",
+      help: "Nodes of a NodePool that may be disrupting at once right now, by disruption reason.",
+      labelNames: ["nodepool", "reason"] as const,
+      registers,
+    }),
+
+    // Voluntary disruption
+    disruptionDecisions: new Counter({
+      name: "karpenter_voluntary_disruption_decisions_total",
+      help: "Disruption decisions made, by decision, reason and consolidation type.",
+      labelNames: ["decision", "reason", "consolidation_type"] as const,
+      registers,
+    }),
+    disruptionEligibleNodes: new Gauge({
+      name: "karpenter_voluntary_disruption_eligible_nodes",
+      help: "Nodes eligible for disruption, by disruption reason.",
+      labelNames: ["reason"] as const,
+      registers,
+    }),
+    disruptionEvaluationDuration: new Histogram({
+      name: "karpenter_voluntary_disruption_decision_evaluation_duration_seconds",
+      help: "Seconds spent evaluating disruption decisions, by reason and consolidation type.",
+      labelNames: ["reason", "consolidation_type"] as const,
+      buckets,
+      registers,
+    }),
+    disruptionConsolidationTimeouts: new Counter({
+      name: "karpenter_voluntary_disruption_consolidation_timeouts_total",
+      help: "Times a consolidation search ran out of time, by consolidation type.",
+      labelNames: ["consolidation_type"] as const,
+      registers,
+    }),
+    disruptionQueueFailures: new Counter({
+      name: "karpenter_voluntary_disruption_queue_failures_total",
+      help: "Queued disruption commands that failed, by decision, reason and consolidation type.",
+      labelNames: ["decision", "reason", "consolidation_type"] as const,
+      registers,
+    }),
+
+    // Cluster state
+    clusterStateNodeCount: new Gauge({
+      name: "karpenter_cluster_state_node_count",
+      help: "Nodes in tenon's cluster state.",
+      registers,
+    }),
+    clusterStateSynced: new Gauge({
+      name: "karpenter_cluster_state_synced",
+      help: "1 when the cluster state holds every NodeClaim and Node the API server has, else 0.",
+      registers,
+    }),
+    clusterStateUnsyncedTime: new Gauge({
+      name: "karpenter_cluster_state_unsynced_time_seconds",
+      help: "Seconds the cluster state has been out of sync with the API server.",
+      registers,
+    }),
+
+    // Interruption
+    interruptionReceivedMessages: new Counter({
+      name: "karpenter_interruption_received_messages_total",
+      help: "Messages received from the interruption queue, by message type.",
+      labelNames: ["message_type"] as const,
+      registers,
+    }),
+    interruptionDeletedMessages: new Counter({
+      name: "karpenter_interruption_deleted_messages_total",
+      help: "Messages deleted from the interruption queue.",
+      registers,
+    }),
+    interruptionMessageQueueDuration: new Histogram({
+      name: "karpenter_interruption_message_queue_duration_seconds",
+      help: "Seconds an interruption message waited on the queue before tenon handled it.",
+      buckets,
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Adds the process and Node.js runtime metrics (CPU, memory, event loop, GC) to a registry. */
+export function collectProcessMetrics(registry: Registry): void {
+  collectDefaultMetrics({ register: registry });
+}
+
+/** The process-wide registry that /metrics serves. */
+export const registry = new Registry();
+/** The process-wide metrics, registered on `registry`. */
+export const metrics: Metrics = createMetrics(registry);
