@@ -55,8 +55,8 @@ GO
   rm -rf "$out" && mv "$out.tmp" "$out" && rm -rf "$work"
 }
 
-build_go_tool() { # name version module-path package-path
-  local name=$1 version=$2 module=$3 pkg=$4
+build_go_tool() { # name version module-path package-path [extra ldflags]
+  local name=$1 version=$2 module=$3 pkg=$4 ldflags=${5:-}
   local out="$cache/$name-$version"
   if [[ -x "$out/$name" ]]; then return; fi
   log "building $name $version"
@@ -65,7 +65,7 @@ build_go_tool() { # name version module-path package-path
   printf 'module tenon.local/%sbuild\ngo 1.24\nrequire %s %s\n' "$name" "$module" "$version" > "$work/go.mod"
   printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$pkg" > "$work/tools.go"
   (cd "$work" && go mod tidy -e >/dev/null 2>&1 || true
-   mkdir -p "$out.tmp" && go build -trimpath -ldflags "-s -w" -o "$out.tmp/$name" "$pkg")
+   mkdir -p "$out.tmp" && go build -trimpath -ldflags "-s -w $ldflags" -o "$out.tmp/$name" "$pkg")
   rm -rf "$out" && mv "$out.tmp" "$out" && rm -rf "$work"
 }
 
@@ -82,6 +82,12 @@ kwok_stages() {
     echo "---"; cat "$dir/kustomize/stage/$f"
   done > "$out/stages.yaml.tmp"
   mv "$out/stages.yaml.tmp" "$out/stages.yaml"
+}
+
+# helm reports (and checks charts' helm constraints against) the version set at link time.
+build_helm() {
+  build_go_tool helm "$HELM_VERSION" helm.sh/helm/v3 helm.sh/helm/v3/cmd/helm \
+    "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
 }
 
 install_moto() {
@@ -101,11 +107,11 @@ for t in "${targets[@]}"; do
     kubernetes) build_kubernetes ;;
     etcd) build_go_tool etcd "$ETCD_VERSION" go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3 ;;
     kwok) build_go_tool kwok "$KWOK_VERSION" sigs.k8s.io/kwok sigs.k8s.io/kwok/cmd/kwok; kwok_stages ;;
-    helm) build_go_tool helm "$HELM_VERSION" helm.sh/helm/v3 helm.sh/helm/v3/cmd/helm ;;
+    helm) build_helm ;;
     moto) install_moto ;;
     all) build_kubernetes; build_go_tool etcd "$ETCD_VERSION" go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3
          build_go_tool kwok "$KWOK_VERSION" sigs.k8s.io/kwok sigs.k8s.io/kwok/cmd/kwok; kwok_stages
-         build_go_tool helm "$HELM_VERSION" helm.sh/helm/v3 helm.sh/helm/v3/cmd/helm; install_moto ;;
+         build_helm; install_moto ;;
     *) echo "unknown target $t (kubernetes, etcd, kwok, helm, moto, all)" >&2; exit 2 ;;
   esac
 done
