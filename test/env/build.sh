@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the local control plane (etcd, kube-apiserver, kube-scheduler, kube-controller-manager,
+# Builds the local control plane (etcd, kube-apiserver, kube-scheduler, kube-controller-manager, kubectl,
 # kwok, helm) from the Go module proxy and installs moto's server into a virtualenv.
 # Idempotent: each artefact lives in .cache/testenv/<name>-<version>/ and is skipped when present.
 set -euo pipefail
@@ -22,7 +22,7 @@ fi
 
 build_kubernetes() {
   local out="$cache/kubernetes-$K8S_VERSION"
-  if [[ -x "$out/kube-apiserver" && -x "$out/kube-scheduler" && -x "$out/kube-controller-manager" ]]; then return; fi
+  if [[ -x "$out/kube-apiserver" && -x "$out/kube-scheduler" && -x "$out/kube-controller-manager" && -x "$out/kubectl" ]]; then return; fi
   log "building kubernetes $K8S_VERSION (slow the first time)"
   local work; work=$(mktemp -d)
   local gomod; gomod=$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
@@ -44,11 +44,12 @@ import (
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+	_ "k8s.io/kubernetes/cmd/kubectl"
 )
 GO
   (cd "$work" && go mod tidy -e >/dev/null 2>&1 || true
    mkdir -p "$out.tmp"
-   for cmd in kube-apiserver kube-scheduler kube-controller-manager; do
+   for cmd in kube-apiserver kube-scheduler kube-controller-manager kubectl; do
      go build -trimpath -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=${minor#v0.}" \
        -o "$out.tmp/$cmd" "k8s.io/kubernetes/cmd/$cmd"
    done)

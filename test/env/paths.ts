@@ -52,6 +52,7 @@ const motoDir = join(cacheDir, `moto-${versions.moto}`);
 export const bin = {
   kubeApiserver: join(k8sDir, "kube-apiserver"),
   kubeScheduler: join(k8sDir, "kube-scheduler"),
+  kubectl: join(k8sDir, "kubectl"),
   kubeControllerManager: join(k8sDir, "kube-controller-manager"),
   etcd: join(cacheDir, `etcd-${versions.etcd}`, "etcd"),
   kwok: join(kwokDir, "kwok"),
@@ -72,7 +73,7 @@ function executable(p: string): boolean {
 }
 
 const present: Record<Target, () => boolean> = {
-  kubernetes: () => [bin.kubeApiserver, bin.kubeScheduler, bin.kubeControllerManager].every(executable),
+  kubernetes: () => [bin.kubeApiserver, bin.kubeScheduler, bin.kubeControllerManager, bin.kubectl].every(executable),
   etcd: () => executable(bin.etcd),
   kwok: () => executable(bin.kwok) && existsSync(kwokStages),
   helm: () => executable(bin.helm),
