@@ -1,0 +1,35 @@
+// Why a launched node no longer matches its EC2NodeClass. Static drift is the spec hash; dynamic
+// drift compares the instance with what the node class resolves to now (its status).
+import type { Instance } from "@aws-sdk/client-ec2";
+import type { EC2NodeClass } from "../../apis/ec2nodeclass.js";
+import { CapacityReservationIDLabel, EC2NodeClassHashAnnotation, EC2NodeClassHashVersionAnnotation } from "../../apis/labels.js";
+import type { NodeClaim } from "../../apis/nodeclaim.js";
+import type { DriftReason, InstanceType, RequirementSpec } from "../types.js";
+import { NODECLASS_HASH_VERSION, nodeClassHash } from "./nodeclass/hash.js";
+import { compatible } from "./requirements.js";
+
+export function staticDrift(claim: NodeClaim, nodeClass: EC2NodeClass): DriftReason | undefined {
+  const a = claim.metadata.annotations ?? {};
+  // Another hash version (an older tenon, or Karpenter) is re-stamped by the controller, never drift.
+  if (a[EC2NodeClassHashVersionAnnotation] !== NODECLASS_HASH_VERSION) return undefined;
+  const hash = a[EC2NodeClassHashAnnotation];
+  return hash !== undefined && hash !== nodeClassHash(nodeClass) ? "NodeClassDrifted" : undefined;
+}
+
+export function dynamicDrift(claim: NodeClaim, instance: Instance, nodeClass: EC2NodeClass, instanceType: InstanceType | undefined): DriftReason | undefined {
+  const status = nodeClass.status;
+  const amis = status?.amis ?? [];
+  if (amis.length > 0 && instance.ImageId) {
+    // The AMIs this type would get now; an image among them is current even if not the newest of all.
+    const suitable = instanceType ? amis.filter((a) => compatible(instanceType.requirements, a.requirements as RequirementSpec[])) : amis;
+    if (!suitable.some((a) => a.id === instance.ImageId)) return "AMIDrift";
+  }
+  const subnets = status?.subnets ?? [];
+  if (subnets.length > 0 && instance.SubnetId && !subnets.some((s) => s.id === instance.SubnetId)) return "SubnetDrift";
+  const wanted = new Set((status?.securityGroups ?? []).map((g) => g.id));
+  const have = new Set((instance.SecurityGroups ?? []).map((g) => g.GroupId ?? ""));
+  if (wanted.size > 0 && (wanted.size !== have.size || [...wanted].some((g) => !have.has(g)))) return "SecurityGroupDrift";
+  const reservation = claim.metadata.labels?.[CapacityReservationIDLabel];
+  if (reservation && !(status?.capacityReservations ?? []).some((r) => r.id === reservation)) return "CapacityReservationDrift";
+  return undefined;
+}

@@ -1,0 +1,63 @@
+// Classifying AWS errors, and turning the ones a user can fix into messages that name the
+// EC2NodeClass, the field and the fix.
+
+/** The error code of an AWS SDK v3 error (its `name`, or `Code` in some EC2 answers). */
+export function awsErrorCode(err: unknown): string | undefined {
+  if (typeof err !== "object" || err === null) return undefined;
+  const e = err as { name?: unknown; Code?: unknown; code?: unknown };
+  for (const v of [e.Code, e.code, e.name]) if (typeof v === "string" && v !== "Error") return v;
+  return undefined;
+}
+
+const notFoundCodes = new Set([
+  "InvalidInstanceID.NotFound",
+  "InvalidInstanceID.Malformed",
+  "InvalidLaunchTemplateName.NotFoundException",
+  "InvalidLaunchTemplateId.NotFound",
+  "InvalidAMIID.NotFound",
+  "NoSuchEntity",
+  "NoSuchEntityException",
+  "ParameterNotFound",
+]);
+export const isNotFound = (err: unknown): boolean => notFoundCodes.has(awsErrorCode(err) ?? "");
+
+/** Codes EC2 gives when it has no capacity for a launch (Karpenter's list). */
+export const insufficientCapacityCodes = new Set([
+  "InsufficientInstanceCapacity",
+  "InsufficientCapacity",
+  "MaxSpotInstanceCountExceeded",
+  "VcpuLimitExceeded",
+  "UnfulfillableCapacity",
+  "Unsupported",
+  "InsufficientFreeAddressesInSubnet",
+  "ReservationCapacityExceeded",
+  "SpotMaxPriceTooLow",
+]);
+/** Of those, the ones that mean "this zone or type, not the request" rather than an account-wide limit. */
+export const isInsufficientCapacityCode = (code: string | undefined): boolean => insufficientCapacityCodes.has(code ?? "");
+
+const unauthorizedCodes = new Set(["UnauthorizedOperation", "AccessDenied", "AccessDeniedException", "AuthFailure"]);
+export const isUnauthorized = (err: unknown): boolean => unauthorizedCodes.has(awsErrorCode(err) ?? "");
+
+export const isAlreadyExists = (err: unknown): boolean => {
+  const c = awsErrorCode(err) ?? "";
+  return c === "EntityAlreadyExists" || c === "EntityAlreadyExistsException" || c === "InvalidLaunchTemplateName.AlreadyExistsException";
+};
+
+/** The message of any thrown value. */
+export const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/**
+ * A user-facing problem with an EC2NodeClass: `EC2NodeClass "x": <field> <what>; <fix>`.
+ * Permission problems name the IAM action so the fix is one policy line.
+ */
+export function nodeClassMessage(nodeClass: string, field: string, problem: string, fix: string): string {
+  return `EC2NodeClass "${nodeClass}": ${field} ${problem}; ${fix}`;
+}
+
+export function describeAWSFailure(nodeClass: string, field: string, action: string, err: unknown): string {
+  if (isUnauthorized(err)) {
+    return nodeClassMessage(nodeClass, field, `could not be resolved: the controller's role may not call ${action} (${awsErrorCode(err)})`, `allow ${action} in the controller's IAM policy (see docs/iam-policy.md)`);
+  }
+  return nodeClassMessage(nodeClass, field, `could not be resolved: ${action} failed: ${errorMessage(err)}`, "check the AWS endpoint and credentials; tenon retries");
+}

@@ -1,0 +1,162 @@
+// One launch attempt for one capacity type: a launch template per distinct AMI / max-pods / EFA /
+// reservation, one CreateFleet listing every type × zone, and the bookkeeping of what EC2 refused.
+import type { EC2NodeClass } from "../../../apis/ec2nodeclass.js";
+import type { CapacityType } from "../../../apis/labels.js";
+import { CapacityTypeLabel } from "../../../apis/labels.js";
+import type { NodeClaim } from "../../../apis/nodeclaim.js";
+import { ConfigurationError } from "../../errors.js";
+import type { InstanceType } from "../../types.js";
+import { amiFamilyOf, familyTraits } from "../amifamily.js";
+import { awsErrorCode, errorMessage, isInsufficientCapacityCode, isUnauthorized, nodeClassMessage } from "../errors.js";
+import { ResourceEFA } from "../instancetype/capacity.js";
+import type { UnavailableOfferings } from "../unavailableofferings.js";
+import { type FleetError, type FleetLauncher, type FleetOverride, clientToken } from "./fleet.js";
+import type { LaunchTemplateProvider, LaunchTemplateSpec } from "./launchtemplates.js";
+import { type Candidate, amiFor, subnetFor } from "./plan.js";
+import { nodeClaimTags, nodeClassTags } from "./tags.js";
+import { userDataFor } from "./userdata/index.js";
+
+export interface LauncherDeps {
+  clusterName: string;
+  clusterEndpoint: string;
+  caBundle?: string | undefined;
+  clusterCIDR?: string | undefined;
+  kubeDNSIP?: string | undefined;
+  fleet: FleetLauncher;
+  launchTemplates: LaunchTemplateProvider;
+  unavailable: UnavailableOfferings;
+}
+
+export interface LaunchOutcome {
+  launched?: { instanceID: string; instanceType: InstanceType; zone: string; imageID: string; reservationID?: string | undefined };
+  /** EC2's refusals, for the message when every capacity type failed. */
+  errors: FleetError[];
+}
+
+/** Labels the kubelet may not set on itself (NodeRestriction): Karpenter leaves them out of user data too. */
+function kubeletSettableLabels(labels: Record<string, string>): Record<string, string> {
+  const restricted = ["kubernetes.io", "k8s.io"];
+  return Object.fromEntries(
+    Object.entries(labels).filter(([k]) => {
+      const domain = k.includes("/") ? k.slice(0, k.indexOf("/")) : "";
+      return !restricted.some((d) => domain === d || domain.endsWith(`.${d}`));
+    }),
+  );
+}
+
+const UnregisteredTaint = { key: "karpenter.sh/unregistered", effect: "NoExecute" as const };
+
+export async function launch(deps: LauncherDeps, claim: NodeClaim, nodeClass: EC2NodeClass, capacityType: CapacityType, candidates: Candidate[]): Promise<LaunchOutcome> {
+  const spec = nodeClass.spec;
+  const status = nodeClass.status ?? {};
+  const ncName = nodeClass.metadata.name ?? "";
+  const family = amiFamilyOf(spec);
+  const wantsEFA = Object.keys(claim.spec.resources?.requests ?? {}).includes(ResourceEFA);
+  const taints = [...(claim.spec.taints ?? []), ...(claim.spec.startupTaints ?? [])];
+  if (!taints.some((t) => t.key === UnregisteredTaint.key && t.effect === UnregisteredTaint.effect)) taints.push(UnregisteredTaint);
+  const labels = kubeletSettableLabels({ ...(claim.metadata.labels ?? {}), [CapacityTypeLabel]: capacityType });
+  const nodePool = claim.metadata.labels?.["karpenter.sh/nodepool"] ?? "";
+  const ltTags = { ...nodeClassTags(deps.clusterName, ncName, spec.tags), "karpenter.sh/nodepool": nodePool };
+
+  // One launch template per distinct content; the overrides of each go with it.
+  const groups = new Map<string, { spec: LaunchTemplateSpec; overrides: FleetOverride[]; ami: string; byType: Map<string, InstanceType> }>();
+  for (const c of candidates) {
+    const ami = amiFor(c.instanceType, nodeClass);
+    const subnet = subnetFor(c.offering.zone, nodeClass);
+    if (!ami || !subnet) continue;
+    const maxPods = spec.kubelet?.maxPods ?? c.instanceType.capacity.pods ?? 110;
+    const efaCount = wantsEFA ? (c.instanceType.capacity[ResourceEFA] ?? 0) : 0;
+    const key = JSON.stringify([ami, maxPods, efaCount, c.offering.reservationID ?? ""]);
+    let g = groups.get(key);
+    if (!g) {
+      const clusterDNS = spec.kubelet?.clusterDNS ?? (deps.kubeDNSIP ? [deps.kubeDNSIP] : undefined);
+      const userData = userDataFor(family, {
+        clusterName: deps.clusterName,
+        clusterEndpoint: deps.clusterEndpoint,
+        caBundle: deps.caBundle,
+        clusterCIDR: deps.clusterCIDR,
+        kubelet: { ...(spec.kubelet ?? {}), maxPods, ...(clusterDNS ? { clusterDNS } : {}) },
+        taints,
+        labels,
+        customUserData: spec.userData,
+        instanceStorePolicy: spec.instanceStorePolicy,
+      });
+      g = {
+        ami,
+        overrides: [],
+        byType: new Map(),
+        spec: {
+          nodeClassName: ncName,
+          amiID: ami,
+          userData,
+          instanceProfile: status.instanceProfile ?? "",
+          securityGroupIDs: (status.securityGroups ?? []).map((s) => s.id),
+          metadataOptions: spec.metadataOptions,
+          blockDeviceMappings: spec.blockDeviceMappings ?? familyTraits(family).defaultBlockDeviceMappings,
+          detailedMonitoring: spec.detailedMonitoring ?? false,
+          associatePublicIPAddress: spec.associatePublicIPAddress,
+          efaCount,
+          capacityReservationID: c.offering.reservationID,
+          tags: ltTags,
+        },
+      };
+      groups.set(key, g);
+    }
+    g.overrides.push({ instanceType: c.instanceType.name, subnetID: subnet, zone: c.offering.zone });
+    g.byType.set(c.instanceType.name, c.instanceType);
+  }
+  if (groups.size === 0) return { errors: [{ code: "NoCompatibleAMIOrSubnet", message: `no AMI or subnet of EC2NodeClass "${ncName}" suits the candidate instance types` }] };
+
+  const attempt = async () => {
+    const configs = [];
+    for (const g of groups.values()) configs.push({ launchTemplateName: (await deps.launchTemplates.ensure(g.spec)).name, overrides: g.overrides });
+    // The token pins exactly this request: a retry after a crash gets the same instance back,
+    // while a different request (other capacity type, other overrides) is not mistaken for it.
+    const token = clientToken(claim.metadata.uid ?? claim.metadata.name ?? "", capacityType, JSON.stringify(configs));
+    return deps.fleet.launch({
+      capacityType,
+      configs,
+      tags: nodeClaimTags(deps.clusterName, ncName, spec.tags, nodePool, claim.metadata.name ?? ""),
+      clientToken: token,
+      context: spec.context,
+    });
+  };
+  let result;
+  try {
+    try {
+      result = await attempt();
+    } catch (err) {
+      // Someone deleted a cached template: forget them all and create them again, once.
+      if (!/^InvalidLaunchTemplate(Name|Id)\.NotFound/.test(awsErrorCode(err) ?? "")) throw err;
+      for (const g of groups.values()) deps.launchTemplates.invalidate((await deps.launchTemplates.ensure(g.spec)).name);
+      result = await attempt();
+    }
+  } catch (err) {
+    if (isUnauthorized(err)) {
+      throw new ConfigurationError(nodeClassMessage(ncName, "spec", `cannot launch: ${errorMessage(err)}`, "allow ec2:CreateFleet, ec2:RunInstances, ec2:CreateTags and iam:PassRole on the node role in the controller's IAM policy (see docs/iam-policy.md)"));
+    }
+    throw err;
+  }
+
+  for (const e of result.errors) {
+    if (!isInsufficientCapacityCode(e.code) || !e.instanceType) continue;
+    const zones = e.zone ? [e.zone] : candidates.filter((c) => c.instanceType.name === e.instanceType).map((c) => c.offering.zone);
+    for (const z of zones) deps.unavailable.markUnavailable(e.instanceType, z, capacityType);
+  }
+  if (result.instanceID) {
+    const g = [...groups.values()].find((x) => x.byType.has(result.instanceType ?? ""));
+    const it = g?.byType.get(result.instanceType ?? "");
+    const cand = candidates.find((c) => c.instanceType.name === result.instanceType && c.offering.zone === result.zone);
+    if (it && g) return { launched: { instanceID: result.instanceID, instanceType: it, zone: result.zone ?? "", imageID: g.ami, reservationID: cand?.offering.reservationID }, errors: result.errors };
+  }
+  const fatal = result.errors.find((e) => !isInsufficientCapacityCode(e.code));
+  if (fatal && !result.instanceID) {
+    if (/iamInstanceProfile/i.test(fatal.message)) {
+      throw new ConfigurationError(
+        nodeClassMessage(ncName, spec.instanceProfile ? "spec.instanceProfile" : "spec.role", `gives instance profile "${status.instanceProfile}", which EC2 rejects (${fatal.code}: ${fatal.message})`, "check that the instance profile exists and holds the node role, and that the controller may iam:PassRole it"),
+      );
+    }
+    throw new Error(`CreateFleet for NodeClaim "${claim.metadata.name}" failed: ${fatal.code}: ${fatal.message}`);
+  }
+  return { errors: result.errors };
+}

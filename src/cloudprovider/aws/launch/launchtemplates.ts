@@ -1,0 +1,177 @@
+// Launch templates, one per distinct content, named by a hash of that content: created when first
+// needed, reused by every launch that needs the same thing, deleted with their node class.
+import {
+  CreateLaunchTemplateCommand,
+  DeleteLaunchTemplateCommand,
+  DescribeLaunchTemplatesCommand,
+  type DescribeLaunchTemplatesCommandOutput,
+  type EC2Client,
+  type LaunchTemplateBlockDeviceMappingRequest,
+  type RequestLaunchTemplateData,
+} from "@aws-sdk/client-ec2";
+import { createHash } from "node:crypto";
+import type { BlockDeviceMapping, MetadataOptions } from "../../../apis/ec2nodeclass.js";
+import { EC2NodeClassTag } from "../../../apis/labels.js";
+import { isAlreadyExists, isNotFound } from "../errors.js";
+import { parseQuantity } from "../quantity.js";
+import { LaunchTemplateClusterTag, toEC2Tags } from "./tags.js";
+
+/** Everything that goes into one launch template. */
+export interface LaunchTemplateSpec {
+  nodeClassName: string;
+  amiID: string;
+  userData: string;
+  instanceProfile: string;
+  securityGroupIDs: string[];
+  metadataOptions: MetadataOptions;
+  blockDeviceMappings: BlockDeviceMapping[];
+  detailedMonitoring: boolean;
+  associatePublicIPAddress?: boolean | undefined;
+  /** EFA interfaces to attach (when the claim asks for vpc.amazonaws.com/efa). */
+  efaCount: number;
+  capacityReservationID?: string | undefined;
+  /** Tags of the template and of the network interfaces it creates. */
+  tags: Record<string, string>;
+}
+
+export interface EnsuredLaunchTemplate {
+  name: string;
+  id: string;
+}
+
+/** Volume size in GiB, rounded up, as EC2 takes it. */
+const volumeGiB = (size: string | undefined): number | undefined => (size === undefined ? undefined : Math.ceil(parseQuantity(size) / 2 ** 30));
+
+function blockDevices(bdms: BlockDeviceMapping[]): LaunchTemplateBlockDeviceMappingRequest[] | undefined {
+  if (bdms.length === 0) return undefined;
+  return bdms.map((b) => ({
+    DeviceName: b.deviceName,
+    Ebs: b.ebs && {
+      DeleteOnTermination: b.ebs.deleteOnTermination,
+      Encrypted: b.ebs.encrypted,
+      Iops: b.ebs.iops,
+      KmsKeyId: b.ebs.kmsKeyID,
+      SnapshotId: b.ebs.snapshotID,
+      Throughput: b.ebs.throughput,
+      VolumeInitializationRate: b.ebs.volumeInitializationRate,
+      VolumeSize: volumeGiB(b.ebs.volumeSize),
+      VolumeType: b.ebs.volumeType,
+    },
+  }));
+}
+
+export function launchTemplateData(s: LaunchTemplateSpec): RequestLaunchTemplateData {
+  // Security groups go on the interface when the interface is spelled out (public IP choice, EFA).
+  const explicitInterfaces = s.associatePublicIPAddress !== undefined || s.efaCount > 0;
+  const interfaces = explicitInterfaces
+    ? Array.from({ length: Math.max(s.efaCount, 1) }, (_, i) => ({
+        DeviceIndex: i === 0 ? 0 : 1,
+        NetworkCardIndex: i,
+        ...(i === 0 && s.associatePublicIPAddress !== undefined ? { AssociatePublicIpAddress: s.associatePublicIPAddress } : {}),
+        ...(s.efaCount > 0 ? { InterfaceType: "efa" } : {}),
+        Groups: s.securityGroupIDs,
+      }))
+    : undefined;
+  return {
+    ImageId: s.amiID,
+    UserData: s.userData,
+    IamInstanceProfile: { Name: s.instanceProfile },
+    ...(interfaces ? { NetworkInterfaces: interfaces } : { SecurityGroupIds: s.securityGroupIDs }),
+    MetadataOptions: {
+      HttpEndpoint: s.metadataOptions.httpEndpoint,
+      HttpProtocolIpv6: s.metadataOptions.httpProtocolIPv6,
+      HttpPutResponseHopLimit: s.metadataOptions.httpPutResponseHopLimit,
+      HttpTokens: s.metadataOptions.httpTokens,
+    },
+    BlockDeviceMappings: blockDevices(s.blockDeviceMappings),
+    Monitoring: { Enabled: s.detailedMonitoring },
+    ...(s.capacityReservationID ? { CapacityReservationSpecification: { CapacityReservationTarget: { CapacityReservationId: s.capacityReservationID } } } : {}),
+    TagSpecifications: [{ ResourceType: "network-interface", Tags: toEC2Tags(s.tags) }],
+  };
+}
+
+/** karpenter.k8s.aws/<64-bit hash of the content>: equal content, equal name, one template. */
+export function launchTemplateName(s: LaunchTemplateSpec): string {
+  const digest = createHash("sha256").update(JSON.stringify(launchTemplateData(s))).update(JSON.stringify(toEC2Tags(s.tags))).digest("hex");
+  return `karpenter.k8s.aws/${BigInt(`0x${digest.slice(0, 16)}`).toString()}`;
+}
+
+export class LaunchTemplateProvider {
+  private readonly known = new Map<string, EnsuredLaunchTemplate>();
+
+  constructor(
+    private readonly ec2: EC2Client,
+    private readonly clusterName: string,
+  ) {}
+
+  /** The template for this content, created if it does not exist yet. */
+  async ensure(s: LaunchTemplateSpec): Promise<EnsuredLaunchTemplate> {
+    const name = launchTemplateName(s);
+    const cached = this.known.get(name);
+    if (cached) return cached;
+    let found = await this.describe(name);
+    if (!found) {
+      try {
+        const res = await this.ec2.send(
+          new CreateLaunchTemplateCommand({
+            LaunchTemplateName: name,
+            LaunchTemplateData: launchTemplateData(s),
+            TagSpecifications: [{ ResourceType: "launch-template", Tags: toEC2Tags({ ...s.tags, [LaunchTemplateClusterTag]: this.clusterName }) }],
+          }),
+        );
+        found = { name, id: res.LaunchTemplate?.LaunchTemplateId ?? "" };
+      } catch (err) {
+        // A concurrent launch created the same template: use it.
+        if (!isAlreadyExists(err)) throw err;
+        found = await this.describe(name);
+        if (!found) throw err;
+      }
+    }
+    this.known.set(name, found);
+    return found;
+  }
+
+  private async describe(name: string): Promise<EnsuredLaunchTemplate | undefined> {
+    try {
+      const res = await this.ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateNames: [name] }));
+      const lt = res.LaunchTemplates?.[0];
+      return lt?.LaunchTemplateId ? { name, id: lt.LaunchTemplateId } : undefined;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Forgets a template someone deleted behind our back, so the next launch recreates it. */
+  invalidate(name: string): void {
+    this.known.delete(name);
+  }
+
+  /** Deletes every template of the node class (when it is deleted). Returns how many. */
+  async deleteForNodeClass(nodeClassName: string): Promise<number> {
+    const ids: { id: string; name: string }[] = [];
+    let token: string | undefined;
+    do {
+      const res: DescribeLaunchTemplatesCommandOutput = await this.ec2.send(
+        new DescribeLaunchTemplatesCommand({
+          Filters: [
+            { Name: `tag:${LaunchTemplateClusterTag}`, Values: [this.clusterName] },
+            { Name: `tag:${EC2NodeClassTag}`, Values: [nodeClassName] },
+          ],
+          NextToken: token,
+        }),
+      );
+      for (const lt of res.LaunchTemplates ?? []) if (lt.LaunchTemplateId) ids.push({ id: lt.LaunchTemplateId, name: lt.LaunchTemplateName ?? "" });
+      token = res.NextToken;
+    } while (token);
+    for (const lt of ids) {
+      try {
+        await this.ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: lt.id }));
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+      this.known.delete(lt.name);
+    }
+    return ids.length;
+  }
+}

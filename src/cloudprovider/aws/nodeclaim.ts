@@ -1,0 +1,109 @@
+// A launched or discovered instance as a NodeClaim: labels from its instance type and offering,
+// status with provider ID, image, capacity and allocatable.
+import type { Instance } from "@aws-sdk/client-ec2";
+import type { NodeClaim } from "../../apis/nodeclaim.js";
+import * as L from "../../apis/labels.js";
+import type { CapacityType } from "../../apis/labels.js";
+import type { InstanceType } from "../types.js";
+import { allocatable } from "./instancetype/capacity.js";
+import { providerID } from "./instances.js";
+import { fromEC2Tags } from "./launch/tags.js";
+import { NODECLASS_HASH_VERSION } from "./nodeclass/hash.js";
+import { toQuantities } from "./resources.js";
+
+export interface Launched {
+  instanceID: string;
+  zone: string;
+  zoneID?: string | undefined;
+  capacityType: CapacityType;
+  imageID?: string | undefined;
+  reservationID?: string | undefined;
+  instanceType?: InstanceType | undefined;
+  instanceTypeName: string;
+}
+
+/** Offering-level keys are set from the launch, not from the type (which lists every zone). */
+const offeringKeys = new Set([L.ZoneLabel, L.ZoneIDLabel, L.CapacityTypeLabel, L.CapacityReservationIDLabel]);
+
+/** The single-valued labels of the type (arch, os, instance-type, instance-*). */
+export function typeLabels(it: InstanceType): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const r of it.requirements) {
+    if (offeringKeys.has(r.key) || r.operator !== "In" || r.values?.length !== 1) continue;
+    out[r.key] = r.values[0]!;
+  }
+  return out;
+}
+
+export function launchedLabels(l: Launched): Record<string, string> {
+  return {
+    ...(l.instanceType ? typeLabels(l.instanceType) : { [L.InstanceTypeLabel]: l.instanceTypeName }),
+    [L.ZoneLabel]: l.zone,
+    ...(l.zoneID ? { [L.ZoneIDLabel]: l.zoneID } : {}),
+    [L.CapacityTypeLabel]: l.capacityType,
+    ...(l.reservationID ? { [L.CapacityReservationIDLabel]: l.reservationID } : {}),
+  };
+}
+
+/** The claim, as launched: labels, hash annotations and status filled in. */
+export function launchedNodeClaim(claim: NodeClaim, l: Launched, nodeClassHash: string): NodeClaim {
+  const capacity = l.instanceType?.capacity;
+  return {
+    ...claim,
+    metadata: {
+      ...claim.metadata,
+      labels: { ...(claim.metadata.labels ?? {}), ...launchedLabels(l), [L.EC2NodeClassLabel]: claim.spec.nodeClassRef.name },
+      annotations: { ...(claim.metadata.annotations ?? {}), [L.EC2NodeClassHashAnnotation]: nodeClassHash, [L.EC2NodeClassHashVersionAnnotation]: NODECLASS_HASH_VERSION },
+    },
+    status: {
+      ...(claim.status ?? {}),
+      providerID: providerID(l.zone, l.instanceID),
+      ...(l.imageID ? { imageID: l.imageID } : {}),
+      ...(capacity ? { capacity: toQuantities(capacity), allocatable: toQuantities(allocatable(capacity, l.instanceType!.overhead)) } : {}),
+    },
+  };
+}
+
+export function capacityTypeOf(i: Instance): CapacityType {
+  if (i.InstanceLifecycle === "spot") return "spot";
+  return i.CapacityReservationId ? "reserved" : "on-demand";
+}
+
+/** A claim for an instance found in EC2 (get, list): what the cloud knows of it. */
+export function instanceNodeClaim(i: Instance, it: InstanceType | undefined, zoneID?: string): NodeClaim {
+  const tags = fromEC2Tags(i.Tags);
+  const zone = i.Placement?.AvailabilityZone ?? "";
+  const l: Launched = {
+    instanceID: i.InstanceId ?? "",
+    zone,
+    zoneID,
+    capacityType: capacityTypeOf(i),
+    imageID: i.ImageId,
+    reservationID: i.CapacityReservationId,
+    instanceType: it,
+    instanceTypeName: i.InstanceType ?? "",
+  };
+  const labels = { ...launchedLabels(l), ...(tags[L.NodePoolTag] ? { [L.NodePoolLabel]: tags[L.NodePoolTag] } : {}), ...(tags[L.EC2NodeClassTag] ? { [L.EC2NodeClassLabel]: tags[L.EC2NodeClassTag] } : {}) };
+  const gone = i.State?.Name === "shutting-down" || i.State?.Name === "terminated";
+  return {
+    apiVersion: "karpenter.sh/v1",
+    kind: "NodeClaim",
+    metadata: {
+      ...(tags[L.NodeClaimTag] ? { name: tags[L.NodeClaimTag] } : {}),
+      labels,
+      ...(i.LaunchTime ? { creationTimestamp: i.LaunchTime.toISOString() } : {}),
+      // An instance on its way out is a claim being deleted, so GC and termination treat it alike.
+      ...(gone ? { deletionTimestamp: new Date().toISOString() } : {}),
+    },
+    spec: {
+      requirements: Object.entries(labels).map(([key, v]) => ({ key, operator: "In" as const, values: [v] })),
+      nodeClassRef: { group: L.AWSGroup, kind: "EC2NodeClass", name: tags[L.EC2NodeClassTag] ?? "" },
+      expireAfter: "720h",
+    },
+    status: {
+      providerID: providerID(zone, i.InstanceId ?? ""),
+      ...(i.ImageId ? { imageID: i.ImageId } : {}),
+      ...(it ? { capacity: toQuantities(it.capacity), allocatable: toQuantities(allocatable(it.capacity, it.overhead)) } : {}),
+    },
+  };
+}
