@@ -1,0 +1,79 @@
+// Pure: how a registered Node must look once tenon has adopted it for its NodeClaim.
+import type { V1Node, V1OwnerReference, V1Taint } from "@kubernetes/client-node";
+import { NodeRegisteredLabel, TerminationFinalizer, UnregisteredTaintKey } from "../../../apis/labels.js";
+import type { NodeClaim } from "../../../apis/nodeclaim.js";
+import { nodeClaimOwnerReference } from "../objects.js";
+
+export type RegistrationProblem =
+  | { reason: "NodeNotFound"; status: "Unknown"; message: string }
+  | { reason: "MultipleNodesFound"; status: "False"; message: string }
+  | { reason: "UnregisteredTaintNotFound"; status: "False"; message: string };
+
+/**
+ * Why the claim cannot be registered against these nodes (those with its provider ID), if it
+ * cannot. A node that carries neither the `karpenter.sh/unregistered` taint nor the registered
+ * label was not started by tenon's user data (or had the taint removed before tenon synced it):
+ * pods may already have landed on it without the claim's taints, so Karpenter refuses it.
+ */
+export function registrationProblem(nodes: readonly V1Node[]): RegistrationProblem | undefined {
+  if (nodes.length === 0) return { reason: "NodeNotFound", status: "Unknown", message: "Node not registered with cluster" };
+  if (nodes.length > 1) {
+    return { reason: "MultipleNodesFound", status: "False", message: `Invariant violated, matched multiple nodes: ${nodes.map((n) => n.metadata?.name).join(", ")}` };
+  }
+  const node = nodes[0]!;
+  const registered = node.metadata?.labels?.[NodeRegisteredLabel] !== undefined;
+  const tainted = (node.spec?.taints ?? []).some((t) => t.key === UnregisteredTaintKey);
+  if (!registered && !tainted) {
+    return {
+      reason: "UnregisteredTaintNotFound",
+      status: "False",
+      message: `Invariant violated, ${UnregisteredTaintKey} taint must be present on Karpenter-managed nodes`,
+    };
+  }
+  return undefined;
+}
+
+/** Taints in `add` whose key and effect are not on the list yet, appended (Karpenter's Taints.Merge). */
+export function mergeTaints(taints: readonly V1Taint[], add: readonly { key: string; value?: string; effect: string }[]): V1Taint[] {
+  const out = [...taints];
+  for (const t of add) {
+    if (out.some((e) => e.key === t.key && e.effect === t.effect)) continue;
+    out.push({ key: t.key, effect: t.effect, ...(t.value !== undefined ? { value: t.value } : {}) });
+  }
+  return out;
+}
+
+export interface NodeSync {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  finalizers: string[];
+  ownerReferences: V1OwnerReference[];
+  taints: V1Taint[];
+}
+
+/**
+ * The node's metadata and taints after registration: the claim's labels and annotations merged
+ * in (the claim's win), the registered label, the termination finalizer, an owner reference to
+ * the claim, the claim's taints and startup taints added (not duplicated), the unregistered taint
+ * gone. `changed` says whether the node needs a write.
+ */
+export function registeredNode(claim: NodeClaim, node: V1Node): NodeSync & { changed: boolean } {
+  const labels = { ...node.metadata?.labels, ...claim.metadata.labels, [NodeRegisteredLabel]: "true" };
+  const annotations = { ...node.metadata?.annotations, ...claim.metadata.annotations };
+  const finalizers = [...(node.metadata?.finalizers ?? [])];
+  if (!finalizers.includes(TerminationFinalizer)) finalizers.push(TerminationFinalizer);
+  const owner = nodeClaimOwnerReference(claim);
+  const ownerReferences = [...(node.metadata?.ownerReferences ?? [])];
+  if (!ownerReferences.some((o) => o.apiVersion === owner.apiVersion && o.kind === owner.kind && o.uid === owner.uid)) ownerReferences.push(owner);
+  const taints = mergeTaints(mergeTaints(node.spec?.taints ?? [], claim.spec.taints ?? []), claim.spec.startupTaints ?? []).filter(
+    (t) => t.key !== UnregisteredTaintKey,
+  );
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const changed =
+    !same(labels, node.metadata?.labels ?? {}) ||
+    !same(annotations, node.metadata?.annotations ?? {}) ||
+    !same(finalizers, node.metadata?.finalizers ?? []) ||
+    !same(ownerReferences, node.metadata?.ownerReferences ?? []) ||
+    !same(taints, node.spec?.taints ?? []);
+  return { labels, annotations, finalizers, ownerReferences, taints, changed };
+}
