@@ -1,0 +1,157 @@
+// Validates each object against the schema for its kind and sorts the objects by kind. NodePools
+// and EC2NodeClasses go through the API's own zod schemas, strictly (unknown fields are errors, as
+// with kubectl --validate=strict); core kinds through the partial schemas in kube-schemas.ts.
+import type {
+  V1CronJob,
+  V1DaemonSet,
+  V1Deployment,
+  V1Job,
+  V1Node,
+  V1PersistentVolume,
+  V1PersistentVolumeClaim,
+  V1Pod,
+  V1ReplicaSet,
+  V1StatefulSet,
+  V1StorageClass,
+} from "@kubernetes/client-node";
+import type { z } from "zod";
+import { EC2NodeClassSchema, type EC2NodeClass } from "../../apis/ec2nodeclass.js";
+import { NodePoolSchema, type NodePool } from "../../apis/nodepool.js";
+import { ValidationError, formatPath } from "../../apis/parse.js";
+import { ManifestError } from "./errors.js";
+import type { Manifest } from "./documents.js";
+import {
+  CronJobSchema,
+  DaemonSetSchema,
+  DeploymentSchema,
+  JobSchema,
+  NodeSchema,
+  PersistentVolumeClaimSchema,
+  PersistentVolumeSchema,
+  PodSchema,
+  ReplicaSetSchema,
+  StatefulSetSchema,
+  StorageClassSchema,
+} from "./kube-schemas.js";
+import { unknownFields } from "./unknown-fields.js";
+
+/** Everything the simulation reads, validated and sorted by kind. */
+export interface ManifestSet {
+  nodePools: NodePool[];
+  nodeClasses: EC2NodeClass[];
+  pods: V1Pod[];
+  deployments: V1Deployment[];
+  replicaSets: V1ReplicaSet[];
+  statefulSets: V1StatefulSet[];
+  jobs: V1Job[];
+  cronJobs: V1CronJob[];
+  daemonSets: V1DaemonSet[];
+  nodes: V1Node[];
+  claims: V1PersistentVolumeClaim[];
+  volumes: V1PersistentVolume[];
+  storageClasses: V1StorageClass[];
+  /** Where each object came from, for messages about it later (a NodePool's missing node class …). */
+  sources: Map<object, string>;
+  warnings: string[];
+}
+
+export const emptyManifestSet = (): ManifestSet => ({
+  nodePools: [],
+  nodeClasses: [],
+  pods: [],
+  deployments: [],
+  replicaSets: [],
+  statefulSets: [],
+  jobs: [],
+  cronJobs: [],
+  daemonSets: [],
+  nodes: [],
+  claims: [],
+  volumes: [],
+  storageClasses: [],
+  sources: new Map(),
+  warnings: [],
+});
+
+/** zod's words for a missing field ("expected object, received undefined") say what to do less plainly than this. */
+function issueMessage(message: string): string {
+  const missing = /^Invalid input: expected (\w+), received undefined$/.exec(message);
+  return missing ? `required field is missing (expected ${missing[1]})` : message;
+}
+
+/**
+ * Parses (applying defaults) or throws a ValidationError naming the file, the object and every bad
+ * field. `strict` also rejects fields the schema does not define: used for tenon's own kinds, whose
+ * schemas are complete; the core kinds' schemas only cover what the simulation reads.
+ */
+function validate<S extends z.ZodType>(schema: S, kind: string, obj: unknown, source: string, strict: boolean): z.output<S> {
+  const result = schema.safeParse(obj);
+  const issues = [
+    ...(strict ? unknownFields(schema, obj).map((path) => ({ path, message: "unknown field (check its spelling and indentation)" })) : []),
+    ...(result.success ? [] : result.error.issues.map((i) => ({ path: formatPath(i.path), message: issueMessage(i.message) }))),
+  ];
+  if (issues.length > 0 || !result.success) throw new ValidationError(`${source}: ${kind} ${describeName(obj)}`, issues);
+  return result.data;
+}
+
+function describeName(obj: unknown): string {
+  const name = (obj as { metadata?: { name?: unknown } }).metadata?.name;
+  return typeof name === "string" ? `"${name}"` : "(unnamed)";
+}
+
+const strict = <T>(schema: z.ZodType, kind: string, obj: unknown, source: string): T => validate(schema, kind, obj, source, true) as T;
+/** The parsed object, typed as the Kubernetes client's model: checked where the simulation reads it, passed through elsewhere. */
+const loose = <T>(schema: z.ZodType, kind: string, obj: unknown, source: string): T => validate(schema, kind, obj, source, false) as T;
+
+type Handler = (set: ManifestSet, obj: unknown, source: string) => object;
+const handlers: Record<string, Handler> = {
+  NodePool: (s, o, src) => push(s.nodePools, strict<NodePool>(NodePoolSchema, "NodePool", o, src)),
+  EC2NodeClass: (s, o, src) => push(s.nodeClasses, strict<EC2NodeClass>(EC2NodeClassSchema, "EC2NodeClass", o, src)),
+  Pod: (s, o, src) => push(s.pods, loose<V1Pod>(PodSchema, "Pod", o, src)),
+  Deployment: (s, o, src) => push(s.deployments, loose<V1Deployment>(DeploymentSchema, "Deployment", o, src)),
+  ReplicaSet: (s, o, src) => push(s.replicaSets, loose<V1ReplicaSet>(ReplicaSetSchema, "ReplicaSet", o, src)),
+  StatefulSet: (s, o, src) => push(s.statefulSets, loose<V1StatefulSet>(StatefulSetSchema, "StatefulSet", o, src)),
+  Job: (s, o, src) => push(s.jobs, loose<V1Job>(JobSchema, "Job", o, src)),
+  CronJob: (s, o, src) => push(s.cronJobs, loose<V1CronJob>(CronJobSchema, "CronJob", o, src)),
+  DaemonSet: (s, o, src) => push(s.daemonSets, loose<V1DaemonSet>(DaemonSetSchema, "DaemonSet", o, src)),
+  Node: (s, o, src) => push(s.nodes, loose<V1Node>(NodeSchema, "Node", o, src)),
+  PersistentVolumeClaim: (s, o, src) => push(s.claims, loose<V1PersistentVolumeClaim>(PersistentVolumeClaimSchema, "PersistentVolumeClaim", o, src)),
+  PersistentVolume: (s, o, src) => push(s.volumes, loose<V1PersistentVolume>(PersistentVolumeSchema, "PersistentVolume", o, src)),
+  StorageClass: (s, o, src) => push(s.storageClasses, loose<V1StorageClass>(StorageClassSchema, "StorageClass", o, src)),
+};
+
+function push<T extends object>(list: T[], item: T): T {
+  list.push(item);
+  return item;
+}
+
+/** Kinds that are namespaced, so two objects of the same name in different namespaces are distinct. */
+const clusterScoped = new Set(["NodePool", "EC2NodeClass", "Node", "PersistentVolume", "StorageClass"]);
+
+/**
+ * Validates and sorts the objects. Throws on the first invalid object (naming file, object and
+ * field); kinds the simulation has no use for (Services, ConfigMaps …) are skipped with a warning,
+ * so `kubectl get all -o yaml` output can be fed in as it is.
+ */
+export function classifyManifests(manifests: readonly Manifest[]): ManifestSet {
+  const set = emptyManifestSet();
+  const seen = new Map<string, string>();
+  const skipped = new Map<string, number>();
+  for (const { source, object } of manifests) {
+    const handler = handlers[object.kind];
+    if (!handler) {
+      skipped.set(object.kind, (skipped.get(object.kind) ?? 0) + 1);
+      continue;
+    }
+    const parsed = handler(set, object, source);
+    set.sources.set(parsed, source);
+    const meta = (parsed as { metadata: { name: string; namespace?: string } }).metadata;
+    const key = `${object.kind} ${clusterScoped.has(object.kind) ? "" : `${meta.namespace ?? "default"}/`}${meta.name}`;
+    const first = seen.get(key);
+    // Two definitions of one object would make the plan depend on file order; say so instead.
+    if (first !== undefined) throw new ManifestError(`${source}: ${key} is defined twice (first in ${first}); remove one of them`);
+    seen.set(key, source);
+  }
+  for (const [kind, n] of skipped) set.warnings.push(`ignored ${n} ${kind} object${n === 1 ? "" : "s"}: tenon simulate does not use this kind`);
+  return set;
+}

@@ -1,0 +1,46 @@
+// `tenon simulate`: read manifests, plan, print. Exit 0 with a plan (unschedulable pods are part of
+// the plan, not an error), 1 when the input is not valid, 2 for wrong usage.
+import { ValidationError } from "../../apis/parse.js";
+import { catalogRegions } from "../../cloudprovider/aws/catalog.js";
+import { classifyManifests } from "../manifests/classify.js";
+import { parseDocuments } from "../manifests/documents.js";
+import { ManifestError } from "../manifests/errors.js";
+import { readAllStdin, readSources } from "../manifests/read.js";
+import { toPlanJSON } from "./render-json.js";
+import { renderTable } from "./render-table.js";
+import { simulate } from "./simulation.js";
+
+export interface SimulateOptions {
+  region: string;
+  output: "table" | "json";
+  ignorePreferences?: boolean;
+}
+
+export const ExitInvalidInput = 1;
+export const ExitUsage = 2;
+
+export async function runSimulate(paths: string[], opts: SimulateOptions): Promise<number> {
+  if (paths.length === 0) {
+    process.stderr.write("tenon simulate: no input; give manifest files or directories, or - to read standard input (see tenon simulate --help)\n");
+    return ExitUsage;
+  }
+  const regions = catalogRegions();
+  if (!regions.includes(opts.region)) {
+    process.stderr.write(`tenon simulate: no bundled instance type catalog for region "${opts.region}"; choose one of: ${regions.join(", ")}\n`);
+    return ExitUsage;
+  }
+  try {
+    const sources = await readSources(paths, () => readAllStdin());
+    const set = classifyManifests(sources.flatMap(parseDocuments));
+    const { result, warnings } = simulate(set, { region: opts.region, ignorePreferences: opts.ignorePreferences });
+    for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+    process.stdout.write(opts.output === "json" ? `${JSON.stringify(toPlanJSON(result), null, 2)}\n` : renderTable(result));
+    return 0;
+  } catch (err) {
+    if (err instanceof ManifestError || err instanceof ValidationError) {
+      process.stderr.write(`tenon simulate: ${err.message}\n`);
+      return ExitInvalidInput;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,31 @@
+// The plan as JSON (`--output json`): a stable, documented shape for scripts and tests, with pods
+// named "namespace/name" and instance types by name, cheapest first.
+import type { SchedulingResult } from "../../scheduling/index.js";
+import { podRef } from "../manifests/pod-defaults.js";
+import { explanationText } from "./explanations.js";
+
+export interface PlanJSON {
+  nodeClaims: { nodePool: string; instanceTypes: string[]; zones: string[]; capacityTypes: string[]; pods: string[]; pricePerHour: number }[];
+  existingNodes: { name: string; pods: string[] }[];
+  unschedulable: { pod: string; reasons: string[] }[];
+  totalPricePerHour: number;
+}
+
+/** Prices are sums and products of floats; six decimals (a ten-thousandth of a cent) is exact enough and reads cleanly. */
+const price = (n: number): number => Math.round(n * 1e6) / 1e6;
+
+export function toPlanJSON(result: SchedulingResult): PlanJSON {
+  return {
+    nodeClaims: result.nodeClaims.map((c) => ({
+      nodePool: c.nodePool,
+      instanceTypes: c.instanceTypes.map((t) => t.name),
+      zones: c.zones,
+      capacityTypes: c.capacityTypes,
+      pods: c.pods.map(podRef),
+      pricePerHour: price(c.pricePerHour),
+    })),
+    existingNodes: result.existingNodes.map((n) => ({ name: n.name, pods: n.pods.map(podRef) })),
+    unschedulable: result.unschedulable.map((u) => ({ pod: podRef(u.pod), reasons: u.reasons.map(explanationText) })),
+    totalPricePerHour: price(result.totalPricePerHour),
+  };
+}

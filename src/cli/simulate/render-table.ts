@@ -1,0 +1,75 @@
+// The plan as text for people: new NodeClaims, pods placed on existing nodes, pods that cannot be
+// scheduled with the reasons, and the totals against the lower bound.
+import type { SchedulingResult } from "../../scheduling/index.js";
+import { podRef } from "../manifests/pod-defaults.js";
+import { explanationText } from "./explanations.js";
+
+/** How many instance type names a row shows before summarising the rest as "+N more". */
+const ShownInstanceTypes = 3;
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join("   ")
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join("\n");
+}
+
+const dollars = (n: number): string => `$${n.toFixed(4)}`;
+
+function instanceTypes(names: string[]): string {
+  const shown = names.slice(0, ShownInstanceTypes).join(", ");
+  return names.length > ShownInstanceTypes ? `${shown} +${names.length - ShownInstanceTypes} more (${names.length})` : shown;
+}
+
+export function renderTable(result: SchedulingResult): string {
+  const out: string[] = [];
+  const placedNew = result.nodeClaims.reduce((n, c) => n + c.pods.length, 0);
+  const placedExisting = result.existingNodes.reduce((n, e) => n + e.pods.length, 0);
+
+  out.push(`NodeClaims to create: ${result.nodeClaims.length}`);
+  if (result.nodeClaims.length > 0) {
+    out.push(
+      table(
+        ["#", "NODEPOOL", "INSTANCE TYPES (cheapest first)", "ZONES", "CAPACITY", "PODS", "$/HOUR"],
+        result.nodeClaims.map((c, i) => [
+          String(i + 1),
+          c.nodePool,
+          instanceTypes(c.instanceTypes.map((t) => t.name)),
+          c.zones.join(","),
+          c.capacityTypes.join(","),
+          String(c.pods.length),
+          dollars(c.pricePerHour),
+        ]),
+      ),
+    );
+  }
+
+  if (result.existingNodes.length > 0) {
+    out.push("", `Pods placed on existing nodes: ${placedExisting}`);
+    out.push(
+      table(
+        ["NODE", "PODS"],
+        result.existingNodes.map((n) => [n.name, n.pods.map(podRef).join(", ")]),
+      ),
+    );
+  }
+
+  if (result.unschedulable.length > 0) {
+    out.push("", `Pods that cannot be scheduled: ${result.unschedulable.length}`);
+    for (const u of result.unschedulable) {
+      out.push(`  ${podRef(u.pod)}`);
+      for (const r of u.reasons) out.push(`    - ${explanationText(r)}`);
+    }
+  }
+
+  const ratio = result.lowerBoundPricePerHour > 0 ? `${(result.totalPricePerHour / result.lowerBoundPricePerHour).toFixed(3)}× the lower bound ${dollars(result.lowerBoundPricePerHour)}` : "lower bound $0";
+  out.push(
+    "",
+    `Total: ${dollars(result.totalPricePerHour)}/hour for ${result.nodeClaims.length} new node${result.nodeClaims.length === 1 ? "" : "s"} (${ratio}); ` +
+      `${placedNew} pods on new nodes, ${placedExisting} on existing nodes, ${result.unschedulable.length} unschedulable`,
+  );
+  return `${out.join("\n")}\n`;
+}

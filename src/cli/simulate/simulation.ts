@@ -1,0 +1,36 @@
+// One offline scheduling pass: manifests in, the solver's plan out. No I/O beyond reading the
+// bundled catalog, so the command and tests share it.
+import type { ManifestSet } from "../manifests/classify.js";
+import { buildCluster } from "../manifests/cluster.js";
+import { type SchedulingInput, type SchedulingResult, solve } from "../../scheduling/index.js";
+import { instanceTypesFor } from "./instance-types.js";
+
+export interface SimulationOptions {
+  region: string;
+  ignorePreferences?: boolean;
+}
+
+export interface Simulation {
+  input: SchedulingInput;
+  result: SchedulingResult;
+  /** Things the user should know that do not make the input invalid. */
+  warnings: string[];
+}
+
+export function simulate(set: ManifestSet, opts: SimulationOptions): Simulation {
+  const cluster = buildCluster(set);
+  const types = instanceTypesFor(set.nodePools, set.nodeClasses, opts.region, set.sources);
+  const warnings = [...set.warnings, ...types.warnings, ...cluster.warnings];
+  if (set.nodePools.length === 0 && cluster.pendingPods.length > 0) warnings.push("the input has no NodePool, so no new nodes can be planned");
+  const input: SchedulingInput = {
+    pods: cluster.pendingPods,
+    nodePools: set.nodePools,
+    instanceTypes: types.byNodePool,
+    existingNodes: cluster.existingNodes,
+    daemonSets: cluster.daemonSets,
+    volumes: cluster.volumes,
+    nodePoolUsage: cluster.nodePoolUsage,
+    options: { ignorePreferences: opts.ignorePreferences === true },
+  };
+  return { input, result: solve(input), warnings };
+}
