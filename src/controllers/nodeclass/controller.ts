@@ -1,0 +1,280 @@
+// nodeclass: the EC2NodeClass controller (Karpenter AWS's nodeclass status, hash and termination
+// controllers in one). For a live node class it keeps the termination finalizer and the
+// karpenter.k8s.aws/ec2nodeclass-hash annotations on it, resolves what its selectors select now
+// (subnets, security groups, AMIs, instance profile, capacity reservations) and writes that as
+// status with SubnetsReady / SecurityGroupsReady / AMIsReady / InstanceProfileReady / Ready
+// conditions, again every five minutes since AWS changes without telling anyone. For a node class
+// being deleted it waits until no NodeClaim uses it, deletes what tenon created for it (instance
+// profile, launch templates) and releases the finalizer.
+import type { Condition } from "../../apis/common.js";
+import type { EC2NodeClass, EC2NodeClassStatus } from "../../apis/ec2nodeclass.js";
+import {
+  AWSGroup,
+  ConditionAMIsReady,
+  ConditionCapacityReservationsReady,
+  ConditionDrifted,
+  ConditionInstanceProfileReady,
+  ConditionReady,
+  ConditionSecurityGroupsReady,
+  ConditionSubnetsReady,
+  EC2NodeClassHashAnnotation,
+  EC2NodeClassHashVersionAnnotation,
+  NodeClassTerminationFinalizer,
+} from "../../apis/labels.js";
+import type { NodeClaim } from "../../apis/nodeclaim.js";
+import { NODECLASS_HASH_VERSION, nodeClassHash } from "../../cloudprovider/aws/nodeclass/hash.js";
+import { isConflict } from "../../operator/kube.js";
+import { controllerLogger } from "../../operator/logging.js";
+import type { ClusterState } from "../../state/cluster.js";
+import { type ConditionUpdate, getCondition, isConditionTrue, sameConditions, setConditions } from "../nodepool/conditions.js";
+import type { ControllerDeps, ManagedController } from "../nodepool/deps.js";
+import { EC2NodeClasses, NodeClaims, patchMetadata, patchStatus } from "../nodepool/kube.js";
+import { Controller, type ReconcileResult, type Reconciler } from "../runtime/controller.js";
+
+/** Resolution and cleanup of a node class in AWS; the AWS cloud provider implements it. */
+export interface NodeClassResolution {
+  /** The node class's status as AWS has it now; problems become False conditions, not throws. */
+  resolveNodeClass(nodeClass: EC2NodeClass): Promise<EC2NodeClassStatus>;
+  /** Deletes what tenon made for the node class (its instance profile, its launch templates). */
+  deleteNodeClassResources(nodeClass: EC2NodeClass): Promise<void>;
+}
+
+export interface NodeClassControllerDeps extends ControllerDeps {
+  resolver: NodeClassResolution;
+}
+
+/** Karpenter re-resolves every node class this often. */
+export const NODECLASS_RESOLVE_INTERVAL_MS = 5 * 60_000;
+/** While NodeClaims still use a deleting node class, look again (and repeat the event) this often. */
+export const NODECLASS_TERMINATION_RECHECK_MS = 10 * 60_000;
+
+const EC2NodeClassKind = "EC2NodeClass";
+const isDeleting = (o: { metadata: { deletionTimestamp?: string } }): boolean => o.metadata.deletionTimestamp !== undefined;
+
+interface Part {
+  condition: string;
+  present: (s: EC2NodeClassStatus) => boolean;
+  missing: (nc: EC2NodeClass) => string;
+}
+
+const terms = (t: unknown): string => JSON.stringify(t ?? []);
+
+// What each condition covers, and what to tell the user when the resolver left it out and the
+// field came back empty.
+const parts: Part[] = [
+  {
+    condition: ConditionSubnetsReady,
+    present: (s) => (s.subnets ?? []).length > 0,
+    missing: (nc) => `no subnet matches spec.subnetSelectorTerms ${terms(nc.spec.subnetSelectorTerms)}; tag the subnets to match or fix the terms`,
+  },
+  {
+    condition: ConditionSecurityGroupsReady,
+    present: (s) => (s.securityGroups ?? []).length > 0,
+    missing: (nc) => `no security group matches spec.securityGroupSelectorTerms ${terms(nc.spec.securityGroupSelectorTerms)}; tag the security groups to match or fix the terms`,
+  },
+  {
+    condition: ConditionAMIsReady,
+    present: (s) => (s.amis ?? []).length > 0,
+    missing: (nc) => `no AMI matches spec.amiSelectorTerms ${terms(nc.spec.amiSelectorTerms)}; fix the terms (an alias like al2023@latest always resolves)`,
+  },
+  {
+    condition: ConditionInstanceProfileReady,
+    present: (s) => (s.instanceProfile ?? "") !== "",
+    missing: (nc) =>
+      nc.spec.instanceProfile !== undefined
+        ? `spec.instanceProfile "${nc.spec.instanceProfile}" could not be resolved; create it or fix the name`
+        : `no instance profile for spec.role "${nc.spec.role ?? ""}"; check the role exists and the controller may manage instance profiles`,
+  },
+];
+
+/**
+ * The status to write: what the resolver found, with every required condition present (derived
+ * from the fields when the resolver did not say), messages naming the node class, and Ready
+ * summarising them — False with the failing conditions' messages, so `kubectl get` shows why.
+ */
+export function normalizeStatus(nodeClass: EC2NodeClass, resolved: EC2NodeClassStatus, now: number): EC2NodeClassStatus {
+  const name = nodeClass.metadata.name ?? "";
+  const given = resolved.conditions ?? [];
+  const prefix = (m: string) => (m.includes(`EC2NodeClass "${name}"`) ? m : `EC2NodeClass "${name}": ${m}`);
+  const updates: ConditionUpdate[] = [];
+  for (const p of parts) {
+    const c = getCondition(given, p.condition);
+    if (c && c.status !== "Unknown") updates.push({ type: p.condition, status: c.status, reason: c.reason, message: c.status === "True" ? c.message : prefix(c.message) });
+    else if (p.present(resolved)) updates.push({ type: p.condition, status: "True", reason: p.condition, message: "" });
+    else updates.push({ type: p.condition, status: "False", reason: `${p.condition.replace(/Ready$/, "")}NotFound`, message: prefix(p.missing(nodeClass)) });
+  }
+  const reservations = getCondition(given, ConditionCapacityReservationsReady);
+  if (reservations) updates.push({ type: reservations.type, status: reservations.status, reason: reservations.reason, message: reservations.status === "True" ? reservations.message : prefix(reservations.message) });
+  const failing = updates.filter((u) => u.status !== "True");
+  updates.push(
+    failing.length === 0
+      ? { type: ConditionReady, status: "True", reason: ConditionReady, message: "" }
+      : { type: ConditionReady, status: "False", reason: "UnhealthyDependents", message: failing.map((f) => `${f.type}=False: ${f.message ?? ""}`).join("\n") },
+  );
+  // Conditions others manage are kept; a CapacityReservationsReady the resolver no longer reports
+  // (the selector terms were removed) goes.
+  const previous = (nodeClass.status?.conditions ?? []).filter((c) => c.type !== ConditionCapacityReservationsReady || reservations !== undefined);
+  const { conditions: _ignored, ...fields } = resolved;
+  return { ...fields, conditions: setConditions(previous, updates, nodeClass.metadata.generation, now) };
+}
+
+const statusFields = ["subnets", "securityGroups", "capacityReservations", "amis", "instanceProfile"] as const;
+
+/** The merge patch from `before` to `after` (removed fields nulled), or undefined when equal. */
+export function statusPatch(before: EC2NodeClassStatus | undefined, after: EC2NodeClassStatus): Record<string, unknown> | undefined {
+  const patch: Record<string, unknown> = {};
+  for (const f of statusFields) {
+    const a = after[f];
+    const b = before?.[f];
+    if (JSON.stringify(a) === JSON.stringify(b)) continue;
+    patch[f] = a === undefined ? null : a;
+  }
+  if (!sameConditions(before?.conditions, after.conditions)) patch.conditions = after.conditions;
+  return Object.keys(patch).length === 0 ? undefined : patch;
+}
+
+export class NodeClassController implements Reconciler, ManagedController {
+  readonly name = "nodeclass";
+  readonly controller: Controller;
+
+  constructor(private readonly deps: NodeClassControllerDeps) {
+    this.controller = new Controller(this, { clock: deps.clock, logger: controllerLogger(deps.logger, this.name), concurrency: 2 });
+  }
+
+  watch(state: ClusterState): void {
+    state.nodeClasses.on((event, nc, old) => {
+      if (event === "delete") return;
+      // Our own status writes do not change the generation: no loop.
+      const changed =
+        event === "add" ||
+        nc.metadata.generation !== old?.metadata.generation ||
+        isDeleting(nc) !== (old ? isDeleting(old) : false) ||
+        !(nc.metadata.finalizers ?? []).includes(NodeClassTerminationFinalizer) ||
+        nc.metadata.annotations?.[EC2NodeClassHashVersionAnnotation] !== NODECLASS_HASH_VERSION;
+      if (changed) this.controller.enqueue(nc.metadata.name ?? "");
+    });
+    // A deleting node class waits for its NodeClaims: look again when one goes.
+    state.nodeClaims.on((event, claim) => {
+      if (event !== "delete") return;
+      const nc = state.nodeClasses.get(claim.spec.nodeClassRef.name);
+      if (nc && isDeleting(nc)) this.controller.enqueue(claim.spec.nodeClassRef.name);
+    });
+    for (const nc of state.nodeClasses.list()) this.controller.enqueue(nc.metadata.name ?? "");
+  }
+
+  run(signal: AbortSignal): Promise<void> {
+    return this.controller.run(signal);
+  }
+
+  async reconcile(name: string): Promise<ReconcileResult | undefined> {
+    const nodeClass = this.deps.state.nodeClasses.get(name);
+    if (!nodeClass) return undefined;
+    return isDeleting(nodeClass) ? this.finalize(nodeClass) : this.resolve(nodeClass);
+  }
+
+  private claimsUsing(name: string): NodeClaim[] {
+    return this.deps.state.nodeClaims.list().filter((c) => {
+      const ref = c.spec.nodeClassRef;
+      return ref.name === name && ref.group === AWSGroup && ref.kind === EC2NodeClassKind;
+    });
+  }
+
+  private async resolve(nodeClass: EC2NodeClass): Promise<ReconcileResult | undefined> {
+    const { kube, clock } = this.deps;
+    const name = nodeClass.metadata.name ?? "";
+    const log = this.deps.logger.child({ controller: this.name, EC2NodeClass: { name } });
+    let resourceVersion = nodeClass.metadata.resourceVersion;
+
+    const hash = nodeClassHash(nodeClass);
+    const annotations = nodeClass.metadata.annotations ?? {};
+    const finalizers = nodeClass.metadata.finalizers ?? [];
+    if (annotations[EC2NodeClassHashVersionAnnotation] !== NODECLASS_HASH_VERSION) await this.restampClaims(name, hash);
+    const needsFinalizer = !finalizers.includes(NodeClassTerminationFinalizer);
+    const needsHash = annotations[EC2NodeClassHashAnnotation] !== hash || annotations[EC2NodeClassHashVersionAnnotation] !== NODECLASS_HASH_VERSION;
+    if (needsFinalizer || needsHash) {
+      try {
+        const patched = await patchMetadata(kube, EC2NodeClasses, name, {
+          ...(needsFinalizer ? { resourceVersion, finalizers: [...finalizers, NodeClassTerminationFinalizer] } : {}),
+          ...(needsHash ? { annotations: { [EC2NodeClassHashAnnotation]: hash, [EC2NodeClassHashVersionAnnotation]: NODECLASS_HASH_VERSION } } : {}),
+        });
+        if (!patched) return undefined;
+        resourceVersion = patched.resourceVersion;
+      } catch (err) {
+        if (isConflict(err)) return { requeueAfterMs: 100 };
+        throw err;
+      }
+    }
+
+    const resolved = await this.deps.resolver.resolveNodeClass(nodeClass);
+    const status = normalizeStatus(nodeClass, resolved, clock.now());
+    const patch = statusPatch(nodeClass.status, status);
+    if (patch) {
+      try {
+        await patchStatus(kube, EC2NodeClasses, name, patch.conditions ? resourceVersion : undefined, patch);
+      } catch (err) {
+        if (isConflict(err)) return { requeueAfterMs: 100 };
+        throw err;
+      }
+      this.logTransitions(log, nodeClass.status?.conditions, status.conditions ?? []);
+    }
+    return { requeueAfterMs: NODECLASS_RESOLVE_INTERVAL_MS };
+  }
+
+  private logTransitions(log: ControllerDeps["logger"], before: readonly Condition[] | undefined, after: readonly Condition[]): void {
+    for (const c of after) {
+      if (getCondition(before, c.type)?.status === c.status) continue;
+      if (c.status === "True") log.info({ condition: c.type }, "ec2nodeclass condition is true");
+      else log.warn({ condition: c.type, reason: c.reason, message: c.message }, "ec2nodeclass condition is not true");
+    }
+  }
+
+  /** NodeClaims stamped with another hash version get the current hash, unless already drifted. */
+  private async restampClaims(name: string, hash: string): Promise<void> {
+    const errors: unknown[] = [];
+    await Promise.all(
+      this.claimsUsing(name).map(async (c) => {
+        const a = c.metadata.annotations ?? {};
+        if (a[EC2NodeClassHashVersionAnnotation] === NODECLASS_HASH_VERSION) return;
+        const patch: Record<string, string> = { [EC2NodeClassHashVersionAnnotation]: NODECLASS_HASH_VERSION };
+        if (!isConditionTrue(c.status?.conditions, ConditionDrifted)) patch[EC2NodeClassHashAnnotation] = hash;
+        try {
+          await patchMetadata(this.deps.kube, NodeClaims, c.metadata.name ?? "", { annotations: patch });
+        } catch (err) {
+          errors.push(err);
+        }
+      }),
+    );
+    if (errors.length > 0) throw errors[0];
+  }
+
+  private async finalize(nodeClass: EC2NodeClass): Promise<ReconcileResult | undefined> {
+    const name = nodeClass.metadata.name ?? "";
+    const finalizers = nodeClass.metadata.finalizers ?? [];
+    if (!finalizers.includes(NodeClassTerminationFinalizer)) return undefined;
+    const using = this.claimsUsing(name);
+    if (using.length > 0) {
+      const names = using.map((c) => c.metadata.name ?? "").sort();
+      const shown = names.length > 5 ? `${names.slice(0, 5).join(", ")} and ${names.length - 5} other(s)` : names.join(", ");
+      this.deps.recorder.publish({
+        involvedObject: { apiVersion: "karpenter.k8s.aws/v1", kind: EC2NodeClassKind, name, ...(nodeClass.metadata.uid ? { uid: nodeClass.metadata.uid } : {}) },
+        type: "Normal",
+        reason: "WaitingOnNodeClaimTermination",
+        message: `Waiting on NodeClaim termination for ${shown}`,
+        dedupeValues: [nodeClass.metadata.uid ?? name],
+      });
+      return { requeueAfterMs: NODECLASS_TERMINATION_RECHECK_MS };
+    }
+    await this.deps.resolver.deleteNodeClassResources(nodeClass);
+    try {
+      await patchMetadata(this.deps.kube, EC2NodeClasses, name, {
+        resourceVersion: nodeClass.metadata.resourceVersion,
+        finalizers: finalizers.filter((f) => f !== NodeClassTerminationFinalizer),
+      });
+    } catch (err) {
+      if (isConflict(err)) return { requeueAfterMs: 100 };
+      throw err;
+    }
+    this.deps.logger.info({ controller: this.name, EC2NodeClass: { name } }, "deleted ec2nodeclass resources and released its finalizer");
+    return undefined;
+  }
+}

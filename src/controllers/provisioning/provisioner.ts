@@ -1,0 +1,379 @@
+// The provisioner: batches pending pods, asks the solver where they go (existing nodes, in-flight
+// NodeClaims, new NodeClaims), creates the new NodeClaims, and tells each pod what happened
+// (Nominated, or FailedScheduling with the solver's reasons). Thin by design: the decisions are the
+// solver's; this file reads the cluster state, calls it and writes the result.
+import { performance } from "node:perf_hooks";
+import type { V1Pod } from "@kubernetes/client-node";
+import { CapacityTypeLabel, ConditionReady, DisruptedTaintKey, InstanceTypeLabel } from "../../apis/labels.js";
+import { type NodeClaim, NodeClaimSchema } from "../../apis/nodeclaim.js";
+import type { NodePool } from "../../apis/nodepool.js";
+import type { InstanceType, ResourceList } from "../../cloudprovider/types.js";
+import type { Config } from "../../operator/config.js";
+import type { Event } from "../../operator/events.js";
+import { controllerLogger } from "../../operator/logging.js";
+import { type Metrics, metrics as defaultMetrics, registry as defaultRegistry, type Registry } from "../../operator/metrics.js";
+import { solve as defaultSolve } from "../../scheduling/index.js";
+import type { PlannedNodeClaim, SchedulingInput, SchedulingResult } from "../../scheduling/types.js";
+import type { ClusterState } from "../../state/cluster.js";
+import { getCondition, isReady } from "../nodepool/conditions.js";
+import type { ControllerDeps, ManagedController } from "../nodepool/deps.js";
+import { NodeClaims } from "../nodepool/kube.js";
+import { exceededLimit } from "../nodepool/usage.js";
+import { Controller, type ReconcileResult, type Reconciler } from "../runtime/controller.js";
+import { Batcher } from "./batcher.js";
+import { InFlightClaims } from "./inflight.js";
+import { type BuiltInput, buildSchedulingInput } from "./input.js";
+import { legacySchedulingDuration } from "./metrics.js";
+import { buildNodeClaim, formatResources } from "./nodeclaim.js";
+import { isProvisionable, isReschedulable } from "./pending.js";
+
+/**
+ * Whether a NodePool may launch now. The disruption engineer's scheduled scale-to-zero passes its
+ * sleep-window check here; a rejected pool is left out of the solve and its reason is added to the
+ * FailedScheduling explanation of every pod that found no place.
+ */
+export type NodePoolAllowed = (nodePool: NodePool, now: number) => boolean | { reason: string };
+
+export interface ProvisionerDeps extends ControllerDeps {
+  config: Pick<Config, "batchIdleDurationMs" | "batchMaxDurationMs">;
+  /** Where karpenter_provisioner_scheduling_duration_seconds goes; the process-wide registry by default. */
+  registry?: Registry;
+  nodePoolAllowed?: NodePoolAllowed;
+  /** The solver; `solve` from src/scheduling unless a test needs another. */
+  solve?: (input: SchedulingInput) => SchedulingResult;
+}
+
+/** The provisioner's one work-queue key: every reconcile plans for all pending pods. */
+export const PROVISIONER_KEY = "provisioner";
+/** While pods stay pending without a plan, look again this often (capacity and offerings change). */
+export const PENDING_RECHECK_MS = 10_000;
+/** The reason label of karpenter_nodeclaims_created_total for claims made for pending pods. */
+export const ProvisioningReason = "provisioning";
+
+interface Excluded {
+  name: string;
+  reason: string;
+}
+
+interface Launch {
+  planned: PlannedNodeClaim;
+  body: ReturnType<typeof buildNodeClaim>;
+}
+
+const podRef = (pod: V1Pod) => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  name: pod.metadata?.name ?? "",
+  namespace: pod.metadata?.namespace ?? "",
+  ...(pod.metadata?.uid ? { uid: pod.metadata.uid } : {}),
+});
+
+/** Karpenter's Nominated event: the pod should schedule onto this capacity. */
+export function nominatedEvent(pod: V1Pod, targets: string[]): Event {
+  return {
+    involvedObject: podRef(pod),
+    type: "Normal",
+    reason: "Nominated",
+    message: `Pod should schedule on: ${targets.join(", ")}`,
+    dedupeValues: [pod.metadata?.uid ?? `${pod.metadata?.namespace}/${pod.metadata?.name}`],
+  };
+}
+
+/** Karpenter's FailedScheduling event, deduplicated per pod for five minutes as Karpenter does. */
+export function failedSchedulingEvent(pod: V1Pod, message: string): Event {
+  return {
+    involvedObject: podRef(pod),
+    type: "Warning",
+    reason: "FailedScheduling",
+    message: `Failed to schedule pod, ${message}`,
+    dedupeValues: [pod.metadata?.uid ?? `${pod.metadata?.namespace}/${pod.metadata?.name}`],
+    dedupeTimeoutMs: 5 * 60_000,
+  };
+}
+
+const isDeleting = (o: { metadata: { deletionTimestamp?: string } }): boolean => o.metadata.deletionTimestamp !== undefined;
+
+function maxCapacity(types: readonly InstanceType[]): ResourceList {
+  const out: ResourceList = {};
+  for (const it of types) for (const [k, v] of Object.entries(it.capacity)) if (v > (out[k] ?? 0)) out[k] = v;
+  return out;
+}
+
+function addInto(target: ResourceList, b: ResourceList): void {
+  for (const [k, v] of Object.entries(b)) target[k] = (target[k] ?? 0) + v;
+}
+
+/** "a, b, c, d, e and 3 other(s)", as Karpenter lists instance types in its log line. */
+function listSome(names: readonly string[], n = 5): string {
+  return names.length > n ? `${names.slice(0, n).join(", ")} and ${names.length - n} other(s)` : names.join(", ");
+}
+
+export class Provisioner implements Reconciler, ManagedController {
+  readonly name = "provisioner";
+  readonly controller: Controller;
+  readonly batcher: Batcher;
+  readonly inflight = new InFlightClaims();
+  private readonly metrics: Metrics;
+  private readonly legacyDuration;
+  private readonly solve: (input: SchedulingInput) => SchedulingResult;
+  private readonly log;
+  /** Pods reported unschedulable last time, to warn once per change rather than every recheck. */
+  private lastUnschedulable = "";
+
+  constructor(private readonly deps: ProvisionerDeps) {
+    this.metrics = deps.metrics ?? defaultMetrics;
+    this.legacyDuration = legacySchedulingDuration(deps.registry ?? defaultRegistry);
+    this.solve = deps.solve ?? defaultSolve;
+    this.log = controllerLogger(deps.logger, this.name);
+    this.controller = new Controller(this, { clock: deps.clock, logger: this.log });
+    this.batcher = new Batcher(deps.clock, { idleMs: deps.config.batchIdleDurationMs, maxMs: deps.config.batchMaxDurationMs }, () => this.controller.enqueue(PROVISIONER_KEY));
+  }
+
+  /** Opens or extends a batching window (a pod needs capacity). */
+  trigger(): void {
+    this.batcher.trigger();
+  }
+
+  watch(state: ClusterState): void {
+    state.pods.on((event, pod) => {
+      if (event !== "delete" && isProvisionable(pod) && !this.inflight.isNominated(pod)) this.trigger();
+    });
+    // Capacity going away: its pods need a place, or pods planned onto it need another.
+    state.nodes.on((event, node, old) => {
+      const leaving = (n: typeof node) => n.metadata?.deletionTimestamp !== undefined || (n.spec?.taints ?? []).some((t) => t.key === DisruptedTaintKey);
+      if (event === "delete" || (leaving(node) && !(old && leaving(old)))) this.trigger();
+    });
+    state.nodeClaims.on((event, claim, old) => {
+      if (event === "delete" || (isDeleting(claim) && !(old && isDeleting(old)))) this.trigger();
+    });
+    // A NodePool becoming ready may have a place for pods that had none.
+    state.nodePools.on((event, np, old) => {
+      if (event !== "delete" && isReady(np) && !(old && isReady(old)) && state.pods.list().some(isProvisionable)) this.trigger();
+    });
+    if (state.pods.list().some(isProvisionable)) this.trigger();
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    signal.addEventListener("abort", () => this.batcher.stop(), { once: true });
+    await this.controller.run(signal);
+    this.batcher.stop();
+  }
+
+  /** Whether any pod waits for a plan: cheap, so that idle batches do not ask for instance types. */
+  private hasWork(state: ClusterState): boolean {
+    if (state.pods.list().some((p) => isProvisionable(p) && !this.inflight.isNominated(p))) return true;
+    return state.nodes.list().some((n) => {
+      const leaving = n.metadata?.deletionTimestamp !== undefined || (n.spec?.taints ?? []).some((t) => t.key === DisruptedTaintKey && t.effect === "NoSchedule");
+      return leaving && state.podsOnNode(n.metadata?.name ?? "").some((p) => isReschedulable(p) && !this.inflight.isNominated(p));
+    });
+  }
+
+  /** NodePools new claims may come from, and why the others may not. */
+  private pools(now: number): { eligible: NodePool[]; excluded: Excluded[] } {
+    const eligible: NodePool[] = [];
+    const excluded: Excluded[] = [];
+    const all = [...this.deps.state.nodePools.list()].sort((a, b) => (b.spec.weight ?? 0) - (a.spec.weight ?? 0) || (a.metadata.name ?? "").localeCompare(b.metadata.name ?? ""));
+    for (const np of all) {
+      const name = np.metadata.name ?? "";
+      if (isDeleting(np)) {
+        excluded.push({ name, reason: "being deleted" });
+        continue;
+      }
+      if (!isReady(np)) {
+        const ready = getCondition(np.status?.conditions, ConditionReady);
+        excluded.push({ name, reason: `not ready${ready?.message ? ` (${ready.message})` : ready ? "" : " (its status has not been reconciled yet)"}` });
+        continue;
+      }
+      const allowed = this.deps.nodePoolAllowed?.(np, now) ?? true;
+      if (allowed !== true) {
+        excluded.push({ name, reason: allowed === false ? "may not launch nodes now" : allowed.reason });
+        continue;
+      }
+      eligible.push(np);
+    }
+    return { eligible, excluded };
+  }
+
+  private async instanceTypes(pools: NodePool[], excluded: Excluded[]): Promise<{ usable: NodePool[]; types: Map<string, InstanceType[]> }> {
+    const types = new Map<string, InstanceType[]>();
+    const usable: NodePool[] = [];
+    const results = await Promise.all(
+      pools.map(async (np) => {
+        try {
+          return { np, types: await this.deps.cloudProvider.getInstanceTypes(np) };
+        } catch (err) {
+          return { np, error: err instanceof Error ? err.message : String(err) };
+        }
+      }),
+    );
+    for (const r of results) {
+      const name = r.np.metadata.name ?? "";
+      if (r.error !== undefined) {
+        // One misconfigured pool must not stop the others (Karpenter skips it the same way).
+        this.log.error({ NodePool: { name }, error: r.error }, "skipping nodepool, unable to resolve instance types");
+        excluded.push({ name, reason: `instance types could not be resolved: ${r.error}` });
+      } else if (r.types.length === 0) {
+        excluded.push({ name, reason: "its node class offers no instance types" });
+      } else {
+        types.set(name, r.types);
+        usable.push(r.np);
+      }
+    }
+    return { usable, types };
+  }
+
+  async reconcile(): Promise<ReconcileResult | undefined> {
+    const { state, clock } = this.deps;
+    // Deciding from a partial view would launch nodes that already exist.
+    if (!state.synced) return { requeueAfterMs: 1000 };
+    const now = clock.now();
+    this.inflight.prune(state, now);
+    if (!this.hasWork(state)) return undefined;
+
+    const { eligible, excluded } = this.pools(now);
+    const { usable, types } = await this.instanceTypes(eligible, excluded);
+    const cached = state.nodeClaims.list();
+    const cachedNames = new Set(cached.map((c) => c.metadata.name));
+    const unseen = this.inflight.unseen().filter((c) => !cachedNames.has(c.metadata.name));
+    const built = buildSchedulingInput(
+      {
+        pods: state.pods.list(),
+        nodes: state.nodes.list(),
+        nodeClaims: [...cached, ...unseen],
+        daemonSets: state.daemonSets.list(),
+        podsOnNode: (n) => state.podsOnNode(n),
+      },
+      {
+        nodePools: usable,
+        instanceTypes: types,
+        nominations: this.inflight.nominationsByClaim(),
+        volumes: { claims: state.claims.list(), volumes: state.volumes.list(), storageClasses: state.storageClasses.list() },
+      },
+    );
+    if (built.input.pods.length === 0) return undefined;
+
+    const started = performance.now();
+    const result = this.solve(built.input);
+    const seconds = (performance.now() - started) / 1000;
+    this.metrics.schedulingDuration.observe({ controller: this.name }, seconds);
+    this.legacyDuration.observe({ controller: this.name }, seconds);
+    if (result.nodeClaims.length > 0) {
+      this.log.info(
+        { pods: listSome(built.input.pods.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`)), nodeclaims: result.nodeClaims.length, duration: `${seconds.toFixed(3)}s` },
+        "found provisionable pod(s)",
+      );
+    }
+
+    const poolsByName = new Map(usable.map((np) => [np.metadata.name ?? "", np]));
+    const { launches, refused } = this.checkLimits(result.nodeClaims, poolsByName, built);
+    const errors = await this.createAll(launches, now);
+    this.nominateOnExisting(result, built);
+    this.reportUnschedulable(result, refused, excluded);
+
+    if (errors.length > 0) throw errors[0];
+    return result.unschedulable.length > 0 || refused.length > 0 ? { requeueAfterMs: PENDING_RECHECK_MS } : undefined;
+  }
+
+  /**
+   * The solver respects the limits it was given; the check is repeated here against the running
+   * total of this batch, as Karpenter does before each create. Instance types that would pass a
+   * limit are dropped from a claim; a claim left with none (or fewer than its minValues) is not made.
+   */
+  private checkLimits(planned: PlannedNodeClaim[], pools: Map<string, NodePool>, built: BuiltInput): { launches: Launch[]; refused: { planned: PlannedNodeClaim; reason: string }[] } {
+    const usage = new Map<string, ResourceList>();
+    for (const [k, v] of built.input.nodePoolUsage ?? []) usage.set(k, { ...v });
+    const launches: Launch[] = [];
+    const refused: { planned: PlannedNodeClaim; reason: string }[] = [];
+    for (const p of planned) {
+      const pool = pools.get(p.nodePool);
+      if (!pool) {
+        refused.push({ planned: p, reason: `nodepool "${p.nodePool}" is gone` });
+        continue;
+      }
+      const used = usage.get(p.nodePool) ?? { nodes: 0 };
+      let types = p.instanceTypes;
+      const limits = pool.spec.limits;
+      if (limits) {
+        types = types.filter((t) => exceededLimit(limits, used, { ...t.capacity, nodes: 1 }) === undefined);
+        const minValues = p.requirements.find((r) => r.key === InstanceTypeLabel)?.minValues ?? 0;
+        if (types.length === 0 || types.length < minValues) {
+          const why = exceededLimit(limits, used, { ...maxCapacity(p.instanceTypes), nodes: 1 }) ?? "limits leave too few instance types";
+          refused.push({ planned: p, reason: `nodepool "${p.nodePool}": ${why}` });
+          continue;
+        }
+      }
+      addInto(used, { ...maxCapacity(types), nodes: 1 });
+      usage.set(p.nodePool, used);
+      launches.push({ planned: p, body: buildNodeClaim({ ...p, instanceTypes: types }, pool) });
+    }
+    return { launches, refused };
+  }
+
+  private async createAll(launches: Launch[], now: number): Promise<unknown[]> {
+    const errors: unknown[] = [];
+    await Promise.all(
+      launches.map(async (l) => {
+        try {
+          await this.create(l, now);
+        } catch (err) {
+          this.log.error({ NodePool: { name: l.planned.nodePool }, error: err instanceof Error ? err.message : String(err) }, "creating nodeclaim failed");
+          errors.push(err);
+        }
+      }),
+    );
+    return errors;
+  }
+
+  private async create(l: Launch, now: number): Promise<NodeClaim> {
+    const raw: unknown = await this.deps.kube.customObjects.createClusterCustomObject({ ...NodeClaims, body: l.body });
+    const claim = NodeClaimSchema.parse(raw);
+    const name = claim.metadata.name ?? "";
+    this.inflight.remember(claim, now);
+    this.inflight.nominate(name, l.planned.pods);
+    const types = claim.spec.requirements.find((r) => r.key === InstanceTypeLabel)?.values ?? [];
+    this.log.info(
+      { NodeClaim: { name }, NodePool: { name: l.planned.nodePool }, requests: formatResources(l.planned.requests), "instance-types": listSome(types), pods: l.planned.pods.length },
+      "created nodeclaim",
+    );
+    this.metrics.nodeClaimsCreated.inc({
+      reason: ProvisioningReason,
+      nodepool: l.planned.nodePool,
+      capacity_type: claim.metadata.labels?.[CapacityTypeLabel] ?? "",
+      min_values_relaxed: "false",
+    });
+    this.deps.recorder.publish(...l.planned.pods.map((p) => nominatedEvent(p, [`nodeclaim/${name}`])));
+    return claim;
+  }
+
+  /** Pods planned onto capacity that exists or is on its way: nominated there. */
+  private nominateOnExisting(result: SchedulingResult, built: BuiltInput): void {
+    for (const { name, pods } of result.existingNodes) {
+      if (pods.length === 0) continue;
+      let targets: string[];
+      if (built.claimsWithoutNode.has(name)) {
+        this.inflight.nominate(name, pods);
+        targets = [`nodeclaim/${name}`];
+      } else {
+        const claim = built.claimOfNode.get(name);
+        targets = claim ? [`nodeclaim/${claim}`, `node/${name}`] : [`node/${name}`];
+      }
+      this.deps.recorder.publish(...pods.map((p) => nominatedEvent(p, targets)));
+    }
+  }
+
+  private reportUnschedulable(result: SchedulingResult, refused: { planned: PlannedNodeClaim; reason: string }[], excluded: Excluded[]): void {
+    const left = excluded.map((e) => `nodepool "${e.name}": ${e.reason}`);
+    const events: Event[] = [];
+    const pods = [...result.unschedulable.map((u) => u.pod), ...refused.flatMap((r) => r.planned.pods)];
+    const keys = pods.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`);
+    const changed = keys.join(",") !== this.lastUnschedulable;
+    this.lastUnschedulable = keys.join(",");
+    for (const u of result.unschedulable) {
+      events.push(failedSchedulingEvent(u.pod, [u.message, ...left].filter((m) => m !== "").join("; ")));
+    }
+    for (const r of refused) for (const p of r.planned.pods) events.push(failedSchedulingEvent(p, [r.reason, ...left].join("; ")));
+    if (events.length === 0) return;
+    this.deps.recorder.publish(...events);
+    this.log[changed ? "warn" : "debug"]({ pods: listSome(keys), count: pods.length, example: events[0]!.message }, "could not schedule pod(s)");
+  }
+}
