@@ -1,0 +1,63 @@
+import type { V1DaemonSet, V1Pod, V1Taint } from "@kubernetes/client-node";
+import type { ResourceList } from "../cloudprovider/types.js";
+import { podRequests } from "./podrequests.js";
+import type { Requirements } from "./requirements.js";
+import { firstUntolerated } from "./taints.js";
+import { WellKnownLabels } from "./wellknown.js";
+import { requiredAlternatives } from "./podconstraints.js";
+
+/** A daemonset's pod as the scheduler sees it: its requests and where it may run. */
+export interface DaemonPod {
+  name: string;
+  pod: V1Pod;
+  requests: ResourceList;
+  /** ORed requirement sets from nodeSelector and required node affinity. */
+  alternatives: Requirements[];
+}
+
+export function daemonPods(daemonSets: readonly V1DaemonSet[]): DaemonPod[] {
+  return daemonSets.map((ds) => {
+    const name = `${ds.metadata?.namespace ?? "default"}/${ds.metadata?.name ?? ""}`;
+    const pod: V1Pod = { metadata: { ...ds.spec?.template.metadata, namespace: ds.metadata?.namespace }, spec: ds.spec?.template.spec ?? { containers: [] } };
+    let requests: ResourceList;
+    try {
+      requests = podRequests(pod);
+    } catch (e) {
+      throw new Error(`daemonset ${name}: spec.template: ${(e as Error).message}`);
+    }
+    return { name, pod, requests, alternatives: requiredAlternatives(pod) };
+  });
+}
+
+/**
+ * Whether the daemonset would run a pod on a node with these taints and requirements (a NodePool's
+ * template ∩ one instance type): it must tolerate the NoSchedule/NoExecute taints (a daemon pod never
+ * honours PreferNoSchedule, as Karpenter assumes) and one of its node affinity alternatives must be
+ * compatible. Startup taints are not considered: they are removed once the node is ready.
+ */
+export function daemonRunsOn(d: DaemonPod, taints: readonly V1Taint[], node: Requirements): boolean {
+  if (firstUntolerated(taints, d.pod.spec?.tolerations ?? [], true)) return false;
+  return d.alternatives.some((alt) => node.compatible(alt, WellKnownLabels) === undefined);
+}
+
+/**
+ * Whether the daemonset runs on every node with these taints and requirements, whatever values its
+ * labels end up with (which zone, which capacity type …). The lower bound counts only these: a
+ * daemonset that may or may not run there must not be assumed to take room.
+ */
+export function daemonSurelyRunsOn(d: DaemonPod, taints: readonly V1Taint[], node: Requirements): boolean {
+  if (firstUntolerated(taints, d.pod.spec?.tolerations ?? [], true)) return false;
+  return d.alternatives.some((alt) => {
+    for (const r of alt.values()) {
+      const n = node.get(r.key);
+      if (r.operator === "Exists" && (WellKnownLabels.has(r.key) || (n !== undefined && (n.complement || n.values.size > 0)))) continue;
+      if (n === undefined) {
+        if (WellKnownLabels.has(r.key) || !r.allowsAbsence) return false;
+        continue;
+      }
+      if (n.complement || n.values.size === 0) return false;
+      for (const v of n.values) if (!r.has(v)) return false;
+    }
+    return true;
+  });
+}
