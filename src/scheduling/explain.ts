@@ -121,7 +121,12 @@ export class Explainer {
     const vi = pool.viability(reqId);
     const offered = compatible.filter((t) => reqs.intersects(t.reqs) === undefined && vi.price[t.index]! < Number.POSITIVE_INFINITY);
     if (offered.length === 0) {
-      const where = [reqs.get(ZoneLabel), reqs.get(CapacityTypeLabel)].filter((r) => r !== undefined).map((r) => r.toString());
+      // Name the offering keys the pod itself narrows (its zone, say); the pool's own defaults only when it narrows neither.
+      const podKeys = [ZoneLabel, CapacityTypeLabel].filter((k) => table.get(alt.reqId).has(k));
+      const where = (podKeys.length > 0 ? podKeys : [ZoneLabel, CapacityTypeLabel])
+        .map((k) => reqs.get(k))
+        .filter((r) => r !== undefined)
+        .map((r) => r.toString());
       return { stage: 3, constraint: "offering", detail: `${where.length > 0 ? where.join(", ") : "the compatible instance types"} matches no available offering` };
     }
     const fitting = offered.filter((t) => fits(shape.request, t.cap));

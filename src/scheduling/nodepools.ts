@@ -1,6 +1,6 @@
 import type { V1Taint } from "@kubernetes/client-node";
 import type { NodePool } from "../apis/nodepool.js";
-import { CapacityTypeLabel, NodePoolLabel, ZoneLabel } from "../apis/labels.js";
+import { CapacityTypeLabel, CapacityTypeOnDemand, NodePoolLabel, ZoneLabel } from "../apis/labels.js";
 import type { InstanceType, ResourceList } from "../cloudprovider/types.js";
 import { type DaemonPod, daemonRunsOn, daemonSurelyRunsOn } from "./daemonsets.js";
 import { allocatable, cheapestOffering, offeringAllowed, typeRequirements } from "./instancetypes.js";
@@ -87,6 +87,8 @@ export class PoolContext {
     this.labels = { ...(nodePool.spec.template.metadata?.labels ?? {}), [NodePoolLabel]: this.name };
     this.baseReqs = Requirements.fromSpecs(spec.requirements).addAll(Requirements.fromLabels(this.labels));
     this.baseReqs.add(Requirement.create(NodePoolLabel, "In", [this.name]));
+    // Karpenter's documented default: a NodePool that says nothing about capacity type buys on-demand.
+    if (!this.baseReqs.has(CapacityTypeLabel)) this.baseReqs.add(Requirement.create(CapacityTypeLabel, "In", [CapacityTypeOnDemand]));
     this.baseReqId = table.intern(this.baseReqs);
     this.hasMinValues = [...this.baseReqs.values()].some((r) => r.minValues !== undefined);
 

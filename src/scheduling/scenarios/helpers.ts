@@ -230,7 +230,8 @@ export interface InputOptions {
 }
 
 export function input(o: InputOptions): SchedulingInput {
-  const pools = o.pools ?? [nodePool("default")];
+  // The default pool allows every capacity type; a pool that names none buys on-demand only (see nodepools.test.ts).
+  const pools = o.pools ?? [nodePool("default", { requirements: [{ key: "karpenter.sh/capacity-type", operator: "In", values: ["reserved", "spot", "on-demand"] }] })];
   const types = o.types ?? catalog();
   const byPool = new Map<string, InstanceType[]>();
   for (const p of pools) byPool.set(p.metadata.name!, Array.isArray(types) ? types : (types[p.metadata.name!] ?? []));

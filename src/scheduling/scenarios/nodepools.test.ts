@@ -88,6 +88,14 @@ const scenarios: Scenario[] = [
     expect: (r) => assert.equal(r.nodeClaims[0]!.nodePool, "default"),
   },
   {
+    name: "a NodePool without a capacity-type requirement buys on-demand, as Karpenter defaults",
+    input: () => input({ pods: [pod("a", { cpu: "1" })], pools: [nodePool("default")], types: catalog({ capacityTypes: ["spot", "on-demand"] }) }),
+    expect: (r) => {
+      assert.deepEqual(r.nodeClaims[0]!.capacityTypes, ["on-demand"]);
+      assert.ok(r.nodeClaims[0]!.requirements.some((q) => q.key === "karpenter.sh/capacity-type" && q.operator === "In" && q.values?.join() === "on-demand"));
+    },
+  },
+  {
     name: "spot is used when allowed and cheaper",
     input: () => input({ pods: [pod("a", { cpu: "1" })], types: catalog({ capacityTypes: ["spot", "on-demand"] }) }),
     expect: (r) => {
