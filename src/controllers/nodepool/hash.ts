@@ -11,7 +11,7 @@
 // another version (by Karpenter, or an older tenon) is re-stamped by the hash controller and never
 // counted as drifted — Karpenter's own drift-hash-versioning rule — so moving a cluster from
 // Karpenter to tenon replaces no node.
-import { createHash } from "node:crypto";
+import { canonicalForHash, driftHash } from "../../apis/hash.js";
 import { parseNillableDuration } from "../../apis/duration.js";
 import { NodePoolHashAnnotation, NodePoolHashVersionAnnotation } from "../../apis/labels.js";
 import type { NodeClaim } from "../../apis/nodeclaim.js";
@@ -22,28 +22,6 @@ import type { NodePool } from "../../apis/nodepool.js";
  * Karpenter's ("v3") on purpose; see above.
  */
 export const NODEPOOL_HASH_VERSION = "tenon-v1";
-
-/**
- * A canonical form with hashstructure's options: zero values (false, 0, "", empty lists and maps)
- * and absent fields are the same, lists are sets, map keys are sorted.
- */
-function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) {
-    const items = v.map(canonical).filter((x) => x !== undefined);
-    if (items.length === 0) return undefined;
-    return [...new Set(items.map((x) => JSON.stringify(x)))].sort();
-  }
-  if (v === null || v === undefined || v === false || v === 0 || v === "") return undefined;
-  if (typeof v === "object") {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) {
-      const c = canonical((v as Record<string, unknown>)[k]);
-      if (c !== undefined) out[k] = c;
-    }
-    return Object.keys(out).length === 0 ? undefined : out;
-  }
-  return v;
-}
 
 /** A duration as Go's time.Duration would hash it: "60m" and "1h" are the same value. */
 function durationValue(text: string | undefined): number | string | undefined {
@@ -60,7 +38,7 @@ function durationValue(text: string | undefined): number | string | undefined {
 export function hashedTemplate(nodePool: NodePool): unknown {
   const t = nodePool.spec.template;
   const s = t.spec;
-  return canonical({
+  return canonicalForHash({
     metadata: { labels: t.metadata?.labels, annotations: t.metadata?.annotations },
     spec: {
       taints: s.taints,
@@ -75,8 +53,7 @@ export function hashedTemplate(nodePool: NodePool): unknown {
 
 /** The NodePool's template hash: a 64-bit unsigned decimal, the form Karpenter's values take. */
 export function nodePoolHash(nodePool: NodePool): string {
-  const text = JSON.stringify(hashedTemplate(nodePool) ?? {});
-  return BigInt(`0x${createHash("sha256").update(text).digest("hex").slice(0, 16)}`).toString();
+  return driftHash(hashedTemplate(nodePool));
 }
 
 /** The two annotations a NodePool, and every NodeClaim made from it, carries. */
