@@ -26,6 +26,8 @@ function buildProgram(argv: readonly string[], setExitCode: (code: number) => vo
     .option("--region <region>", "AWS region whose bundled instance type catalog to use", "us-east-1")
     .addOption(new Option("-o, --output <format>", "how to print the plan").choices(["table", "json"]).default("table"))
     .option("--ignore-preferences", "plan as if pods had no preferred (soft) affinities or spreads")
+    .option("--disruption", "print the disruption (consolidation, drift, sleep) plan for a snapshot of Nodes, Pods and NodePools")
+    .option("--at <time>", "with --disruption: plan as of this RFC 3339 time (default now)")
     .addHelpText(
       "after",
       `

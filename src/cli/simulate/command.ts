@@ -1,6 +1,7 @@
 // `tenon simulate`: read manifests, plan, print. Exit 0 with a plan (unschedulable pods are part of
 // the plan, not an error), 1 when the input is not valid, 2 for wrong usage.
 import { ValidationError } from "../../apis/parse.js";
+import { runDisruptionSimulation } from "../disrupt.js";
 import { catalogRegions } from "../../cloudprovider/aws/catalog.js";
 import { classifyManifests } from "../manifests/classify.js";
 import { parseDocuments } from "../manifests/documents.js";
@@ -14,6 +15,8 @@ export interface SimulateOptions {
   region: string;
   output: "table" | "json";
   ignorePreferences?: boolean;
+  disruption?: boolean;
+  at?: string;
 }
 
 export const ExitInvalidInput = 1;
@@ -31,6 +34,14 @@ export async function runSimulate(paths: string[], opts: SimulateOptions): Promi
   }
   try {
     const sources = await readSources(paths, () => readAllStdin());
+    if (opts.disruption) {
+      const at = opts.at === undefined ? undefined : Date.parse(opts.at);
+      if (at !== undefined && Number.isNaN(at)) {
+        process.stderr.write(`tenon simulate: --at "${opts.at}" is not an RFC 3339 time such as 2026-11-21T22:00:00Z\n`);
+        return ExitUsage;
+      }
+      return runDisruptionSimulation(sources.flatMap(parseDocuments), { region: opts.region, output: opts.output, ...(at !== undefined ? { now: at } : {}) });
+    }
     const set = classifyManifests(sources.flatMap(parseDocuments));
     const { result, warnings } = simulate(set, { region: opts.region, ignorePreferences: opts.ignorePreferences });
     for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
