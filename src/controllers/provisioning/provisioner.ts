@@ -4,7 +4,7 @@
 // solver's; this file reads the cluster state, calls it and writes the result.
 import { performance } from "node:perf_hooks";
 import type { V1Pod } from "@kubernetes/client-node";
-import { CapacityTypeLabel, ConditionReady, DisruptedTaintKey, InstanceTypeLabel } from "../../apis/labels.js";
+import { CapacityTypeLabel, ConditionReady, DisruptedTaintKey, InstanceTypeLabel, NodeInitializedLabel } from "../../apis/labels.js";
 import { type NodeClaim, NodeClaimSchema } from "../../apis/nodeclaim.js";
 import type { NodePool } from "../../apis/nodepool.js";
 import type { InstanceType, ResourceList } from "../../cloudprovider/types.js";
@@ -142,6 +142,10 @@ export class Provisioner implements Reconciler, ManagedController {
     state.nodes.on((event, node, old) => {
       const leaving = (n: typeof node) => n.metadata?.deletionTimestamp !== undefined || (n.spec?.taints ?? []).some((t) => t.key === DisruptedTaintKey);
       if (event === "delete" || (leaving(node) && !(old && leaving(old)))) this.trigger();
+      // A claim's node arriving or initializing ends its nominations: pods kube-scheduler then
+      // places elsewhere than planned may leave some without room, and they need a new plan.
+      const initialized = (n: typeof node) => n.metadata?.labels?.[NodeInitializedLabel] === "true";
+      if (this.inflight.size.nominations > 0 && (event === "add" || (initialized(node) && !(old && initialized(old))))) this.trigger();
     });
     state.nodeClaims.on((event, claim, old) => {
       if (event === "delete" || (isDeleting(claim) && !(old && isDeleting(old)))) this.trigger();
@@ -228,7 +232,7 @@ export class Provisioner implements Reconciler, ManagedController {
     if (!state.synced) return { requeueAfterMs: 1000 };
     const now = clock.now();
     this.inflight.prune(state, now);
-    if (!this.hasWork(state)) return undefined;
+    if (!this.hasWork(state)) return this.recheck(false);
 
     const { eligible, excluded } = this.pools(now);
     const { usable, types } = await this.instanceTypes(eligible, excluded);
@@ -250,7 +254,7 @@ export class Provisioner implements Reconciler, ManagedController {
         volumes: { claims: state.claims.list(), volumes: state.volumes.list(), storageClasses: state.storageClasses.list() },
       },
     );
-    if (built.input.pods.length === 0) return undefined;
+    if (built.input.pods.length === 0) return this.recheck(false);
 
     const started = performance.now();
     const result = this.solve(built.input);
@@ -271,7 +275,16 @@ export class Provisioner implements Reconciler, ManagedController {
     this.reportUnschedulable(result, refused, excluded);
 
     if (errors.length > 0) throw errors[0];
-    return result.unschedulable.length > 0 || refused.length > 0 ? { requeueAfterMs: PENDING_RECHECK_MS } : undefined;
+    return this.recheck(result.unschedulable.length > 0 || refused.length > 0);
+  }
+
+  /**
+   * Looks again later while pods wait: unschedulable ones, and nominated ones, whose claims may
+   * turn out (once kube-scheduler binds) to hold fewer of them than planned. Pod events alone do
+   * not say so: a nominated pod's events are ignored, and it may not change when its claim does.
+   */
+  private recheck(unschedulable: boolean): ReconcileResult | undefined {
+    return unschedulable || this.inflight.size.nominations > 0 ? { requeueAfterMs: PENDING_RECHECK_MS } : undefined;
   }
 
   /**

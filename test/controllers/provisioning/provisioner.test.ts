@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { CoreV1Event, V1Pod } from "@kubernetes/client-node";
+import { type CoreV1Event, PatchStrategy, setHeaderOptions, type V1Pod } from "@kubernetes/client-node";
 import type { NodeClaim, NodePool } from "../../../src/apis/index.js";
 import { fakeInstanceType } from "../../../src/cloudprovider/fake/index.js";
 import { nodePoolHash } from "../../../src/controllers/nodepool/index.js";
@@ -14,6 +14,7 @@ import { repoRoot } from "../../env/paths.js";
 import {
   EC2NodeClassesAPI,
   type Harness,
+  NodeClaimsAPI,
   NodePoolsAPI,
   create,
   ec2NodeClass,
@@ -143,6 +144,35 @@ describe("Provisioner", () => {
     }
     const after = (await listNodeClaims(h.kube, "general")).map((c) => c.metadata.name);
     assert.deepEqual(after, before);
+  });
+
+  it("plans again for nominated pods once their claim's node turns out to hold fewer of them", async () => {
+    // Regression: pods planned onto a claim were skipped until the claim had a node, and nothing
+    // looked at them again after that, so pods the node could not take stayed Pending forever.
+    for (const name of ["fit-1", "fit-2"]) await h.kube.core.createNamespacedPod({ namespace: NS, body: pod(name, "fitting", "1") });
+    await create(h.kube, NodePoolsAPI, nodePool("fitting", {}, { metadata: { labels: { team: "fitting" } } }));
+    await waitForCondition<NodePool>(h.kube, NodePoolsAPI, "fitting", "Ready", "True", 30_000);
+    const [claim] = await waitFor("a NodeClaim for both pods", async () => {
+      const cs = await listNodeClaims(h.kube, "fitting");
+      return cs.length > 0 ? cs : undefined;
+    }, { timeoutMs: 30_000 });
+    await podEvent("fit-2", "Nominated");
+    // The claim's node registers with room for one of the two pods only.
+    const nodeName = "fitting-node";
+    await h.kube.core.createNode({ body: { metadata: { name: nodeName, labels: { "kubernetes.io/hostname": nodeName, team: "fitting", "karpenter.sh/nodepool": "fitting" } }, spec: { providerID: "fake:///fitting-node" } } });
+    await h.kube.core.patchNodeStatus(
+      { name: nodeName, body: { status: { capacity: { cpu: "1", memory: "8Gi", pods: "10" }, allocatable: { cpu: "1", memory: "8Gi", pods: "10" }, conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "ready", lastHeartbeatTime: new Date(), lastTransitionTime: new Date() }] } } },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+    await h.kube.customObjects.patchClusterCustomObjectStatus(
+      { ...NodeClaimsAPI, name: claim!.metadata.name!, body: { status: { nodeName, providerID: "fake:///fitting-node" } } },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+    const second = await waitFor("a second NodeClaim for the pod the node could not take", async () => {
+      const cs = await listNodeClaims(h.kube, "fitting");
+      return cs.length > 1 ? cs.find((c) => c.metadata.name !== claim!.metadata.name) : undefined;
+    }, { timeoutMs: 40_000 });
+    assert.ok(second);
   });
 
   it("stops at the NodePool's limits and says so on the pods left out", async () => {
