@@ -61,6 +61,8 @@ export interface ControlPlane {
   writeKubeconfig(token: string, name?: string): string;
   /** A token for a ServiceAccount (TokenRequest API; the account must exist). */
   serviceAccountToken(namespace: string, name: string, expirationSeconds?: number): Promise<string>;
+  /** Stops kube-apiserver, waits downMs, and starts it again on the same port (etcd keeps the data). */
+  restartApiServer(downMs?: number): Promise<void>;
   /** Kills every process (SIGTERM, then SIGKILL) and removes tmpDir. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -196,19 +198,22 @@ async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
     // Without kube-controller-manager no one creates the "default" ServiceAccount, and the
     // ServiceAccount admission plugin would reject every pod.
     if (!opts.controllerManager) apiArgs.push("--disable-admission-plugins=ServiceAccount");
-    const apiserver = startProcess("kube-apiserver", bin.kubeApiserver, {
-      logPath: log("kube-apiserver"),
-      args: [...apiArgs, ...(opts.apiServerArgs ?? [])],
-    });
-    processes["kube-apiserver"] = apiserver;
-    await waitFor(
-      "kube-apiserver /readyz",
-      async () => {
-        const res = await request(`${server}/readyz`, { token: adminToken, timeoutMs: 5000 });
-        return res.status === 200 && res.body.trim() === "ok" ? true : undefined;
-      },
-      { timeoutMs, intervalMs: 250, watch: [etcd, apiserver] },
-    );
+    const startApiServer = async () => {
+      const apiserver = startProcess("kube-apiserver", bin.kubeApiserver, {
+        logPath: log("kube-apiserver"),
+        args: [...apiArgs, ...(opts.apiServerArgs ?? [])],
+      });
+      processes["kube-apiserver"] = apiserver;
+      await waitFor(
+        "kube-apiserver /readyz",
+        async () => {
+          const res = await request(`${server}/readyz`, { token: adminToken, timeoutMs: 5000 });
+          return res.status === 200 && res.body.trim() === "ok" ? true : undefined;
+        },
+        { timeoutMs, intervalMs: 250, watch: [etcd, apiserver] },
+      );
+    };
+    await startApiServer();
 
     // The serving certificate file holds the certificate and the CA that signed it.
     const caFile = join(certDir, "apiserver.crt");
@@ -224,7 +229,7 @@ async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
       waitFor(`${p.name} ${url}`, async () => ((await request(url, { timeoutMs: 2000 })).status === 200 ? true : undefined), {
         timeoutMs,
         intervalMs: 250,
-        watch: [p, apiserver],
+        watch: [p, processes["kube-apiserver"]!],
       });
     const pending: Promise<unknown>[] = [];
 
@@ -331,6 +336,12 @@ async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
         const token = res.status?.token;
         if (!token) throw new Error(`TokenRequest for ServiceAccount ${namespace}/${name} returned no status.token`);
         return token;
+      },
+      async restartApiServer(downMs = 0) {
+        await processes["kube-apiserver"]?.stop();
+        if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+        // Same port and certificate directory: clients reconnect to what they knew.
+        await startApiServer();
       },
       stop,
     };

@@ -41,6 +41,14 @@ describe("ClusterState", () => {
     await waitFor("the pod gone", async () => (state.podsOnNode("early").length === 0 && state.pods.get("p", "state-test") === undefined) || undefined, { timeoutMs: 10_000 });
   });
 
+  it("survives an API server restart: what changed while it was down is there after it relists", async () => {
+    await cluster().restartApiServer(1000);
+    // Written after the restart: the old watches are gone, so only a new watch (or relist) sees it.
+    await core.createNode({ body: { metadata: { name: "after-restart" } } });
+    await core.deleteNode({ name: "early" });
+    await waitFor("the cache to follow the restarted server", async () => (state.nodes.get("after-restart") && !state.nodes.get("early")) || undefined, { timeoutMs: 60_000 });
+  });
+
   it("parses NodePools with Karpenter's defaults", async () => {
     const custom = cluster().kubeConfig().makeApiClient(CustomObjectsApi);
     await custom.createClusterCustomObject({
