@@ -19,7 +19,7 @@ import {
   describeCommand,
   planDisruption,
 } from "../disruption/index.js";
-import { compileSelector } from "../scheduling/selector.js";
+import { compileSelector } from "../core/selector.js";
 import { classifyManifests } from "./manifests/classify.js";
 import { buildCluster } from "./manifests/cluster.js";
 import type { Manifest } from "./manifests/documents.js";

@@ -8,7 +8,7 @@ import type { NodeClaim } from "../apis/nodeclaim.js";
 import type { NodePool } from "../apis/nodepool.js";
 import type { DriftReason, RequirementSpec } from "../cloudprovider/types.js";
 import { isNodePoolTemplateDrifted } from "../controllers/nodepool/hash.js";
-import { Requirements } from "../scheduling/requirements.js";
+import { Requirements } from "../core/requirements.js";
 import { WellKnownLabels } from "../scheduling/wellknown.js";
 import { conditionOf, timeOf } from "./state.js";
 import type { DriftState } from "./types.js";

@@ -17,7 +17,7 @@ import { fakeInstanceType } from "../cloudprovider/fake/instancetypes.js";
 import type { InstanceType } from "../cloudprovider/types.js";
 import { nodePoolHashAnnotations } from "../controllers/nodepool/hash.js";
 import { allocatable } from "../scheduling/instancetypes.js";
-import { formatQuantity } from "../scheduling/quantity.js";
+import { formatQuantity } from "../core/quantity.js";
 import type { DisruptionInput } from "./types.js";
 
 export const T0 = Date.parse("2026-01-05T12:00:00Z");

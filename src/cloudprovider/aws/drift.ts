@@ -6,7 +6,7 @@ import { CapacityReservationIDLabel, EC2NodeClassHashAnnotation, EC2NodeClassHas
 import type { NodeClaim } from "../../apis/nodeclaim.js";
 import type { DriftReason, InstanceType, RequirementSpec } from "../types.js";
 import { NODECLASS_HASH_VERSION, nodeClassHash } from "./nodeclass/hash.js";
-import { compatible } from "./requirements.js";
+import { specsCompatible as compatible } from "../../core/requirements.js";
 
 export function staticDrift(claim: NodeClaim, nodeClass: EC2NodeClass): DriftReason | undefined {
   const a = claim.metadata.annotations ?? {};

@@ -2,7 +2,7 @@
 // knows: the instance types each NodePool can launch, and whether each NodeClaim's instance has
 // drifted from its node class (asked at most every few minutes per claim, a bounded number per pass).
 import type { Logger } from "pino";
-import { ConditionLaunched } from "../../apis/labels.js";
+import { ConditionLaunched, NodePoolLabel } from "../../apis/labels.js";
 import type { NodeClaim } from "../../apis/nodeclaim.js";
 import type { DriftReason, InstanceType } from "../../cloudprovider/types.js";
 import type { DisruptionInput } from "../../disruption/index.js";
@@ -19,8 +19,20 @@ interface DriftAnswer {
   reason?: DriftReason;
 }
 
+/** The NodePools (by their `karpenter.sh/nodepool` label) of NodeClaims that fail tenon's schema. */
+export function poolsWithUnreadableClaims(state: ClusterState): Set<string> {
+  const out = new Set<string>();
+  for (const r of state.nodeClaims.rejected()) {
+    const pool = (r.raw.metadata as { labels?: Record<string, unknown> } | undefined)?.labels?.[NodePoolLabel];
+    if (typeof pool === "string") out.add(pool);
+  }
+  return out;
+}
+
 export class InputBuilder {
   private readonly drift = new Map<string, DriftAnswer>();
+  /** The pools last held back for unreadable claims, to log each change once. */
+  private partialKey = "";
 
   constructor(
     private readonly deps: { state: ClusterState; cloudProvider: CloudProvider; clock: Clock; logger: Logger },
@@ -29,7 +41,15 @@ export class InputBuilder {
 
   async build(inProgress: ReadonlySet<string>): Promise<DisruptionInput> {
     const { state } = this.deps;
-    const nodePools = state.nodePools.list();
+    // A NodeClaim tenon cannot read still holds a node and counts against its pool's budget: no
+    // decision is made for that pool from a view that lacks it (its nodes are left alone).
+    const partial = poolsWithUnreadableClaims(state);
+    const key = [...partial].sort().join(",");
+    if (key !== this.partialKey) {
+      for (const name of partial) this.deps.logger.warn({ NodePool: { name } }, "not disrupting nodes of this nodepool while one of its NodeClaims cannot be read (see its NodeClaimValidationFailed event)");
+      this.partialKey = key;
+    }
+    const nodePools = state.nodePools.list().filter((np) => !partial.has(np.metadata.name ?? ""));
     const instanceTypes = new Map<string, InstanceType[]>();
     await Promise.all(
       nodePools.map(async (np) => {
