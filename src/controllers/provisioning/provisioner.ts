@@ -110,6 +110,8 @@ export class Provisioner implements Reconciler, ManagedController {
   readonly controller: Controller;
   readonly batcher: Batcher;
   readonly inflight = new InFlightClaims();
+  /** Reconciles that looked at the pending pods (tests wait on this rather than on time). */
+  passes = 0;
   private readonly metrics: Metrics;
   private readonly legacyDuration;
   private readonly solve: (input: SchedulingInput) => SchedulingResult;
@@ -230,6 +232,7 @@ export class Provisioner implements Reconciler, ManagedController {
     // Deciding from a partial view would launch nodes that already exist.
     if (!state.synced) return { requeueAfterMs: 1000 };
     const now = clock.now();
+    this.passes += 1;
     this.inflight.prune(state, now);
     if (!this.hasWork(state)) return this.recheck(false);
 

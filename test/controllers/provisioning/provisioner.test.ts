@@ -139,8 +139,9 @@ describe("Provisioner", () => {
     await unschedulable("web-4");
     await podEvent("web-4", "Nominated", new RegExp(`nodeclaim/${before[0]}$`));
     for (let i = 0; i < 3; i++) {
+      const passes = h.provisioner!.passes;
       h.provisioner!.trigger();
-      await new Promise((r) => setTimeout(r, 700));
+      await waitFor("another provisioning pass", async () => (h.provisioner!.passes > passes ? true : undefined), { timeoutMs: 15_000 });
     }
     const after = (await listNodeClaims(h.kube, "general")).map((c) => c.metadata.name);
     assert.deepEqual(after, before);
