@@ -7,7 +7,7 @@ import { ConditionDrifted, ConditionLaunched, NodePoolHashAnnotation } from "../
 import type { NodeClaim } from "../apis/nodeclaim.js";
 import type { NodePool } from "../apis/nodepool.js";
 import type { DriftReason, RequirementSpec } from "../cloudprovider/types.js";
-import { isNodePoolTemplateDrifted } from "../controllers/nodepool/hash.js";
+import { isNodePoolTemplateDrifted } from "../apis/nodepoolhash.js";
 import { Requirements } from "../core/requirements.js";
 import { WellKnownLabels } from "../scheduling/wellknown.js";
 import { conditionOf, timeOf } from "./state.js";
