@@ -14,7 +14,9 @@ const claim = (requirements: { key: string; operator: string; values?: string[] 
 
 const small = fakeInstanceType({ name: "fake.large", cpu: 2, memoryMiB: 8192, price: 0.1, spotPrice: 0.03 });
 const big = fakeInstanceType({ name: "fake.4xlarge", cpu: 16, memoryMiB: 65536, price: 0.8, spotPrice: 0.5 });
-const gpu = fakeInstanceType({ name: "fakeg.xlarge", cpu: 4, memoryMiB: 16384, price: 0.5, nvidiaGPUs: 1 });
+const gpuShape = fakeInstanceType({ name: "fakeg.xlarge", cpu: 4, memoryMiB: 16384, price: 0.5, nvidiaGPUs: 1 });
+// The label the AWS provider gives accelerated types (the neutral fake does not know it).
+const gpu = { ...gpuShape, requirements: [...gpuShape.requirements, { key: "karpenter.k8s.aws/instance-gpu-count", operator: "In" as const, values: ["1"] }] };
 
 describe("launch planning", () => {
   it("tries reserved, then spot, then on-demand, as far as the claim allows", () => {
