@@ -1,7 +1,7 @@
 // The AWS CloudProvider: EC2NodeClass resolution, instance types and prices, launches through
 // CreateFleet, lookups and termination — all behind the one interface controllers use.
 import type { Instance } from "@aws-sdk/client-ec2";
-import type { EC2NodeClass, EC2NodeClassStatus } from "../../apis/ec2nodeclass.js";
+import type { EC2NodeClass } from "../../apis/ec2nodeclass.js";
 import { AWSGroup, ConditionReady } from "../../apis/labels.js";
 import type { NodeClaim } from "../../apis/nodeclaim.js";
 import type { NodePool } from "../../apis/nodepool.js";
@@ -24,7 +24,7 @@ import { capacityTypeOf, instanceNodeClaim, launchedNodeClaim } from "./nodeclai
 import { reservationAvailability } from "./nodeclass/capacityreservations.js";
 import { nodeClassHash } from "./nodeclass/hash.js";
 import { deleteInstanceProfile } from "./nodeclass/instanceprofile.js";
-import { NodeClassResolver, isNodeClassReady } from "./nodeclass/resolve.js";
+import { NodeClassResolver, type ResolvedStatus, isNodeClassReady } from "./nodeclass/resolve.js";
 import type { AWSCloudProviderOptions } from "./options.js";
 import { PricingProvider } from "./pricing/pricing.js";
 import { UnavailableOfferings } from "./unavailableofferings.js";
@@ -73,7 +73,7 @@ export class AWSCloudProvider implements CloudProvider {
   }
 
   /** An EC2NodeClass's status as AWS has it now (for the node class status controller). */
-  resolveNodeClass(nodeClass: EC2NodeClass): Promise<EC2NodeClassStatus> {
+  resolveNodeClass(nodeClass: EC2NodeClass): Promise<ResolvedStatus> {
     return this.resolver.resolveNodeClass(nodeClass);
   }
 
