@@ -7,12 +7,20 @@
 // subnet matches) turns a part False.
 import assert from "node:assert/strict";
 import { before, beforeEach, describe, it } from "node:test";
-import { DescribeImagesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, ModifyInstanceAttributeCommand } from "@aws-sdk/client-ec2";
+import {
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  type DescribeInstancesCommandInput,
+  type DescribeInstancesCommandOutput,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  ModifyInstanceAttributeCommand,
+} from "@aws-sdk/client-ec2";
 import { GetInstanceProfileCommand } from "@aws-sdk/client-iam";
 import { mockClient } from "aws-sdk-client-mock";
 import type { EC2NodeClass } from "../../src/apis/index.js";
 import { useMoto } from "../env/index.js";
-import { type EC2Stub, passthroughMock } from "./mocks.js";
+import { type EC2Stub, passthroughMock, sendReal } from "./mocks.js";
 import { AMI, K8S_VERSION, condition, nodeClaim, nodeClass, seed, testProvider, type TestProvider } from "./fixtures.js";
 
 const throttling = () => Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException", $metadata: { httpStatusCode: 400 } });
@@ -138,5 +146,29 @@ describe("refreshing an EC2NodeClass under AWS faults (moto + injected)", () => 
     assert.equal(nc.status?.subnets, undefined);
     assert.equal(condition(nc, "SubnetsReady")?.status, "False");
     assert.equal(condition(nc, "SubnetsReady")?.reason, "SubnetsNotReady");
+  });
+
+  it("judges no drift from a node class that is not one whole resolution, nor from an instance still showing no security groups", async () => {
+    const good = await t.resolve(nodeClass("judged"));
+    const claim = await t.provider.create(nodeClaim("judged-a", "judged", [type("m5.large"), onDemand]));
+    const id = claim.status!.providerID!.split("/").pop()!;
+    await t.clients.ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: id, Groups: good.status!.securityGroups!.map((g) => g.id) }));
+    assert.equal(await t.provider.isDrifted(claim), undefined);
+
+    // EC2 shows the instance before its network interface is attached: no security groups yet.
+    ec2.on(DescribeInstancesCommand).callsFake(async (input: DescribeInstancesCommandInput) => {
+      const real = await sendReal<DescribeInstancesCommandOutput>(ec2, t.clients.ec2, new DescribeInstancesCommand(input));
+      return { ...real, Reservations: real.Reservations?.map((r) => ({ ...r, Instances: r.Instances?.map((i) => ({ ...i, SecurityGroups: [] })) })) };
+    });
+    await assert.rejects(t.provider.isDrifted(claim), /NodeClaim "judged-a": cannot judge drift yet: instance i-[0-9a-f]+ shows no security groups/);
+    ec2.reset();
+    ec2.callsFake((command: unknown) => sendReal(ec2, t.clients.ec2, command));
+
+    // A node class whose status is not Ready, or was resolved for an older spec, is not judged against.
+    const notReady = { ...good, status: { ...good.status, conditions: good.status!.conditions!.map((c) => (c.type === "Ready" ? { ...c, status: "False" as const, message: "SubnetsReady=False" } : c)) } };
+    t.nodeClasses.set("judged", notReady);
+    await assert.rejects(t.provider.isDrifted(claim), /cannot judge drift yet: EC2NodeClass "judged" is not ready/);
+    t.nodeClasses.set("judged", { ...good, metadata: { ...good.metadata, generation: 2 } });
+    await assert.rejects(t.provider.isDrifted(claim), /cannot judge drift yet: EC2NodeClass "judged" status is for generation 1, its spec is at 2/);
   });
 });

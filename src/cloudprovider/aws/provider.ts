@@ -9,7 +9,7 @@ import { ConfigurationError, InsufficientCapacityError, NodeClaimNotFoundError, 
 import type { CloudProvider, DriftReason, InstanceType } from "../types.js";
 import { amiFamilyOf } from "./amifamily.js";
 import { TTLCache, systemClock } from "./cache.js";
-import { dynamicDrift, staticDrift } from "./drift.js";
+import { dynamicDrift, staticDrift, unresolvedStatus, unsettledInstance } from "./drift.js";
 import { errorMessage } from "./errors.js";
 import { DEFAULT_VM_MEMORY_OVERHEAD_PERCENT } from "./instancetype/capacity.js";
 import { toInstanceType } from "./instancetype/instancetypes.js";
@@ -254,18 +254,30 @@ export class AWSCloudProvider implements CloudProvider {
     return Promise.all((await this.instances.list()).map((i) => this.toClaim(i, nodeClassOf)));
   }
 
+  /**
+   * Why the claim's instance no longer matches its node class, from a DescribeInstances made for
+   * this judgement and the node class's status. Throws (the caller keeps its last answer) when
+   * either view cannot be trusted: the node class's status is not one whole resolution of its
+   * current spec (not Ready, or Ready for an older generation), or the instance does not show its
+   * network and image yet (EC2 may show partial data while it starts).
+   */
   async isDrifted(claim: NodeClaim): Promise<DriftReason | undefined> {
+    const name = claim.metadata.name ?? "";
     const nc = await this.o.getNodeClass(claim.spec.nodeClassRef.name);
     if (!nc) return undefined;
     const s = staticDrift(claim, nc);
     if (s) return s;
+    const unresolved = unresolvedStatus(nc);
+    if (unresolved) throw new Error(`NodeClaim "${name}": cannot judge drift yet: ${unresolved}`);
     let instance: Instance | undefined;
     try {
       instance = await this.instanceOf(claim);
     } catch (err) {
-      throw new Error(`NodeClaim "${claim.metadata.name}": checking drift: ${errorMessage(err)}`);
+      throw new Error(`NodeClaim "${name}": checking drift: ${errorMessage(err)}`);
     }
     if (!instance) return undefined;
+    const partial = unsettledInstance(instance);
+    if (partial) throw new Error(`NodeClaim "${name}": cannot judge drift yet: instance ${instance.InstanceId} ${partial}`);
     return dynamicDrift(claim, instance, nc, await this.instanceTypeOf(instance, nc));
   }
 }
