@@ -46,7 +46,15 @@ export class AWSCloudProvider implements CloudProvider {
     const { ec2, iam, ssm, pricing } = o.clients;
     const clock = o.clock ?? systemClock;
     this.resolver = new NodeClassResolver({ ec2, iam, ssm, clusterName: o.clusterName, region: o.region, kubernetesVersion: o.kubernetesVersion, clock });
-    this.pricing = new PricingProvider({ ec2, pricing, region: o.region, isolatedVPC: o.isolatedVPC ?? false, clock });
+    this.pricing = new PricingProvider({
+      ec2,
+      pricing,
+      region: o.region,
+      isolatedVPC: o.isolatedVPC ?? false,
+      clock,
+      ...(o.logger ? { logger: o.logger } : {}),
+      ...(o.pricingMetrics ? { metrics: o.pricingMetrics } : {}),
+    });
     this.unavailableOfferings = new UnavailableOfferings(undefined, clock);
     this.instanceTypes = new InstanceTypeProvider({
       ec2,
