@@ -10,7 +10,7 @@
 // matches the terms …) turns a condition False. For a node class
 // being deleted it waits until no NodeClaim uses it, deletes what tenon created for it (instance
 // profile, launch templates) and releases the finalizer.
-import type { Condition } from "../../apis/common.js";
+import { type Condition, ConditionSchema } from "../../apis/common.js";
 import type { EC2NodeClass, EC2NodeClassStatus } from "../../apis/ec2nodeclass.js";
 import {
   AWSGroup,
@@ -21,6 +21,7 @@ import {
   ConditionReady,
   ConditionSecurityGroupsReady,
   ConditionSubnetsReady,
+  ConditionValidationSucceeded,
   EC2NodeClassHashAnnotation,
   EC2NodeClassHashVersionAnnotation,
   NodeClassTerminationFinalizer,
@@ -31,6 +32,7 @@ import type { RefreshFailure, ResolvedStatus } from "../../cloudprovider/aws/nod
 import { isConflict } from "../../operator/kube.js";
 import { controllerLogger } from "../../operator/logging.js";
 import type { ClusterState } from "../../state/cluster.js";
+import type { Rejected } from "../../state/store.js";
 import { type ConditionUpdate, getCondition, isConditionTrue, sameConditions, setConditions } from "../nodepool/conditions.js";
 import type { ControllerDeps, ManagedController } from "../nodepool/deps.js";
 import { EC2NodeClasses, NodeClaims, patchMetadata, patchStatus } from "../nodepool/kube.js";
@@ -180,6 +182,9 @@ export class NodeClassController implements Reconciler, ManagedController {
       if (nc && isDeleting(nc)) this.controller.enqueue(claim.spec.nodeClassRef.name);
     });
     for (const nc of state.nodeClasses.list()) this.controller.enqueue(nc.metadata.name ?? "");
+    // A node class the cache sets aside (it fails the schema) is told so on its status at once.
+    state.nodeClasses.onRejection((_event, r) => this.controller.enqueue(r.name));
+    for (const r of state.nodeClasses.rejected()) this.controller.enqueue(r.name);
   }
 
   run(signal: AbortSignal): Promise<void> {
@@ -190,6 +195,8 @@ export class NodeClassController implements Reconciler, ManagedController {
     const nodeClass = this.deps.state.nodeClasses.get(name);
     if (!nodeClass) {
       this.failures.delete(name);
+      const rejected = this.deps.state.nodeClasses.rejected().find((r) => r.name === name);
+      if (rejected) return this.markInvalid(rejected);
       return undefined;
     }
     if (isDeleting(nodeClass)) {
@@ -197,6 +204,42 @@ export class NodeClassController implements Reconciler, ManagedController {
       return this.finalize(nodeClass);
     }
     return this.resolve(nodeClass);
+  }
+
+  /**
+   * A node class tenon cannot read: ValidationSucceeded and Ready False naming the field (the
+   * other conditions as they were), and a Warning Event. Nothing launches from it meanwhile: its
+   * NodePools are not Ready, and drift is not judged from it.
+   */
+  private async markInvalid(r: Rejected): Promise<ReconcileResult | undefined> {
+    const name = r.name;
+    const meta = (r.raw.metadata ?? {}) as { generation?: number; resourceVersion?: string; uid?: string };
+    const rawConditions = ((r.raw.status as { conditions?: unknown[] } | undefined)?.conditions ?? []).filter((c) => ConditionSchema.safeParse(c).success) as Condition[];
+    const message = `EC2NodeClass "${name}" is invalid: ${r.message}`;
+    const conditions = setConditions(
+      rawConditions,
+      [
+        { type: ConditionValidationSucceeded, status: "False", reason: "NodeClassValidationFailed", message },
+        { type: ConditionReady, status: "False", reason: "NodeClassValidationFailed", message },
+      ],
+      meta.generation,
+      this.deps.clock.now(),
+    );
+    if (!sameConditions(rawConditions, conditions)) {
+      try {
+        await patchStatus(this.deps.kube, EC2NodeClasses, name, meta.resourceVersion, { conditions });
+      } catch (err) {
+        if (isConflict(err)) return { requeueAfterMs: 100 };
+        throw err;
+      }
+      this.deps.recorder.publish({
+        involvedObject: { apiVersion: "karpenter.k8s.aws/v1", kind: EC2NodeClassKind, name, ...(meta.uid ? { uid: meta.uid } : {}) },
+        type: "Warning",
+        reason: "NodeClassValidationFailed",
+        message: `${message}; nothing launches from it until it is fixed`,
+      });
+    }
+    return undefined;
   }
 
   private claimsUsing(name: string): NodeClaim[] {
