@@ -84,8 +84,9 @@ async function start(config: Config, env: Env, logger: Logger): Promise<void> {
   const cacheSynced = new Flag("the cluster state cache has not synced yet");
   const healthz = new Checks().add("ping", () => undefined);
   const readyz = new Checks().add("cache-synced", cacheSynced.check);
-  const metricsServer = await startMetricsServer({ host, port: config.metricsPort, registry });
-  const healthServer = await startHealthServer({ host, port: config.healthProbePort, healthz, readyz });
+  const serverLogger = logger.child({ component: "http" });
+  const metricsServer = await startMetricsServer({ host, port: config.metricsPort, registry, logger: serverLogger });
+  const healthServer = await startHealthServer({ host, port: config.healthProbePort, healthz, readyz, logger: serverLogger });
   shutdown.register("metrics server", () => metricsServer.close());
   shutdown.register("health server", () => healthServer.close());
   logger.info({ metrics: `${metricsServer.url}/metrics`, health: `${healthServer.url}/healthz` }, "serving metrics and health probes");
