@@ -9,7 +9,7 @@
 import type { Logger } from "pino";
 import { realClock } from "../controllers/runtime/clock.js";
 import { ClusterState } from "../state/cluster.js";
-import { ConfigError, loadConfig, type Config, type Env } from "./config.js";
+import { ConfigError, HelpRequested, loadConfig, type Config, type Env } from "./config.js";
 import { EventRecorder, coreV1EventSink } from "./events.js";
 import { unfenced } from "./fence.js";
 import { loadKubeConfig, makeClients } from "./kube.js";
@@ -48,6 +48,10 @@ export async function runController(argv: string[], env: Env = process.env): Pro
   try {
     config = loadConfig(argv, env);
   } catch (err) {
+    if (err instanceof HelpRequested) {
+      process.stdout.write(err.help);
+      process.exit(0);
+    }
     if (err instanceof ConfigError) await fail(ExitConfigError, err.message);
     throw err;
   }
