@@ -185,6 +185,13 @@ export function createMetrics(registry: Registry) {
       percentiles: [0, 0.5, 0.9, 0.99, 1],
       registers,
     }),
+    // Pod evictions (the node termination's eviction queue)
+    podsEvictionRequests: new Counter({
+      name: "karpenter_pods_eviction_requests_total",
+      help: "Eviction requests sent to the API server, by the HTTP status code of the answer.",
+      labelNames: ["code"] as const,
+      registers,
+    }),
 
     // Scheduler (the provisioner's and disruption's scheduling simulations)
     schedulingDuration: new Histogram({
