@@ -20,6 +20,7 @@ import {
   planDisruption,
 } from "../disruption/index.js";
 import { compileSelector } from "../scheduling/selector.js";
+import type { CliIO } from "./io.js";
 import { classifyManifests } from "./manifests/classify.js";
 import { buildCluster } from "./manifests/cluster.js";
 import type { Manifest } from "./manifests/documents.js";
@@ -204,9 +205,9 @@ export function simulateDisruption(manifests: readonly Manifest[], opts: Disrupt
  * The `tenon simulate --disruption` hook: prints the plan (warnings on stderr) and returns the
  * exit status. Invalid manifests throw the simulate command's ManifestError/ValidationError.
  */
-export function runDisruptionSimulation(manifests: readonly Manifest[], opts: DisruptionSimulationOptions): number {
+export function runDisruptionSimulation(manifests: readonly Manifest[], io: CliIO, opts: DisruptionSimulationOptions): number {
   const r = simulateDisruption(manifests, opts);
-  for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
-  process.stdout.write(r.output);
+  for (const w of r.warnings) io.stderr(`warning: ${w}\n`);
+  io.stdout(r.output);
   return 0;
 }

@@ -51,8 +51,8 @@ export async function readSources(paths: readonly string[], readStdin: () => Pro
 }
 
 /** All of standard input as text. */
-export async function readAllStdin(stream: NodeJS.ReadableStream = process.stdin): Promise<string> {
+export async function readAllStdin(stream: AsyncIterable<Uint8Array | string>): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
   return Buffer.concat(chunks).toString("utf8");
 }
