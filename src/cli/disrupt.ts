@@ -21,6 +21,7 @@ import {
 } from "../disruption/index.js";
 import { compileSelector } from "../scheduling/selector.js";
 import type { CliIO } from "./io.js";
+import { safeJSON, safeMessage, safeText } from "./safe-text.js";
 import { classifyManifests } from "./manifests/classify.js";
 import { buildCluster } from "./manifests/cluster.js";
 import type { Manifest } from "./manifests/documents.js";
@@ -146,7 +147,9 @@ export function toDisruptionPlanJSON(plan: DisruptionPlan, warnings: readonly st
   };
 }
 
-function table(header: string[], rows: string[][]): string {
+/** Cells come from manifests (names, reasons): each is escaped so that it stays on its row and cannot drive the terminal. */
+function table(header: string[], cells: string[][]): string {
+  const rows = cells.map((r) => r.map(safeText));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("   ").trimEnd();
   return [line(header), ...rows.map(line)].join("\n");
@@ -198,7 +201,7 @@ export function simulateDisruption(manifests: readonly Manifest[], opts: Disrupt
     spotToSpotConsolidation: opts.spotToSpotConsolidation === true,
   });
   const json = toDisruptionPlanJSON(plan, warnings);
-  return { output: opts.output === "json" ? `${JSON.stringify(json, null, 2)}\n` : renderDisruptionTable(json), json, warnings: json.warnings };
+  return { output: opts.output === "json" ? `${safeJSON(json)}\n` : safeMessage(renderDisruptionTable(json)), json, warnings: json.warnings };
 }
 
 /**
@@ -207,7 +210,7 @@ export function simulateDisruption(manifests: readonly Manifest[], opts: Disrupt
  */
 export function runDisruptionSimulation(manifests: readonly Manifest[], io: CliIO, opts: DisruptionSimulationOptions): number {
   const r = simulateDisruption(manifests, opts);
-  for (const w of r.warnings) io.stderr(`warning: ${w}\n`);
+  for (const w of r.warnings) io.stderr(safeMessage(`warning: ${w}\n`));
   io.stdout(r.output);
   return 0;
 }

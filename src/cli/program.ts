@@ -5,7 +5,31 @@ import { Command, CommanderError, Option } from "commander";
 import { addConfigOptions } from "../operator/config.js";
 import { startController } from "./controller.js";
 import type { CliIO } from "./io.js";
+import { safeMessage } from "./safe-text.js";
 import { ExitUsage, runSimulate, type SimulateOptions } from "./simulate/command.js";
+import { MaxAliasCount, MaxDepth, MaxInputBytes, MaxPods, MaxTotalInputBytes, mebibytes } from "./simulate/limits.js";
+
+const simulateHelp = `
+Reads NodePool, EC2NodeClass, Pod, Deployment, ReplicaSet, StatefulSet, Job, CronJob, DaemonSet,
+Node, PersistentVolumeClaim, PersistentVolume and StorageClass objects, as multi-document YAML
+(YAML 1.1 as kubectl reads it: merge keys, yes/no booleans) or JSON, in UTF-8 or UTF-16 with a
+byte order mark, or as \`kubectl get -o yaml\` List output. Workloads become their pods; pods bound
+to a Node count as running there. Objects are checked as the API server checks them (names,
+labels, quantities, requests within limits, selectors matching templates); symbolic links are
+followed (ConfigMap volumes), entries starting with "." in directories are skipped.
+
+Limits: inputs of at most ${mebibytes(MaxInputBytes)} each and ${mebibytes(MaxTotalInputBytes)} together; at most ${MaxPods} pods in
+one simulation (those in the input plus those its workloads create); values nested at most
+${MaxDepth} levels; at most ${MaxAliasCount} YAML alias expansions per document.
+
+Exit status: 0 with a plan (pods that cannot be scheduled are part of it), 1 for input that is
+refused (the message names the file, the object and the field), 2 for wrong usage, 3 when tenon
+itself failed (a bug; please report it).
+
+Examples:
+  tenon simulate examples/basic
+  tenon simulate -R -f manifests/ -f nodepools.yaml
+  kubectl get nodepools,ec2nodeclasses,nodes,pods,deployments -A -o yaml | tenon simulate -f - -o json`;
 
 function buildProgram(args: readonly string[], io: CliIO, setExitCode: (code: number) => void): Command {
   const program = new Command("tenon").description("Just-in-time node autoscaler for Kubernetes on AWS, compatible with Karpenter's v1 API");
@@ -18,30 +42,21 @@ function buildProgram(args: readonly string[], io: CliIO, setExitCode: (code: nu
   program
     .command("simulate")
     .description("plan the nodes for the pods in manifest files, offline: nothing is read from or written to a cluster or AWS")
-    .argument("[paths...]", "manifest files or directories (searched recursively for *.yaml, *.yml, *.json); - reads standard input")
+    .argument("[paths...]", "manifest files or directories (directories searched recursively for *.yaml, *.yml, *.json); - reads standard input")
+    .option("-f, --filename <path>", "a manifest file or directory, as with kubectl (repeatable; - reads standard input)", (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option("-R, --recursive", "search directories given with -f in their subdirectories too, as with kubectl")
     .option("--region <region>", "AWS region whose bundled instance type catalog to use", "us-east-1")
     .addOption(new Option("-o, --output <format>", "how to print the plan").choices(["table", "json"]).default("table"))
     .option("--ignore-preferences", "plan as if pods had no preferred (soft) affinities or spreads")
     .option("--disruption", "print the disruption (consolidation, drift, sleep) plan for a snapshot of Nodes, Pods and NodePools")
-    .option("--at <time>", "with --disruption: plan as of this RFC 3339 time (default now)")
-    .addHelpText(
-      "after",
-      `
-Reads NodePool, EC2NodeClass, Pod, Deployment, ReplicaSet, StatefulSet, Job, CronJob, DaemonSet,
-Node, PersistentVolumeClaim, PersistentVolume and StorageClass objects, as multi-document YAML or
-JSON, or as \`kubectl get -o yaml\` List output. Workloads become their pods; pods bound to a Node
-count as running there. Exit status: 0 with a plan (pods that cannot be scheduled are part of it),
-1 for input that is not valid, 2 for wrong usage.
-
-Examples:
-  tenon simulate examples/basic
-  kubectl get nodepools,ec2nodeclasses,nodes,pods,deployments -A -o yaml | tenon simulate - -o json`,
-    )
+    .option("--at <time>", "with --disruption: plan as of this RFC 3339 time, e.g. 2026-12-02T09:00:00Z (default now)")
+    .addHelpText("after", simulateHelp)
     .action(async (paths: string[], opts: SimulateOptions) => setExitCode(await runSimulate(paths, opts, io)));
 
   for (const cmd of [program, ...program.commands]) {
     cmd.exitOverride();
-    cmd.configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+    // Commander echoes what it could not parse (an unknown option, a bad choice): printed safely too.
+    cmd.configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(safeMessage(s)) });
   }
   return program;
 }

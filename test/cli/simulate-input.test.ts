@@ -95,7 +95,7 @@ spec:
   it("refuses a Deployment without a template", async () => {
     const r = await runCli(["simulate", "examples/bad/deployment-without-template.yaml"]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /examples\/bad\/deployment-without-template\.yaml: Deployment "web" is invalid/);
+    assert.match(r.stderr, /examples\/bad\/deployment-without-template\.yaml: Deployment "default\/web" is invalid/);
     assert.match(r.stderr, /spec\.template: /);
   });
 

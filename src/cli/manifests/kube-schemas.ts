@@ -2,11 +2,15 @@
 // simulation depends on (so a typo there is reported, not simulated wrongly) and let every other
 // field through untouched: the full core API is the API server's business, not ours.
 import { z } from "zod";
-import { QuantitySchema } from "../../apis/common.js";
+import { quantityText } from "./rules/quantities.js";
 
 const LabelMap = z.record(z.string(), z.string());
-/** Quantities as strings, the form the Kubernetes client types use, whether YAML said `2` or `"2"`. */
-const ResourceQuantities = z.record(z.string(), QuantitySchema.transform((q) => String(q)));
+/**
+ * Quantities as strings, the form the Kubernetes client types use, whether YAML said `0.5` or
+ * `"500m"`: the API server reads a number as the quantity it spells. Whether the text is a valid
+ * quantity is checked by the API rules (rules/quantities.ts), which know the resource.
+ */
+const ResourceQuantities = z.record(z.string(), z.union([z.string(), z.number()]).transform(quantityText));
 
 /** Object metadata of a top-level object: a name is required, since pods and messages are named after it. */
 export const KubeMetaSchema = z.looseObject({
@@ -101,7 +105,8 @@ export const PodSpecSchema = z.looseObject({
 });
 export const PodTemplateSchema = z.looseObject({ metadata: TemplateMetaSchema.optional(), spec: PodSpecSchema });
 
-const Replicas = z.number().int().min(0);
+/** Replica counts are int32 in the API. */
+const Replicas = z.number().int().min(0).max(2_147_483_647);
 const kind = <K extends string>(apiVersion: string, k: K) => ({ apiVersion: z.literal(apiVersion), kind: z.literal(k), metadata: KubeMetaSchema });
 
 export const PodSchema = z.looseObject({
