@@ -7,7 +7,7 @@ import { startController } from "./controller.js";
 import type { CliIO } from "./io.js";
 import { safeMessage } from "./safe-text.js";
 import { ExitUsage, runSimulate, type SimulateOptions } from "./simulate/command.js";
-import { MaxAliasCount, MaxDepth, MaxInputBytes, MaxPods, MaxTotalInputBytes, mebibytes } from "./simulate/limits.js";
+import { MaxAliasCount, MaxDepth, MaxDocuments, MaxInputBytes, MaxPods, MaxTotalInputBytes, mebibytes } from "./simulate/limits.js";
 
 const simulateHelp = `
 Reads NodePool, EC2NodeClass, Pod, Deployment, ReplicaSet, StatefulSet, Job, CronJob, DaemonSet,
@@ -18,9 +18,9 @@ to a Node count as running there. Objects are checked as the API server checks t
 labels, quantities, requests within limits, selectors matching templates); symbolic links are
 followed (ConfigMap volumes), entries starting with "." in directories are skipped.
 
-Limits: inputs of at most ${mebibytes(MaxInputBytes)} each and ${mebibytes(MaxTotalInputBytes)} together; at most ${MaxPods} pods in
-one simulation (those in the input plus those its workloads create); values nested at most
-${MaxDepth} levels; at most ${MaxAliasCount} YAML alias expansions per document.
+Limits: inputs of at most ${mebibytes(MaxInputBytes)} each and ${mebibytes(MaxTotalInputBytes)} together, ${MaxDocuments} YAML documents
+per input, values nested ${MaxDepth} levels deep, ${MaxAliasCount} YAML alias expansions per document; at most
+${MaxPods} pods in one simulation (those in the input plus those its workloads would create).
 
 Exit status: 0 with a plan (pods that cannot be scheduled are part of it), 1 for input that is
 refused (the message names the file, the object and the field), 2 for wrong usage, 3 when tenon
@@ -43,7 +43,7 @@ function buildProgram(args: readonly string[], io: CliIO, setExitCode: (code: nu
     .command("simulate")
     .description("plan the nodes for the pods in manifest files, offline: nothing is read from or written to a cluster or AWS")
     .argument("[paths...]", "manifest files or directories (directories searched recursively for *.yaml, *.yml, *.json); - reads standard input")
-    .option("-f, --filename <path>", "a manifest file or directory, as with kubectl (repeatable; - reads standard input)", (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option("-f, --filename <path>", "a manifest file or directory, as with kubectl (repeatable; - reads standard input)", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option("-R, --recursive", "search directories given with -f in their subdirectories too, as with kubectl")
     .option("--region <region>", "AWS region whose bundled instance type catalog to use", "us-east-1")
     .addOption(new Option("-o, --output <format>", "how to print the plan").choices(["table", "json"]).default("table"))

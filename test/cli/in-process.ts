@@ -3,7 +3,7 @@
 // command is reported as exit -1 with its stack on stderr: exactly what a user must never see.
 import { bufferIO } from "../../src/cli/io.js";
 import { runTenon } from "../../src/cli/program.js";
-import type { CliResult } from "./run-cli.js";
+import type { CliResult, PlanJSON } from "./run-cli.js";
 
 export async function tenon(args: string[], stdin?: string | Uint8Array): Promise<CliResult> {
   const io = bufferIO(stdin);
@@ -22,4 +22,11 @@ export function assertNoStackTrace(r: CliResult): void {
       throw new Error(`output carries a stack trace or error dump:\n${text.slice(0, 2000)}`);
     }
   }
+}
+
+/** Simulates in process and parses the JSON plan, failing with the CLI's stderr if it did not exit 0. */
+export async function simulateJSON(args: string[], stdin?: string): Promise<{ plan: PlanJSON; stderr: string }> {
+  const r = await tenon(["simulate", "-o", "json", ...args], stdin);
+  if (r.code !== 0) throw new Error(`tenon simulate ${args.join(" ")} exited ${r.code}:\n${r.stderr}`);
+  return { plan: JSON.parse(r.stdout) as PlanJSON, stderr: r.stderr };
 }

@@ -78,7 +78,10 @@ export const emptyManifestSet = (): ManifestSet => ({
 /** zod's words for a missing field ("expected object, received undefined") say what to do less plainly than this. */
 function issueMessage(message: string): string {
   const missing = /^Invalid input: expected (\w+), received undefined$/.exec(message);
-  return missing ? `required field is missing (expected ${missing[1]})` : message;
+  if (missing) return `required field is missing (expected ${missing[1]})`;
+  // YAML 1.1, as kubectl reads it, makes unquoted yes/no/on/off/true/false booleans.
+  if (/expected string, received boolean$/.test(message)) return `${message} (YAML reads unquoted yes, no, on, off, true and false as booleans, as kubectl does: quote the value)`;
+  return message;
 }
 
 /** Kinds that are cluster-scoped; the rest are namespaced, so two objects of one name in two namespaces differ. */

@@ -70,7 +70,10 @@ export function lineCol(text: string, offset: number): { line: number; col: numb
  * YAML allows no control characters in a stream but tab, line feed, carriage return and NEL (escapes
  * such as "\e" inside double quotes are text, and stay allowed). A NUL anywhere means binary data.
  */
-function checkText(text: string, source: string): string {
+function checkText(decoded: string, source: string): string {
+  // kubectl splits a stream into documents before decoding each, so a document may begin with its
+  // own byte order mark; the YAML package would read it as text. A mark at the start of a line is dropped.
+  const text = decoded.includes("\ufeff") ? decoded.replace(/(^|\n)\ufeff/g, "$1") : decoded;
   // eslint-disable-next-line no-control-regex -- finding control characters is the point
   const bad = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f\ufffe\uffff]/.exec(text);
   if (bad) {

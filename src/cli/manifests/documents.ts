@@ -7,7 +7,7 @@
 // Documents are composed one at a time, so memory follows the largest document rather than the
 // stream; alias expansion and nesting are bounded (see limits.ts).
 import { Composer, type Document, Parser, type Tags } from "yaml";
-import { MaxAliasCount, MaxDepth } from "../simulate/limits.js";
+import { MaxAliasCount, MaxDepth, MaxDocuments } from "../simulate/limits.js";
 import { quote } from "../safe-text.js";
 import { lineCol } from "./decode.js";
 import { ManifestError } from "./errors.js";
@@ -54,6 +54,9 @@ function flatten(value: unknown, where: string, out: Manifest[], source: string)
   out.push({ source, object: toObject(value, where) });
 }
 
+/** A path of hundreds of levels, cut to its start and end. */
+const shortPath = (path: string): string => (path.length > 120 ? `${path.slice(0, 60)}…${path.slice(-40)}` : path);
+
 /** The path of the first value nested deeper than MaxDepth, walked without recursion. */
 function tooDeep(root: unknown): string | undefined {
   const stack: { value: unknown; depth: number; path: string }[] = [{ value: root, depth: 0, path: "" }];
@@ -74,6 +77,8 @@ function documentValue(doc: Document.Parsed, text: string, where: string, source
     const { line, col } = lineCol(text, err.pos[0]);
     // The package's message may carry a source excerpt after its first line; the position goes up front instead.
     const message = (err.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "");
+    // The package turns a stack overflow on deep nesting into a parse error of its own.
+    if (/Maximum call stack/i.test(message)) throw new ManifestError(`${source}:${line}:${col}: nested too deeply (tenon simulate reads at most ${MaxDepth} levels)`);
     throw new ManifestError(`${source}:${line}:${col}: invalid YAML: ${message}`);
   }
   let value: unknown;
@@ -81,12 +86,12 @@ function documentValue(doc: Document.Parsed, text: string, where: string, source
     value = doc.toJS({ maxAliasCount: MaxAliasCount });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    if (/alias/i.test(message)) throw new ManifestError(`${where}: YAML aliases expand too far (more than ${MaxAliasCount} expansions; a "billion laughs" document?)`);
+    if (/Excessive alias count/i.test(message)) throw new ManifestError(`${where}: YAML aliases expand too far (more than ${MaxAliasCount} expansions; a "billion laughs" document?)`);
     if (e instanceof RangeError) throw new ManifestError(`${where}: nested too deeply (tenon simulate reads at most ${MaxDepth} levels)`);
     throw new ManifestError(`${where}: invalid YAML: ${message}`);
   }
   const deep = tooDeep(value);
-  if (deep !== undefined) throw new ManifestError(`${where}: ${deep}: nested more than ${MaxDepth} levels deep, the most tenon simulate reads`);
+  if (deep !== undefined) throw new ManifestError(`${where}: ${shortPath(deep)}: nested more than ${MaxDepth} levels deep, the most tenon simulate reads`);
   return value;
 }
 
@@ -115,6 +120,7 @@ export function parseDocuments({ source, text }: SourceText): Manifest[] {
   const it = documents(text, source);
   let current = it.next();
   for (let i = 0; !current.done; i++) {
+    if (i >= MaxDocuments) throw new ManifestError(`${source}: more than ${MaxDocuments} YAML documents, the most tenon simulate reads from one input (a List holds many objects in one)`);
     const following = it.next();
     const where = i > 0 || !following.done ? `${source} (document ${i + 1})` : source;
     const value = documentValue(current.value, text, where, source);

@@ -10,7 +10,10 @@ const LabelMap = z.record(z.string(), z.string());
  * `"500m"`: the API server reads a number as the quantity it spells. Whether the text is a valid
  * quantity is checked by the API rules (rules/quantities.ts), which know the resource.
  */
-const ResourceQuantities = z.record(z.string(), z.union([z.string(), z.number()]).transform(quantityText));
+const ResourceQuantities = z.record(
+  z.string(),
+  z.union([z.string(), z.number()], { error: "must be a Kubernetes quantity: a string such as 500m, 2 or 1.5Gi, or a finite number" }).transform(quantityText),
+);
 
 /** Object metadata of a top-level object: a name is required, since pods and messages are named after it. */
 export const KubeMetaSchema = z.looseObject({

@@ -10,6 +10,8 @@ export const MaxTotalInputBytes = 256 * 1024 * 1024;
 export const MaxPods = 50_000;
 /** Nesting of YAML/JSON values: real manifests stay below 30; recursion stays far from the stack's end. */
 export const MaxDepth = 500;
+/** YAML documents in one input: a cluster's objects one per document stay far below. */
+export const MaxDocuments = 200_000;
 /** How many times YAML aliases may be expanded in one document (the `yaml` package's maxAliasCount). */
 export const MaxAliasCount = 1000;
 
