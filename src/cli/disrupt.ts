@@ -85,8 +85,8 @@ function estimateStatus(pdb: V1PodDisruptionBudget, pods: readonly V1Pod[]): V1P
 /** The snapshot as the disruption core's input. */
 export function snapshotInput(manifests: readonly Manifest[], opts: DisruptionSimulationOptions): { input: DisruptionInput; warnings: string[] } {
   const now = opts.now ?? Date.now();
-  const pdbs = manifests.filter((m) => m.object.kind === "PodDisruptionBudget").map((m) => m.object as unknown as V1PodDisruptionBudget);
-  const set = classifyManifests(manifests.filter((m) => m.object.kind !== "PodDisruptionBudget"));
+  const set = classifyManifests(manifests);
+  const pdbs = set.pdbs;
   const cluster = buildCluster(set);
   const types = instanceTypesFor(set.nodePools, set.nodeClasses, opts.region, set.sources);
   const nodes: V1Node[] = set.nodes.map((n) => {

@@ -52,8 +52,8 @@ const yamlish = fc
 /** A Kubernetes-looking object: a kind tenon reads (or not), and arbitrary JSON in its fields. */
 const kubeObject = fc.record(
   {
-    apiVersion: fc.constantFrom("v1", "apps/v1", "batch/v1", "karpenter.sh/v1", "storage.k8s.io/v1"),
-    kind: fc.constantFrom("Pod", "Deployment", "StatefulSet", "Job", "CronJob", "DaemonSet", "Node", "NodePool", "PersistentVolume", "List", "constructor", "ConfigMap"),
+    apiVersion: fc.constantFrom("v1", "apps/v1", "batch/v1", "karpenter.sh/v1", "storage.k8s.io/v1", "policy/v1"),
+    kind: fc.constantFrom("Pod", "Deployment", "StatefulSet", "Job", "CronJob", "DaemonSet", "Node", "NodePool", "PersistentVolume", "PodDisruptionBudget", "List", "constructor", "ConfigMap"),
     metadata: fc.oneof(fc.record({ name: fc.oneof(fc.constantFrom("p", "web", "__proto__", "toString"), fc.string()) }, { requiredKeys: [] }), fc.jsonValue()),
     spec: fc.jsonValue(),
     items: fc.array(fc.jsonValue(), { maxLength: 3 }),
@@ -77,11 +77,11 @@ describe("tenon simulate on arbitrary input", () => {
     );
   });
 
-  it("answers arbitrary Kubernetes-looking documents with a plan or a refusal naming the object", async () => {
+  it("answers arbitrary Kubernetes-looking documents with a plan or a refusal naming the object, in both modes", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(kubeObject, { minLength: 1, maxLength: 3 }), fc.boolean(), async (objects, asJSON) => {
+      fc.asyncProperty(fc.array(kubeObject, { minLength: 1, maxLength: 3 }), fc.boolean(), fc.boolean(), async (objects, asJSON, disruption) => {
         const text = asJSON ? objects.map((o) => JSON.stringify(o)).join("\n---\n") : objects.map((o) => stringify(o)).join("---\n");
-        const r = await simulate(text);
+        const r = await sandbox.run(["simulate", "-o", "json", ...(disruption ? ["--disruption", "--at", "2026-12-02T09:00:00Z"] : []), "-"], text);
         assertClean(r);
       }),
       { numRuns: 150 },

@@ -10,6 +10,7 @@ import type {
   V1PersistentVolume,
   V1PersistentVolumeClaim,
   V1Pod,
+  V1PodDisruptionBudget,
   V1ReplicaSet,
   V1StatefulSet,
   V1StorageClass,
@@ -28,6 +29,7 @@ import {
   NodeSchema,
   PersistentVolumeClaimSchema,
   PersistentVolumeSchema,
+  PodDisruptionBudgetSchema,
   PodSchema,
   ReplicaSetSchema,
   StatefulSetSchema,
@@ -52,6 +54,8 @@ export interface ManifestSet {
   claims: V1PersistentVolumeClaim[];
   volumes: V1PersistentVolume[];
   storageClasses: V1StorageClass[];
+  /** Read by the disruption plan only. */
+  pdbs: V1PodDisruptionBudget[];
   /** Where each object came from, for messages about it later (a NodePool's missing node class …). */
   sources: Map<object, string>;
   warnings: string[];
@@ -71,6 +75,7 @@ export const emptyManifestSet = (): ManifestSet => ({
   claims: [],
   volumes: [],
   storageClasses: [],
+  pdbs: [],
   sources: new Map(),
   warnings: [],
 });
@@ -136,6 +141,7 @@ const handlers = new Map<string, Handler>(Object.entries({
   PersistentVolumeClaim: (s, o, src) => push(s.claims, loose<V1PersistentVolumeClaim>(PersistentVolumeClaimSchema, "PersistentVolumeClaim", o, src)),
   PersistentVolume: (s, o, src) => push(s.volumes, loose<V1PersistentVolume>(PersistentVolumeSchema, "PersistentVolume", o, src)),
   StorageClass: (s, o, src) => push(s.storageClasses, loose<V1StorageClass>(StorageClassSchema, "StorageClass", o, src)),
+  PodDisruptionBudget: (s, o, src) => push(s.pdbs, loose<V1PodDisruptionBudget>(PodDisruptionBudgetSchema, "PodDisruptionBudget", o, src)),
 } satisfies Record<string, Handler>));
 
 function push<T extends object>(list: T[], item: T): T {

@@ -192,3 +192,13 @@ export const StorageClassSchema = z.looseObject({
   volumeBindingMode: z.enum(["Immediate", "WaitForFirstConsumer"]).optional(),
   allowedTopologies: z.array(z.looseObject({ matchLabelExpressions: z.array(z.looseObject({ key: z.string().min(1), values: z.array(z.string()).min(1) })).optional() })).optional(),
 });
+
+/** minAvailable/maxUnavailable: a count or a percentage, as the API server takes them. */
+const IntOrPercent = z.union([z.number().int().min(0), z.string().regex(/^[0-9]+%$/)], { error: "must be a number of pods or a percentage such as 50%" });
+export const PodDisruptionBudgetSchema = z.looseObject({
+  ...kind("policy/v1", "PodDisruptionBudget"),
+  spec: z
+    .looseObject({ selector: LabelSelectorSchema.nullable().optional(), minAvailable: IntOrPercent.optional(), maxUnavailable: IntOrPercent.optional() })
+    .refine((s) => s.minAvailable === undefined || s.maxUnavailable === undefined, { message: "minAvailable and maxUnavailable cannot both be set", path: ["maxUnavailable"] })
+    .optional(),
+});

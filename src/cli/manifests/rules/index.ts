@@ -8,7 +8,7 @@ import { checkMetadata, checkTemplateMetadata } from "./metadata.js";
 import { checkKey, checkLabels, labelValueError } from "./names.js";
 import { checkPodSpec } from "./pod.js";
 import { checkQuantities } from "./quantities.js";
-import { checkNodeSelector } from "./selectors.js";
+import { checkLabelSelector, checkNodeSelector } from "./selectors.js";
 
 export type { Issue } from "./issues.js";
 
@@ -76,6 +76,7 @@ const rules: Map<string, (o: Obj, out: Issues) => void> = new Map([
   ["Node", checkNode],
   ["PersistentVolume", (o, out) => checkNodeSelector(rec(rec(o.spec).nodeAffinity).required, "spec.nodeAffinity.required", out)],
   ["NodePool", checkNodePool],
+  ["PodDisruptionBudget", (o, out) => checkLabelSelector(rec(o.spec).selector, "spec.selector", out)],
 ]);
 
 /** Every value rule the API server applies to an object of this kind, as issues with their fields. */
