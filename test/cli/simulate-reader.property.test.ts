@@ -6,11 +6,14 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import fc from "fast-check";
-import { stringify } from "yaml";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { parseAllDocuments, stringify } from "yaml";
 import { decodeManifestBytes } from "../../src/cli/manifests/decode.js";
 import { parseDocuments } from "../../src/cli/manifests/documents.js";
 import { ManifestError } from "../../src/cli/manifests/errors.js";
 import { assertNoStackTrace } from "./in-process.js";
+import { repoRoot } from "./run-cli.js";
 import { Sandbox, type SandboxResult } from "./sandbox.js";
 
 const sandbox = new Sandbox();
@@ -96,6 +99,48 @@ describe("tenon simulate on arbitrary input", () => {
         const r = await simulate(JSON.stringify(pod));
         assertClean(r);
         if (r.code === 1) assert.match(r.stderr, /^tenon simulate: <stdin>: Pod (".*"|\(unnamed\)) is invalid:\n {2}- metadata\.(name|labels)/);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
+/** The committed examples as plain values, to mutate: real manifests that are one bad field away from hostile. */
+const exampleSets: unknown[][] = ["basic", "existing-nodes", "zone-spread", "statefulset-volumes", "spot-and-ondemand", "gpu-taint", "sleep-window"].map((dir) =>
+  readdirSync(join(repoRoot, "examples", dir))
+    .filter((f) => f.endsWith(".yaml"))
+    .sort()
+    .flatMap((f) => parseAllDocuments(readFileSync(join(repoRoot, "examples", dir, f), "utf8")).map((d) => d.toJS() as unknown)),
+);
+
+type Path = (string | number)[];
+function fieldPaths(v: unknown, path: Path = [], out: Path[] = []): Path[] {
+  if (path.length > 1) out.push(path);
+  if (Array.isArray(v)) v.forEach((x, i) => fieldPaths(x, [...path, i], out));
+  else if (typeof v === "object" && v !== null) for (const [k, x] of Object.entries(v)) fieldPaths(x, [...path, k], out);
+  return out;
+}
+function replaced(root: unknown, path: Path, value: unknown): unknown {
+  if (path.length === 0) return value;
+  const [head, ...rest] = path as [string | number, ...Path];
+  const copy = (Array.isArray(root) ? [...root] : { ...(root as object) }) as Record<string | number, unknown>;
+  copy[head] = replaced(copy[head], rest, value);
+  return copy;
+}
+/** Values that break fields in the ways people and tools do. */
+const hostileValue = fc.oneof(fc.jsonValue(), fc.constantFrom("-1", "1e3", "1e1.5", "toString", "__proto__", 0.5, -3, "", null, [], {}, "Gt", "4.5", 1e308, "Exists", ["a"], "\u001b[31m", "Web_1"));
+
+describe("tenon simulate on mutated real manifests", () => {
+  it("answers the examples with any few fields replaced by a plan or a clean refusal, in both modes", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.nat(exampleSets.length - 1), fc.array(fc.tuple(fc.nat(), hostileValue), { minLength: 1, maxLength: 6 }), fc.boolean(), async (set, mutations, disruption) => {
+        let docs: unknown = exampleSets[set];
+        for (const [at, value] of mutations) {
+          const paths = fieldPaths(docs);
+          docs = replaced(docs, paths[at % paths.length]!, value);
+        }
+        const text = (docs as unknown[]).map((d) => stringify(d)).join("---\n");
+        assertClean(await sandbox.run(["simulate", "-o", "json", ...(disruption ? ["--disruption", "--at", "2026-11-23T23:00:00+01:00"] : []), "-"], text));
       }),
       { numRuns: 150 },
     );
