@@ -7,6 +7,8 @@ import {
   KubernetesWellKnownLabels,
   NodePoolLabel,
 } from "./labels.js";
+import { isQuantity } from "../core/quantity.js";
+import { RequirementOperators } from "../core/types.js";
 import { type CelRule, labelDomain, withRules } from "./rules.js";
 
 export const QualifiedNamePattern = "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(\\/))?([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$";
@@ -32,9 +34,26 @@ export const ObjectMetaSchema = z.looseObject({
 });
 export type ObjectMeta = z.infer<typeof ObjectMetaSchema>;
 
+/**
+ * A quantity string as the CRDs admit it (Kubernetes' quantity pattern), which tenon then reads as
+ * resource.ParseQuantity does: the pattern lets through text such as "1e1.5" that no component can
+ * read, so that is refused here, naming the field, instead of failing later in the solver.
+ */
+export const QuantityStringSchema = z
+  .string()
+  .regex(new RegExp(QuantityPattern), "must be a Kubernetes quantity such as 500m, 2, 4Gi")
+  .refine(isQuantity, { message: "is not a quantity Kubernetes can read (resource.ParseQuantity refuses it: an exponent must be a whole number, e.g. 1e3)", abort: true });
+
 /** A Kubernetes resource quantity: an integer or a string like "500m", "4Gi". */
 export const QuantitySchema = z
-  .union([z.number().int(), z.string().regex(new RegExp(QuantityPattern), "must be a Kubernetes quantity such as 500m, 2, 4Gi")])
+  .union([z.number().int(), QuantityStringSchema], {
+    // Say what is wrong with the text, not that neither branch of the union took it.
+    error: (issue) => {
+      if (typeof issue.input !== "string") return "must be an integer or a quantity string such as 500m, 2, 4Gi";
+      const parsed = QuantityStringSchema.safeParse(issue.input);
+      return parsed.error?.issues[0]?.message ?? "must be a Kubernetes quantity such as 500m, 2, 4Gi";
+    },
+  })
   .meta({ "x-kubernetes-int-or-string": true, pattern: QuantityPattern });
 export type Quantity = z.infer<typeof QuantitySchema>;
 export const ResourceListSchema = z.record(z.string(), QuantitySchema);
@@ -126,8 +145,7 @@ export function labelMapRules(): CelRule<Record<string, string>>[] {
   }));
 }
 
-export const RequirementOperators = ["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"] as const;
-export type RequirementOperator = (typeof RequirementOperators)[number];
+export { RequirementOperators, type RequirementOperator } from "../core/types.js";
 
 export function requirementSchema(opts: { allowNodePool: boolean }) {
   return z.object({

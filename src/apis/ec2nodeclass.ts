@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { ConditionSchema, ObjectMetaSchema, QuantityPattern } from "./common.js";
+import { isQuantity } from "../core/quantity.js";
+import { ConditionSchema, ObjectMetaSchema, QuantityPattern, QuantityStringSchema } from "./common.js";
 import { type CelRule, withRules } from "./rules.js";
 
 const tagSelector = () =>
@@ -81,7 +82,13 @@ export const AMISelectorTermSchema = z.object({
 const evictionSignals = ["memory.available", "nodefs.available", "nodefs.inodesFree", "imagefs.available", "imagefs.inodesFree", "pid.available"];
 const signalList = `[${evictionSignals.map((s) => `'${s}'`).join(",")}]`;
 const EvictionThresholdPattern = `^((\\d{1,2}(\\.\\d{1,2})?|100(\\.0{1,2})?)%|${QuantityPattern.slice(1, -1)})$`;
-const evictionMap = (field: string, value: z.ZodString) =>
+/** A percentage, or a quantity the kubelet can read (the pattern alone admits "1e1.5"). */
+const evictionThreshold = () =>
+  z
+    .string()
+    .regex(new RegExp(EvictionThresholdPattern), "must be a percentage or a quantity")
+    .refine((v) => v.endsWith("%") || isQuantity(v), { message: "is not a quantity Kubernetes can read (an exponent must be a whole number, e.g. 1e3)", abort: true });
+const evictionMap = (field: string, value: z.ZodType<string>) =>
   withRules(z.record(z.string(), value), [
     {
       message: `valid keys for ${field} are ${signalList}`,
@@ -91,7 +98,7 @@ const evictionMap = (field: string, value: z.ZodString) =>
   ]);
 const reservedKeys = ["cpu", "memory", "ephemeral-storage", "pid"];
 const reservedMap = (field: string) =>
-  withRules(z.record(z.string(), z.string().regex(new RegExp(QuantityPattern), "must be a Kubernetes quantity")), [
+  withRules(z.record(z.string(), QuantityStringSchema), [
     {
       message: `valid keys for ${field} are ['cpu','memory','ephemeral-storage','pid']`,
       rule: "self.all(x, x=='cpu' || x=='memory' || x=='ephemeral-storage' || x=='pid')",
@@ -111,8 +118,8 @@ export const KubeletConfigurationSchema = withRules(
     podsPerCore: z.number().int().min(0).optional().meta({ format: "int32" }),
     systemReserved: reservedMap("systemReserved").optional(),
     kubeReserved: reservedMap("kubeReserved").optional(),
-    evictionHard: evictionMap("evictionHard", z.string().regex(new RegExp(EvictionThresholdPattern), "must be a percentage or a quantity")).optional(),
-    evictionSoft: evictionMap("evictionSoft", z.string().regex(new RegExp(EvictionThresholdPattern), "must be a percentage or a quantity")).optional(),
+    evictionHard: evictionMap("evictionHard", evictionThreshold()).optional(),
+    evictionSoft: evictionMap("evictionSoft", evictionThreshold()).optional(),
     evictionSoftGracePeriod: evictionMap("evictionSoftGracePeriod", z.string()).optional(),
     evictionMaxPodGracePeriod: z.number().int().optional().meta({ format: "int32" }),
     imageGCHighThresholdPercent: z.number().int().min(0).max(100).optional().meta({ format: "int32" }),

@@ -29,6 +29,19 @@ describe("parse", () => {
     );
   });
 
+  // The CRD's quantity pattern admits "1e1.5" (an exponent with a fraction); no Kubernetes component
+  // can read it, so tenon refuses it at parse time, naming the field, instead of throwing in the solver.
+  for (const limit of ["1e1.5", "1e", "1.5.5Gi"]) {
+    it(`refuses limits.cpu ${JSON.stringify(limit)}, naming the field`, () => {
+      const raw = { ...nodePool([]), spec: { ...nodePool([]).spec, limits: { cpu: limit } } };
+      assert.throws(() => parseNodePool(raw), /spec\.limits\.cpu: (is not a quantity Kubernetes can read|must be a Kubernetes quantity)/);
+    });
+  }
+  it("takes huge but readable quantities and integers", () => {
+    const raw = { ...nodePool([]), spec: { ...nodePool([]).spec, limits: { cpu: "1e999999999", memory: 1000 } } };
+    assert.deepEqual(parseNodePool(raw).spec.limits, { cpu: "1e999999999", memory: 1000 });
+  });
+
   it("refuses an EC2NodeClass with both role and instanceProfile", () => {
     const nc = {
       apiVersion: "karpenter.k8s.aws/v1",

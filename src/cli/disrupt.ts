@@ -19,7 +19,7 @@ import {
   describeCommand,
   planDisruption,
 } from "../disruption/index.js";
-import { compileSelector } from "../scheduling/selector.js";
+import { compileSelector } from "../core/selector.js";
 import type { CliIO } from "./io.js";
 import { safeJSON, safeMessage, safeText } from "./safe-text.js";
 import { classifyManifests } from "./manifests/classify.js";

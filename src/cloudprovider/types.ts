@@ -2,22 +2,9 @@ import type { CapacityType } from "../apis/labels.js";
 import type { EC2NodeClass } from "../apis/ec2nodeclass.js";
 import type { NodeClaim } from "../apis/nodeclaim.js";
 import type { NodePool } from "../apis/nodepool.js";
-import type { RequirementOperator } from "../apis/common.js";
+import type { ResourceList, RequirementSpec } from "../core/types.js";
 
-/**
- * Resources as plain numbers in canonical units, so the core can add and compare them cheaply:
- * `cpu` in millicores; `memory`, `ephemeral-storage` and hugepages in bytes; `pods` and extended
- * resources (nvidia.com/gpu …) as counts. Quantity strings are converted at the edges only.
- */
-export type ResourceList = Record<string, number>;
-
-/** One label requirement as plain data (the shape of a Kubernetes NodeSelectorRequirement). */
-export interface RequirementSpec {
-  key: string;
-  operator: RequirementOperator;
-  values?: string[];
-  minValues?: number;
-}
+export type { ResourceList, RequirementSpec } from "../core/types.js";
 
 /** Where and how an instance type can be bought, and at what price. */
 export interface Offering {

@@ -7,8 +7,8 @@
 import { CapacityTypeLabel, CapacityTypeOnDemand, CapacityTypeSpot } from "../apis/labels.js";
 import type { InstanceType, RequirementSpec } from "../cloudprovider/types.js";
 import { cheapestOffering } from "../scheduling/instancetypes.js";
-import { Requirement } from "../scheduling/requirement.js";
-import { Requirements } from "../scheduling/requirements.js";
+import { Requirement } from "../core/requirement.js";
+import { Requirements } from "../core/requirements.js";
 import type { PlannedNodeClaim } from "../scheduling/types.js";
 import { minSavings, priceCap } from "./savings.js";
 import type { PodFailure, SimulationResult, Simulator } from "./simulate.js";

@@ -6,7 +6,7 @@ import { makeCommand } from "./consolidation.js";
 import type { Pass } from "./pass.js";
 import { capacityOf } from "./state.js";
 import type { Candidate, Command } from "./types.js";
-import { parseResourceList, formatQuantity } from "../scheduling/quantity.js";
+import { parseResourceList, formatQuantity } from "../core/quantity.js";
 
 function over(limits: Record<string, number>, usage: Record<string, number>): string | undefined {
   for (const [k, limit] of Object.entries(limits)) {

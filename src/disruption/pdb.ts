@@ -3,7 +3,7 @@
 // budget lets unhealthy pods go (unhealthyPodEvictionPolicy: AlwaysAllow) and the pod is not
 // Ready; and when more than one budget selects it, since the Eviction API refuses such pods.
 import type { V1Pod, V1PodDisruptionBudget } from "@kubernetes/client-node";
-import { type Selector, compileSelector } from "../scheduling/selector.js";
+import { type Selector, compileSelector } from "../core/selector.js";
 import { isEvictable, podName } from "./pods.js";
 
 interface Budget {

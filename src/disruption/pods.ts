@@ -3,7 +3,7 @@
 // voluntary disruption by asking not to be disrupted.
 import type { V1Pod, V1Taint } from "@kubernetes/client-node";
 import { DisruptedTaintKey, DoNotDisruptAnnotation } from "../apis/labels.js";
-import { type Selector, compileSelector } from "../scheduling/selector.js";
+import { type Selector, compileSelector } from "../core/selector.js";
 import { toleratesTaint } from "../scheduling/taints.js";
 import { HostnameLabel } from "../apis/labels.js";
 

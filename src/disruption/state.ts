@@ -6,7 +6,7 @@ import { CapacityTypeLabel, ConditionInitialized, DisruptedTaintKey, HostnameLab
 import type { NodeClaim } from "../apis/nodeclaim.js";
 import type { NodePool } from "../apis/nodepool.js";
 import type { InstanceType, RequirementSpec } from "../cloudprovider/types.js";
-import { parseResourceList } from "../scheduling/quantity.js";
+import { parseResourceList } from "../core/quantity.js";
 import { PdbLimits } from "./pdb.js";
 import { isProvisionable, isReschedulable, isTerminal } from "./pods.js";
 import type { DisruptionInput, DisruptionOptions, StateNode } from "./types.js";

@@ -15,9 +15,9 @@ import type { NodePool, NodePoolInput } from "../apis/nodepool.js";
 import { parseNodeClaim, parseNodePool } from "../apis/parse.js";
 import { fakeInstanceType } from "../cloudprovider/fake/instancetypes.js";
 import type { InstanceType } from "../cloudprovider/types.js";
-import { nodePoolHashAnnotations } from "../controllers/nodepool/hash.js";
+import { nodePoolHashAnnotations } from "../apis/nodepoolhash.js";
 import { allocatable } from "../scheduling/instancetypes.js";
-import { formatQuantity } from "../scheduling/quantity.js";
+import { formatQuantity } from "../core/quantity.js";
 import type { DisruptionInput } from "./types.js";
 
 export const T0 = Date.parse("2026-01-05T12:00:00Z");

@@ -8,7 +8,9 @@ import type { Logger } from "pino";
 import type { EC2NodeClass } from "../apis/ec2nodeclass.js";
 import { AWSCloudProvider } from "../cloudprovider/aws/provider.js";
 import { createAWSClients } from "../cloudprovider/aws/clients.js";
+import type { PricingMetricsSink } from "../cloudprovider/aws/pricing/pricing.js";
 import { ConfigError, settings, type Config, type Env } from "./config.js";
+import { pricingMetrics } from "./metrics.js";
 
 const IMDS = "http://169.254.169.254";
 
@@ -106,6 +108,8 @@ export interface AWSProviderInputs {
   logger: Pick<Logger, "warn" | "info">;
   /** Static credentials (tests); the SDK's default provider chain when omitted. */
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Price refresh metrics; the process-wide ones when omitted. */
+  pricingMetrics?: PricingMetricsSink;
 }
 
 export async function buildAWSCloudProvider(i: AWSProviderInputs): Promise<AWSCloudProvider> {
@@ -135,5 +139,7 @@ export async function buildAWSCloudProvider(i: AWSProviderInputs): Promise<AWSCl
     vmMemoryOverheadPercent: config.vmMemoryOverheadPercent,
     reservedENIs: config.reservedENIs,
     isolatedVPC: config.isolatedVPC,
+    logger: i.logger,
+    pricingMetrics: i.pricingMetrics ?? pricingMetrics,
   });
 }

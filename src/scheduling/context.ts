@@ -4,17 +4,19 @@ import { type DaemonPod, daemonPods } from "./daemonsets.js";
 import { podHostPorts as podHostPortsOf } from "./hostports.js";
 import { RequirementsTable } from "./interning.js";
 import { PoolContext, orderPools } from "./nodepools.js";
-import { parseResourceList } from "./quantity.js";
-import { Requirement } from "./requirement.js";
-import { Requirements } from "./requirements.js";
+import { parseResourceList } from "../core/quantity.js";
+import { Requirement } from "../core/requirement.js";
+import { Requirements } from "../core/requirements.js";
 import { ResourceIndex } from "./resources.js";
 import { type Shape, ShapeBuilder } from "./shapes.js";
 import { NodeSlot, type PossibleCache } from "./targets.js";
 import { isEphemeralTaint } from "./taints.js";
 import { TopologyRegistry } from "./topology/registry.js";
-import type { SchedulingInput } from "./types.js";
+import { rejectedInput } from "./rejected.js";
+import type { RejectedInput, SchedulingInput } from "./types.js";
 import { VolumeCatalog } from "./volumes.js";
-import { NodeNameField, WellKnownLabels } from "./wellknown.js";
+import { NodeNameField } from "../core/labelkeys.js";
+import { WellKnownLabels } from "./wellknown.js";
 
 /** Everything the solver derives from its input before placing the first pod. */
 export interface SolveContext {
@@ -35,6 +37,8 @@ export interface SolveContext {
   daemons: DaemonPod[];
   /** Per resource, its price at the lower bound's LP solution (what capacity is worth); set before packing. */
   prices: Float64Array;
+  /** Input objects left out because they could not be read. */
+  rejected: RejectedInput[];
 }
 
 const isTerminal = (p: V1Pod): boolean => p.status?.phase === "Succeeded" || p.status?.phase === "Failed";
@@ -43,9 +47,10 @@ export function buildContext(input: SchedulingInput): SolveContext {
   const resources = new ResourceIndex();
   const table = new RequirementsTable(WellKnownLabels);
   const pending = new Set(input.pods.map((p) => p.metadata?.uid).filter((u): u is string => !!u));
+  const rejected: RejectedInput[] = [];
 
   // Every resource name first, so all vectors have one length.
-  const daemons = daemonPods(input.daemonSets);
+  const daemons = daemonPods(input.daemonSets, (r) => rejected.push(r));
   for (const d of daemons) resources.register(d.requests);
   for (const its of input.instanceTypes.values()) {
     for (const it of its) {
@@ -55,8 +60,16 @@ export function buildContext(input: SchedulingInput): SolveContext {
       resources.register(it.overhead.evictionThreshold);
     }
   }
-  for (const np of input.nodePools) for (const name of Object.keys(parseResourceList(np.spec.limits ?? {}))) if (name !== "nodes") resources.slot(name);
+  // A NodePool that cannot be read is left out (its pods are explained as finding no pool), not the solve.
+  const nodePools = input.nodePools.filter((np) => {
+    const problem = nodePoolProblem(np);
+    if (problem) rejected.push(problem);
+    return problem === undefined;
+  });
+  for (const np of nodePools) for (const name of Object.keys(parseResourceList(np.spec.limits ?? {}))) if (name !== "nodes") resources.slot(name);
   const boundRequests = new Map<V1Pod, Record<string, number>>();
+  // A node whose bound pods cannot be read has unknown free room: it takes no new pod.
+  const unreadable = new Set<string>();
   for (const n of input.existingNodes) {
     resources.register(n.allocatable);
     for (const p of n.pods) {
@@ -65,7 +78,9 @@ export function buildContext(input: SchedulingInput): SolveContext {
       try {
         r = podRequests(p);
       } catch (e) {
-        throw new Error(`pod ${p.metadata?.namespace ?? "default"}/${p.metadata?.name ?? ""} on node ${n.name}: ${(e as Error).message}`);
+        rejected.push(rejectedInput("Pod", `${p.metadata?.namespace ?? "default"}/${p.metadata?.name ?? ""}`, e));
+        unreadable.add(n.name);
+        continue;
       }
       boundRequests.set(p, r);
       resources.register(r);
@@ -86,7 +101,7 @@ export function buildContext(input: SchedulingInput): SolveContext {
   const registry = new TopologyRegistry(topologyNodes, namespaceLabels);
 
   const preferNoScheduleTaints =
-    input.nodePools.some((np) => (np.spec.template.spec.taints ?? []).some((t) => t.effect === "PreferNoSchedule")) ||
+    nodePools.some((np) => (np.spec.template.spec.taints ?? []).some((t) => t.effect === "PreferNoSchedule")) ||
     nodeInputs.some(({ taints }) => taints.some((t) => t.effect === "PreferNoSchedule"));
   const volumes = new VolumeCatalog(input.volumes);
   const builder = new ShapeBuilder(table, resources, registry, volumes, { ignorePreferences: input.options?.ignorePreferences ?? false, preferNoScheduleTaints });
@@ -103,7 +118,7 @@ export function buildContext(input: SchedulingInput): SolveContext {
   });
 
   const pools = orderPools(
-    input.nodePools.map((np, i) => new PoolContext(i, np, input.instanceTypes.get(np.metadata.name ?? "") ?? [], daemons, resources, table, input.nodePoolUsage?.get(np.metadata.name ?? ""))),
+    nodePools.map((np, i) => new PoolContext(i, np, input.instanceTypes.get(np.metadata.name ?? "") ?? [], daemons, resources, table, input.nodePoolUsage?.get(np.metadata.name ?? ""))),
   );
   pools.forEach((p, i) => (p.index = i));
 
@@ -113,7 +128,7 @@ export function buildContext(input: SchedulingInput): SolveContext {
       const r = boundRequests.get(p);
       if (r) for (const [k, v] of Object.entries(r)) free[resources.slot(k)]! -= v;
     }
-    const slot = new NodeSlot(i, n.name, n.labels, taints, reqId, free, !n.markedForDeletion, n.nodePool);
+    const slot = new NodeSlot(i, n.name, n.labels, taints, reqId, free, !n.markedForDeletion && !unreadable.has(n.name), n.nodePool);
     for (const p of n.pods) if (!isTerminal(p)) slot.hostPorts.add(podHostPortsOf(p));
     return slot;
   });
@@ -141,6 +156,25 @@ export function buildContext(input: SchedulingInput): SolveContext {
     possibleCache: new Map(),
     daemons,
     prices: new Float64Array(resources.size),
+    rejected,
   };
 }
 
+
+/** Why a NodePool cannot take part in a solve (a limit or a requirement the solver cannot read), if so. */
+function nodePoolProblem(np: SchedulingInput["nodePools"][number]): RejectedInput | undefined {
+  const name = np.metadata.name ?? "";
+  try {
+    parseResourceList(np.spec.limits ?? {}, "spec.limits");
+  } catch (e) {
+    return rejectedInput("NodePool", name, e);
+  }
+  for (const [i, r] of np.spec.template.spec.requirements.entries()) {
+    try {
+      Requirement.fromSpec(r);
+    } catch (e) {
+      return rejectedInput("NodePool", name, e, `spec.template.spec.requirements[${i}]`);
+    }
+  }
+  return undefined;
+}

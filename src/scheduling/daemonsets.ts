@@ -1,10 +1,12 @@
 import type { V1DaemonSet, V1Pod, V1Taint } from "@kubernetes/client-node";
-import type { ResourceList } from "../cloudprovider/types.js";
+import type { ResourceList } from "../core/types.js";
 import { podRequests } from "./podrequests.js";
-import type { Requirements } from "./requirements.js";
+import type { Requirements } from "../core/requirements.js";
 import { firstUntolerated } from "./taints.js";
 import { WellKnownLabels } from "./wellknown.js";
 import { requiredAlternatives } from "./podconstraints.js";
+import { rejectedInput } from "./rejected.js";
+import type { RejectedInput } from "./types.js";
 
 /** A daemonset's pod as the scheduler sees it: its requests and where it may run. */
 export interface DaemonPod {
@@ -15,18 +17,24 @@ export interface DaemonPod {
   alternatives: Requirements[];
 }
 
-export function daemonPods(daemonSets: readonly V1DaemonSet[]): DaemonPod[] {
-  return daemonSets.map((ds) => {
+/**
+ * The daemonsets' pods. A daemonset whose template cannot be read (kube would not have admitted
+ * it) is passed to `onRejected` and left out, or throws when no callback is given.
+ */
+export function daemonPods(daemonSets: readonly V1DaemonSet[], onRejected?: (r: RejectedInput) => void): DaemonPod[] {
+  const out: DaemonPod[] = [];
+  for (const ds of daemonSets) {
     const name = `${ds.metadata?.namespace ?? "default"}/${ds.metadata?.name ?? ""}`;
     const pod: V1Pod = { metadata: { ...ds.spec?.template.metadata, namespace: ds.metadata?.namespace }, spec: ds.spec?.template.spec ?? { containers: [] } };
-    let requests: ResourceList;
     try {
-      requests = podRequests(pod);
+      out.push({ name, pod, requests: podRequests(pod), alternatives: requiredAlternatives(pod) });
     } catch (e) {
-      throw new Error(`daemonset ${name}: spec.template: ${(e as Error).message}`);
+      const rejected = rejectedInput("DaemonSet", name, e, "spec.template");
+      if (!onRejected) throw new Error(`daemonset ${name}: ${rejected.message}`);
+      onRejected(rejected);
     }
-    return { name, pod, requests, alternatives: requiredAlternatives(pod) };
-  });
+  }
+  return out;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Offering } from "../cloudprovider/types.js";
 import type { SolveContext } from "./context.js";
 import { offeringAllowed } from "./instancetypes.js";
 import type { PoolType } from "./nodepools.js";
-import { Requirement } from "./requirement.js";
+import { Requirement } from "../core/requirement.js";
 import { fits } from "./resources.js";
 import type { Claim } from "./targets.js";
 import type { PlannedNodeClaim } from "./types.js";

@@ -27,12 +27,12 @@ export type {
   UnschedulablePod,
 } from "./types.js";
 // Building blocks other parts of tenon share (disruption, the CLI, controllers).
-export { canonicalScale, formatQuantity, humanQuantity, parseQuantity, parseResourceList } from "./quantity.js";
+export { canonicalScale, formatQuantity, humanQuantity, parseQuantity, parseResourceList } from "../core/quantity.js";
 export { podRequests } from "./podrequests.js";
-export { Requirement } from "./requirement.js";
-export { Requirements, labelsMatch } from "./requirements.js";
+export { Requirement } from "../core/requirement.js";
+export { Requirements, labelsMatch } from "../core/requirements.js";
 export { allocatable, cheapestOffering, typeRequirements } from "./instancetypes.js";
 export { isEphemeralTaint, toleratesTaint } from "./taints.js";
-export { type Selector, compileSelector } from "./selector.js";
+export { type Selector, compileSelector } from "../core/selector.js";
 export { type DaemonPod, daemonPods, daemonRunsOn } from "./daemonsets.js";
 export { WellKnownLabels } from "./wellknown.js";

@@ -1,6 +1,6 @@
 import type { InstanceType, Offering, ResourceList } from "../cloudprovider/types.js";
 import { CapacityReservationIDLabel, CapacityTypeLabel, ZoneLabel } from "../apis/labels.js";
-import { Requirements } from "./requirements.js";
+import { Requirements } from "../core/requirements.js";
 
 /**
  * What pods can use on a node of this type: capacity − kube-reserved − system-reserved − eviction

@@ -1,4 +1,4 @@
-import type { Requirements } from "./requirements.js";
+import type { Requirements } from "../core/requirements.js";
 
 /** Marks a failed compatibility check in the caches below. */
 export const Incompatible = -1;

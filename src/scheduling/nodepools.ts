@@ -5,9 +5,9 @@ import type { InstanceType, ResourceList } from "../cloudprovider/types.js";
 import { type DaemonPod, daemonRunsOn, daemonSurelyRunsOn } from "./daemonsets.js";
 import { allocatable, cheapestOffering, offeringAllowed, typeRequirements } from "./instancetypes.js";
 import type { RequirementsTable } from "./interning.js";
-import { parseResourceList } from "./quantity.js";
-import { Requirement } from "./requirement.js";
-import { Requirements } from "./requirements.js";
+import { parseResourceList } from "../core/quantity.js";
+import { Requirement } from "../core/requirement.js";
+import { Requirements } from "../core/requirements.js";
 import type { ResourceIndex } from "./resources.js";
 import { sumLists } from "./resources.js";
 

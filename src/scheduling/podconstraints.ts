@@ -1,5 +1,5 @@
 import type { V1Pod, V1PodAffinityTerm, V1TopologySpreadConstraint } from "@kubernetes/client-node";
-import { Requirements } from "./requirements.js";
+import { Requirements } from "../core/requirements.js";
 
 /**
  * The pod's hard node constraints as ORed alternatives: nodeSelector ∧ each required node affinity

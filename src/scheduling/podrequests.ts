@@ -1,25 +1,18 @@
 import type { V1Container, V1Pod } from "@kubernetes/client-node";
 import type { ResourceList } from "../cloudprovider/types.js";
-import { parseResourceList } from "./quantity.js";
+import { parseResourceList } from "../core/quantity.js";
+import { addInto, maxInto } from "../core/resources.js";
 
 /**
  * A container's requests. The API server defaults a missing request to the limit when only the limit
  * is set; pods read from files (tenon simulate) may not have been through admission, so the same
  * defaulting happens here.
  */
-function containerRequests(c: V1Container): ResourceList {
-  const requests = parseResourceList(c.resources?.requests);
-  const limits = parseResourceList(c.resources?.limits);
+function containerRequests(c: V1Container, field: string): ResourceList {
+  const requests = parseResourceList(c.resources?.requests, `${field}.resources.requests`);
+  const limits = parseResourceList(c.resources?.limits, `${field}.resources.limits`);
   for (const [name, value] of Object.entries(limits)) if (requests[name] === undefined) requests[name] = value;
   return requests;
-}
-
-function addInto(target: ResourceList, b: ResourceList): void {
-  for (const [k, v] of Object.entries(b)) target[k] = (target[k] ?? 0) + v;
-}
-
-function maxInto(target: ResourceList, b: ResourceList): void {
-  for (const [k, v] of Object.entries(b)) if (v > (target[k] ?? 0)) target[k] = v;
 }
 
 /**
@@ -32,11 +25,11 @@ function maxInto(target: ResourceList, b: ResourceList): void {
 export function podRequests(pod: V1Pod): ResourceList {
   const spec = pod.spec;
   const reqs: ResourceList = {};
-  for (const c of spec?.containers ?? []) addInto(reqs, containerRequests(c));
+  (spec?.containers ?? []).forEach((c, i) => addInto(reqs, containerRequests(c, `spec.containers[${i}]`)));
   const sidecars: ResourceList = {};
   const initPeak: ResourceList = {};
-  for (const c of spec?.initContainers ?? []) {
-    const r = containerRequests(c);
+  for (const [i, c] of (spec?.initContainers ?? []).entries()) {
+    const r = containerRequests(c, `spec.initContainers[${i}]`);
     if (c.restartPolicy === "Always") {
       // A sidecar keeps running next to the app containers and every later init container.
       addInto(reqs, r);
@@ -49,10 +42,10 @@ export function podRequests(pod: V1Pod): ResourceList {
     }
   }
   maxInto(reqs, initPeak);
-  const podLevel = parseResourceList(spec?.resources?.requests);
-  for (const [k, v] of Object.entries(parseResourceList(spec?.resources?.limits))) if (podLevel[k] === undefined) podLevel[k] = v;
+  const podLevel = parseResourceList(spec?.resources?.requests, "spec.resources.requests");
+  for (const [k, v] of Object.entries(parseResourceList(spec?.resources?.limits, "spec.resources.limits"))) if (podLevel[k] === undefined) podLevel[k] = v;
   for (const [k, v] of Object.entries(podLevel)) reqs[k] = v;
-  addInto(reqs, parseResourceList(spec?.overhead));
+  addInto(reqs, parseResourceList(spec?.overhead, "spec.overhead"));
   reqs["pods"] = (reqs["pods"] ?? 0) + 1;
   return reqs;
 }

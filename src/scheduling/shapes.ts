@@ -5,14 +5,14 @@ import { type HostPort, podHostPorts } from "./hostports.js";
 import type { RequirementsTable } from "./interning.js";
 import { type Preference, describePreference, preferences, requiredAlternatives } from "./podconstraints.js";
 import { podRequests } from "./podrequests.js";
-import type { Requirement } from "./requirement.js";
-import { Requirements } from "./requirements.js";
+import type { Requirement } from "../core/requirement.js";
+import { Requirements } from "../core/requirements.js";
 import type { ResourceIndex } from "./resources.js";
 import type { TopologyGroup } from "./topology/group.js";
 import type { OwnedGroup, TopologySubject } from "./topology/evaluate.js";
 import type { TopologyRegistry } from "./topology/registry.js";
 import { type VolumeCatalog, volumeTopology } from "./volumes.js";
-import { NodeNameField } from "./wellknown.js";
+import { NodeNameField } from "../core/labelkeys.js";
 
 /** One way a pod's node constraints can be met (its required terms are ORed; so are volume terms). */
 export interface Alt {

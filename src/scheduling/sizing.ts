@@ -1,7 +1,7 @@
 import type { PoolContext, PoolType } from "./nodepools.js";
 import type { RequirementsTable } from "./interning.js";
-import { Requirement } from "./requirement.js";
-import { Requirements } from "./requirements.js";
+import { Requirement } from "../core/requirement.js";
+import { Requirements } from "../core/requirements.js";
 import { fits } from "./resources.js";
 import { ClaimDraft, type PossibleCache } from "./targets.js";
 

@@ -120,5 +120,6 @@ export function solve(input: SchedulingInput): SchedulingResult {
     totalPricePerHour,
     lowerBoundPricePerHour,
     costRatio: lowerBoundPricePerHour > 0 ? totalPricePerHour / lowerBoundPricePerHour : totalPricePerHour > 0 ? Number.POSITIVE_INFINITY : 1,
+    rejected: ctx.rejected,
   };
 }

@@ -102,6 +102,18 @@ export interface UnschedulablePod {
   message: string;
 }
 
+/**
+ * An input object the solver could not use (an unreadable quantity, an unknown operator), left out
+ * so that everything else is still planned. `field` names where the problem is.
+ */
+export interface RejectedInput {
+  kind: "NodePool" | "DaemonSet" | "Pod";
+  /** namespace/name, or name for cluster-scoped objects. */
+  name: string;
+  field: string;
+  message: string;
+}
+
 export interface SchedulingResult {
   nodeClaims: PlannedNodeClaim[];
   /** Existing nodes that receive pods in this plan, with those pods. */
@@ -112,4 +124,6 @@ export interface SchedulingResult {
   lowerBoundPricePerHour: number;
   /** totalPricePerHour ÷ lowerBoundPricePerHour (1 when both are 0). */
   costRatio: number;
+  /** Objects left out of the plan because they could not be read; the pods they hold are not placed. */
+  rejected: RejectedInput[];
 }

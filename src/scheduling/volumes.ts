@@ -1,7 +1,7 @@
 import type { V1PersistentVolume, V1PersistentVolumeClaim, V1Pod, V1StorageClass } from "@kubernetes/client-node";
 import { RegionLabel, ZoneLabel } from "../apis/labels.js";
-import { Requirement } from "./requirement.js";
-import { Requirements } from "./requirements.js";
+import { Requirement } from "../core/requirement.js";
+import { Requirements } from "../core/requirements.js";
 
 /** The cluster's storage objects, indexed for lookups. */
 export class VolumeCatalog {

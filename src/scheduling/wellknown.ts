@@ -35,19 +35,3 @@ export const WellKnownLabels: ReadonlySet<string> = new Set<string>([
   CapacityReservationTypeLabel,
   ...AWSInstanceLabels,
 ]);
-
-/** Deprecated label spellings that mean the same as a stable one (Karpenter normalizes them too). */
-const normalized: Record<string, string> = {
-  "failure-domain.beta.kubernetes.io/zone": ZoneLabel,
-  "failure-domain.beta.kubernetes.io/region": RegionLabel,
-  "beta.kubernetes.io/arch": ArchLabel,
-  "beta.kubernetes.io/os": OSLabel,
-  "beta.kubernetes.io/instance-type": InstanceTypeLabel,
-};
-
-export function normalizeLabelKey(key: string): string {
-  return normalized[key] ?? key;
-}
-
-/** The pseudo-label for node selector `matchFields` on metadata.name. */
-export const NodeNameField = "metadata.name";

@@ -16,7 +16,7 @@ import {
 import type { Logger } from "pino";
 import { type EC2NodeClass, EC2NodeClassSchema, type NodeClaim, NodeClaimSchema, type NodePool, NodePoolSchema } from "../apis/index.js";
 import { formatPath } from "../apis/parse.js";
-import { Store } from "./store.js";
+import { Rejected, Store } from "./store.js";
 import type { z } from "zod";
 
 type CustomList = { items: unknown[]; metadata?: { resourceVersion?: string } };
@@ -55,8 +55,10 @@ export class ClusterState {
           if (parsed.success) return parsed.data as z.output<S> & { metadata: { name?: string } };
           const name = (raw as { metadata?: { name?: string } }).metadata?.name;
           const issue = parsed.error.issues[0];
-          logger?.warn({ kind, name, field: issue ? formatPath(issue.path) : "", problem: issue?.message }, `ignoring invalid ${kind}`);
-          return undefined;
+          const field = issue ? formatPath(issue.path) : "";
+          const problem = issue?.message ?? "does not match the schema";
+          logger?.warn({ kind, name, field, problem }, `setting aside invalid ${kind}`);
+          return new Rejected(raw as Record<string, unknown>, field, `${field ? `${field}: ` : ""}${problem}`);
         },
       });
 

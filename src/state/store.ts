@@ -4,13 +4,38 @@ import type { Logger } from "pino";
 export type StoreEvent = "add" | "update" | "delete";
 export type StoreHandler<T> = (event: StoreEvent, obj: T, old?: T) => void;
 
+/**
+ * An object the API server holds that tenon cannot use (it fails tenon's schema): kept aside with
+ * what is wrong, so controllers can say so on the object and decisions can allow for it, instead
+ * of acting as if it did not exist.
+ */
+export class Rejected {
+  constructor(
+    /** The object as the API server has it (plain JSON). */
+    readonly raw: Record<string, unknown>,
+    /** The first field at fault, as kubectl prints paths ("spec.limits.cpu"). */
+    readonly field: string,
+    readonly message: string,
+  ) {}
+
+  get name(): string {
+    return String((this.raw.metadata as { name?: unknown } | undefined)?.name ?? "");
+  }
+
+  get namespace(): string | undefined {
+    const ns = (this.raw.metadata as { namespace?: unknown } | undefined)?.namespace;
+    return typeof ns === "string" ? ns : undefined;
+  }
+}
+export type RejectionHandler = (event: "rejected" | "cleared", rejected: Rejected) => void;
+
 export interface StoreOptions<T> {
   kc: KubeConfig;
   /** API path to watch, e.g. /api/v1/pods. */
   path: string;
   list: () => Promise<{ items: unknown[]; metadata?: { resourceVersion?: string } }>;
-  /** Turns a raw object into T, or returns undefined (and says why) for objects to ignore. */
-  convert?: (raw: unknown) => T | undefined;
+  /** Turns a raw object into T; undefined for objects to ignore, Rejected for objects tenon cannot use. */
+  convert?: (raw: unknown) => T | Rejected | undefined;
   logger?: Pick<Logger, "warn" | "debug">;
   /** Backoff after a watch or list error; restarts relist from the last resource version. */
   retryBaseMs?: number;
@@ -29,6 +54,8 @@ export type Named = { metadata?: { name?: string; namespace?: string } };
 export class Store<T extends Named> {
   private readonly items = new Map<string, T>();
   private readonly handlers: StoreHandler<T>[] = [];
+  private readonly rejectedItems = new Map<string, Rejected>();
+  private readonly rejectionHandlers: RejectionHandler[] = [];
   private informer: ReturnType<typeof makeInformer<KubernetesObject>> | undefined;
   private syncedOnce = false;
   private syncWaiters: (() => void)[] = [];
@@ -52,6 +79,15 @@ export class Store<T extends Named> {
 
   list(): T[] {
     return [...this.items.values()];
+  }
+
+  /** Objects that exist but failed tenon's schema: they are not in list(), and say why. */
+  rejected(): Rejected[] {
+    return [...this.rejectedItems.values()];
+  }
+
+  onRejection(handler: RejectionHandler): void {
+    this.rejectionHandlers.push(handler);
   }
 
   /** Starts watching; resolves once the first list has been loaded. */
@@ -92,6 +128,13 @@ export class Store<T extends Named> {
     this.retryTimer.unref?.();
   }
 
+  private clearRejected(key: string): void {
+    const r = this.rejectedItems.get(key);
+    if (!r) return;
+    this.rejectedItems.delete(key);
+    for (const h of this.rejectionHandlers) h("cleared", r);
+  }
+
   private markSynced(): void {
     if (this.syncedOnce) return;
     // The informer adds the listed objects right after this list resolves (and removes those
@@ -106,6 +149,7 @@ export class Store<T extends Named> {
     const key = keyOf(raw);
     const old = this.items.get(key);
     if (event === "delete") {
+      this.clearRejected(key);
       if (!old) return;
       this.items.delete(key);
       for (const h of this.handlers) h("delete", old, old);
@@ -113,13 +157,18 @@ export class Store<T extends Named> {
     }
     const plain = JSON.parse(JSON.stringify(raw)) as unknown;
     const obj = this.opts.convert ? this.opts.convert(plain) : (plain as T);
-    if (obj === undefined) {
+    if (obj === undefined || obj instanceof Rejected) {
       if (old) {
         this.items.delete(key);
         for (const h of this.handlers) h("delete", old, old);
       }
+      if (obj instanceof Rejected) {
+        this.rejectedItems.set(key, obj);
+        for (const h of this.rejectionHandlers) h("rejected", obj);
+      } else this.clearRejected(key);
       return;
     }
+    this.clearRejected(key);
     this.items.set(key, obj);
     for (const h of this.handlers) h(old ? "update" : "add", obj, old);
   }

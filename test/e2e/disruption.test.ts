@@ -24,7 +24,7 @@ import { buildAWSCloudProvider } from "../../src/operator/wiring-aws.js";
 import { ClusterState } from "../../src/state/cluster.js";
 import type { ControllerProcess } from "../env/devcluster.js";
 import { deployment } from "./fixtures.js";
-import { type E2E, isRunning, logged, note, seconds, until, useE2E } from "./harness.js";
+import { DisruptionPass, type E2E, afterPasses, isRunning, logged, note, seconds, until, useE2E } from "./harness.js";
 
 const poolOf = (c: NodeClaim) => c.metadata.labels?.["karpenter.sh/nodepool"] ?? "";
 const live = (c: NodeClaim) => c.metadata.deletionTimestamp === undefined;
@@ -146,13 +146,18 @@ describe("disruption end to end", { timeout: 1_500_000 }, () => {
     assert.ok(before >= 3, `4-CPU nodes for 6 × 1.5 CPU: several nodes (${before})`);
     const started = Date.now();
     e.apply({ ...inflate, spec: { ...inflate.spec!, replicas: 2 } });
+    // Done means: one NodeClaim left in the pool, none still being deleted, and both pods Running on
+    // its node. (Counting only claims without a deletionTimestamp raced: a deleted claim's pod runs
+    // until the drain evicts it — one at a time, under the PDB — and the test read "1 node, 2 pods
+    // running" just before that eviction.)
     const after = await until(
-      "the pool consolidated to one node with both pods running",
+      "the pool consolidated to one node with both pods running on it",
       async () => {
-        const claims = await claimsOf(e, "consolidate");
+        const claims = (await e.reader.nodeClaims()).filter((c) => poolOf(c) === "consolidate");
         const pods = await e.reader.pods("app=inflate", "consolidate");
-        note(`consolidate: ${claims.length} nodes, ${pods.filter(isRunning).length}/${pods.length} running`);
-        return claims.length === 1 && pods.length === 2 && pods.every(isRunning) ? claims : undefined;
+        note(`consolidate: ${claims.filter(live).length} nodes (${claims.filter((c) => !live(c)).length} going), ${pods.filter(isRunning).length}/${pods.length} running`);
+        const node = claims.length === 1 && live(claims[0]!) ? claims[0]!.status?.nodeName : undefined;
+        return node && pods.length === 2 && pods.every((p) => isRunning(p) && p.spec?.nodeName === node) ? claims : undefined;
       },
       opts(300_000),
     );
@@ -177,7 +182,8 @@ describe("disruption end to end", { timeout: 1_500_000 }, () => {
       const events = (await e.reader.core.listEventForAllNamespaces()).items;
       return events.find((ev) => ev.involvedObject.kind === "NodeClaim" && guardedNodes.includes(ev.involvedObject.name ?? "") && /do-not-disrupt/.test(ev.message ?? "")) ? true : undefined;
     }, opts(120_000));
-    await new Promise((r) => setTimeout(r, 30_000));
+    // Let the disruption controller look at these nodes a few more times before reading the result.
+    await afterPasses(controller, "disruption", DisruptionPass, 3);
     assert.deepEqual((await claimsOf(e, "frozen")).map((c) => c.metadata.name).sort(), frozenNodes, "empty nodes stay while the budget is 0");
     const running = await runningPods(e, "guarded", "held");
     assert.equal(running.length, 1);
@@ -259,7 +265,7 @@ describe("disruption end to end", { timeout: 1_500_000 }, () => {
     );
     const closes = opened + 180_000;
     note(`sleepy: emptied; the window closes in ${seconds(closes - Date.now())}`);
-    await new Promise((r) => setTimeout(r, Math.max(0, closes - Date.now()) + 1000));
+    await until("the sleep window to close", async () => (Date.now() > closes + 1000 ? true : undefined), opts(240_000));
     await until("the pool provisions again after its window, its pods running", async () => ((await runningPods(e, "job", "sleepy")).length === 2 ? true : undefined), opts());
   });
 

@@ -112,6 +112,32 @@ export function logged(c: ControllerProcess, message: string | RegExp): Record<s
   return c.logLines().filter((l) => (typeof message === "string" ? l.message === message : message.test(String(l.message ?? ""))));
 }
 
+/** The value of one series of a controller's /metrics (a counter, or a histogram's `_count`); 0 when absent. */
+export async function metricValue(c: ControllerProcess, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await c.metrics();
+  let total = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    const wanted = Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`));
+    if (wanted) total += Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return total;
+}
+
+/**
+ * Waits until the controller has completed `n` more passes of a loop, counted by a metric it
+ * writes once per pass: the way to let it act (or not) without sleeping a guessed time.
+ */
+export async function afterPasses(c: ControllerProcess, what: string, metric: { name: string; labels?: Record<string, string> }, n: number, timeoutMs = 180_000): Promise<void> {
+  const start = await metricValue(c, metric.name, metric.labels);
+  await until(`${n} more ${what} passes`, async () => ((await metricValue(c, metric.name, metric.labels)) >= start + n ? true : undefined), { timeoutMs, intervalMs: 500, controllers: [c] });
+}
+
+/** One disruption pass (the sleep method is evaluated first in every pass). */
+export const DisruptionPass = { name: "karpenter_voluntary_disruption_decision_evaluation_duration_seconds_count", labels: { reason: "asleep" } };
+/** One provisioning solve. */
+export const ProvisioningPass = { name: "karpenter_provisioner_scheduling_duration_seconds_count", labels: { controller: "provisioner" } };
+
 export function isRunning(p: V1Pod): boolean {
   return p.status?.phase === "Running" && !p.metadata?.deletionTimestamp;
 }

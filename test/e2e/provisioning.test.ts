@@ -13,7 +13,7 @@ import { buildSchedulingInput } from "../../src/controllers/provisioning/input.j
 import { solve } from "../../src/scheduling/index.js";
 import type { ControllerProcess } from "../env/devcluster.js";
 import { deployment } from "./fixtures.js";
-import { instanceIDOf, instances, isRunning, logged, mib, note, seconds, tenonEvents, until, useE2E, type E2E } from "./harness.js";
+import { ProvisioningPass, afterPasses, instanceIDOf, instances, isRunning, logged, mib, note, seconds, tenonEvents, until, useE2E, type E2E } from "./harness.js";
 
 const cond = (c: NodeClaim, type: string) => (c.status?.conditions ?? []).some((x) => x.type === type && x.status === "True");
 const typeOf = (c: NodeClaim) => c.metadata.labels?.["node.kubernetes.io/instance-type"] ?? "";
@@ -149,8 +149,8 @@ describe("provisioning end to end", { timeout: 600_000 }, () => {
       },
       { timeoutMs: 120_000, controllers: [controller] },
     );
-    // Give the provisioner a few more batches to overstep, if it would.
-    await new Promise((r) => setTimeout(r, 12_000));
+    // Give the provisioner two more solves (it looks again every 10 s while pods wait) to overstep, if it would.
+    await afterPasses(controller, "provisioning", ProvisioningPass, 2);
     const after = (await e.reader.nodeClaims()).filter((c) => poolOf(c) === "limited");
     assert.equal(after.length, claims.length, "no NodeClaim was added once the limit was reached");
     assert.ok(capacity(after) <= 8, `the limited pool's nodes have ${capacity(after)} CPUs, over its limit of 8`);
@@ -218,7 +218,15 @@ describe("provisioning end to end", { timeout: 600_000 }, () => {
       timeoutMs: 30_000,
       controllers: [controller],
     });
-    await new Promise((r) => setTimeout(r, 8000));
+    // The drain tried each pod and the PDB refused it.
+    await until(
+      "a FailedDraining event for each pod on the node",
+      async () => {
+        const refused = (await e.reader.core.listEventForAllNamespaces()).items.filter((ev) => ev.reason === "FailedDraining" && ev.involvedObject.name === victim.status?.nodeName);
+        return onVictim().every((name) => refused.some((ev) => ev.message?.includes(`/${name} violates`))) ? true : undefined;
+      },
+      { timeoutMs: 60_000, controllers: [controller] },
+    );
     const held = (await e.reader.pods("app=guarded", "drain")).filter(isRunning);
     assert.deepEqual(held.map((p) => p.metadata?.name).sort(), running.map((p) => p.metadata?.name).sort(), "no pod was evicted against its PDB");
     assert.ok((await e.reader.tenonNodes()).some((n) => n.metadata?.name === victim.status?.nodeName), "the node waits for its pods");

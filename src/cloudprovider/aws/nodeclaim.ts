@@ -9,7 +9,7 @@ import { allocatable } from "./instancetype/capacity.js";
 import { providerID } from "./instances.js";
 import { fromEC2Tags } from "./launch/tags.js";
 import { NODECLASS_HASH_VERSION } from "./nodeclass/hash.js";
-import { toQuantities } from "./resources.js";
+import { toQuantities } from "../../core/resources.js";
 
 export interface Launched {
   instanceID: string;

@@ -72,6 +72,8 @@ export class DisruptionReconciler implements Reconciler {
   private consolidated: { fingerprint: string; at: number; explanations: Explanation[] } | undefined;
   /** The last pass's plan (for tests and `kubectl`-less debugging). */
   lastPlan: DisruptionPlan | undefined;
+  /** Passes that planned (tests wait on this rather than on time). */
+  passes = 0;
 
   constructor(private readonly deps: DisruptionControllerDeps) {
     this.settings = settingsOf(deps);
@@ -102,6 +104,7 @@ export class DisruptionReconciler implements Reconciler {
     const input = await this.inputs.build(this.orchestrator.inProgress());
     const plan = this.plan(input, now);
     this.lastPlan = plan;
+    this.passes += 1;
 
     await this.expire(plan);
     await this.writeConditions(input, plan);

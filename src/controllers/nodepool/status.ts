@@ -16,7 +16,7 @@ import type { ResourceList } from "../../cloudprovider/types.js";
 import { isConflict } from "../../operator/kube.js";
 import { controllerLogger } from "../../operator/logging.js";
 import { type Metrics, metrics as defaultMetrics, resourceTypeLabel } from "../../operator/metrics.js";
-import { canonicalScale, parseResourceList } from "../../scheduling/quantity.js";
+import { canonicalScale, parseResourceList } from "../../core/quantity.js";
 import type { ClusterState } from "../../state/cluster.js";
 import { Controller, type ReconcileResult, type Reconciler } from "../runtime/controller.js";
 import { type ConditionUpdate, getCondition, rootReady, sameConditions, setConditions } from "./conditions.js";
@@ -82,7 +82,10 @@ export class NodePoolStatusController implements Reconciler, ManagedController {
       for (const np of state.nodePools.list()) if (np.spec.template.spec.nodeClassRef.name === name) enqueue(np.metadata.name);
     };
     state.nodePools.on((_event, np) => enqueue(np.metadata.name));
+    // A NodePool the cache sets aside (it fails the schema) gets its ValidationSucceeded condition at once.
+    state.nodePools.onRejection((_event, r) => enqueue(r.name));
     state.nodeClasses.on((_event, nc) => forNodeClass(nc.metadata.name));
+    state.nodeClasses.onRejection((_event, r) => forNodeClass(r.name));
     state.nodeClaims.on((event, c, old) => {
       const pool = c.metadata.labels?.[NodePoolLabel];
       const oldPool = old?.metadata.labels?.[NodePoolLabel];
@@ -100,6 +103,7 @@ export class NodePoolStatusController implements Reconciler, ManagedController {
       }
     });
     for (const np of state.nodePools.list()) enqueue(np.metadata.name);
+    for (const r of state.nodePools.rejected()) enqueue(r.name);
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -175,15 +179,30 @@ export class NodePoolStatusController implements Reconciler, ManagedController {
       if (isConflict(err)) return { requeueAfterMs: 100 };
       throw err;
     }
-    if (status.conditions) this.logTransitions(name, previous.conditions, conditions);
+    if (status.conditions) {
+      this.logTransitions(name, previous.conditions, conditions);
+      if (!validation.ok && getCondition(previous.conditions, ConditionValidationSucceeded)?.status !== "False") this.announceInvalid(name, meta.uid, validation.problems);
+    }
     return { requeueAfterMs: NODEPOOL_STATUS_RESYNC_MS };
   }
 
   /** Why a referenced node class the cache lacks is missing: undefined when it does not exist. */
   private async nodeClassProblem(name: string): Promise<string | undefined> {
+    const rejected = this.deps.state.nodeClasses.rejected().find((r) => r.name === name);
+    if (rejected) return `${rejected.message}; fix it and apply it again`;
     const raw = await getRaw(this.deps.kube, EC2NodeClasses, name);
     if (!raw) return undefined;
-    return "it does not match the EC2NodeClass schema (see the controller's warning log for the field); fix it and apply it again";
+    return "it does not match the EC2NodeClass schema; fix it and apply it again";
+  }
+
+  /** An invalid NodePool launches nothing: say so on the object, naming the fields, once per change. */
+  private announceInvalid(name: string, uid: string | undefined, problems: string[]): void {
+    this.deps.recorder.publish({
+      involvedObject: { apiVersion: "karpenter.sh/v1", kind: "NodePool", name, ...(uid ? { uid } : {}) },
+      type: "Warning",
+      reason: "NodePoolValidationFailed",
+      message: `NodePool is invalid and launches nothing until fixed: ${problems.join("; ")}`,
+    });
   }
 
   private logTransitions(name: string, before: readonly Condition[] | undefined, after: readonly Condition[]): void {

@@ -5,7 +5,8 @@ import type { V1Node } from "@kubernetes/client-node";
 import { NodePoolLabel } from "../../apis/labels.js";
 import type { NodeClaim } from "../../apis/nodeclaim.js";
 import type { ResourceList } from "../../cloudprovider/types.js";
-import { formatQuantity, parseResourceList } from "../../scheduling/quantity.js";
+import { formatQuantity, parseResourceList } from "../../core/quantity.js";
+import { addInto } from "../../core/resources.js";
 
 /** The resource name NodePool limits and status use for the node count. */
 export const NodesResource = "nodes";
@@ -20,10 +21,6 @@ export interface UsageOptions {
    * Without it such claims count as one node and no resources, as Karpenter's status does.
    */
   estimate?: (claim: NodeClaim) => ResourceList | undefined;
-}
-
-function addInto(target: ResourceList, add: ResourceList): void {
-  for (const [k, v] of Object.entries(add)) target[k] = (target[k] ?? 0) + v;
 }
 
 function quantities(list: Record<string, unknown> | undefined): ResourceList {

@@ -9,8 +9,9 @@ import type { NodePool } from "../../apis/nodepool.js";
 import type { InstanceType, RequirementSpec, ResourceList } from "../../cloudprovider/types.js";
 import { type DaemonPod, daemonPods, daemonRunsOn } from "../../scheduling/daemonsets.js";
 import { allocatable, cheapestOffering } from "../../scheduling/instancetypes.js";
-import { parseResourceList } from "../../scheduling/quantity.js";
-import { Requirements } from "../../scheduling/requirements.js";
+import { parseResourceList } from "../../core/quantity.js";
+import { Requirements } from "../../core/requirements.js";
+import { maxInto, subtractFloor } from "../../core/resources.js";
 import type { ExistingNode, SchedulingInput } from "../../scheduling/types.js";
 import { nodePoolUsage } from "../nodepool/usage.js";
 import { singleValuedLabels } from "./nodeclaim.js";
@@ -55,16 +56,6 @@ function quantities(list: Record<string, unknown> | undefined): ResourceList {
   } catch {
     return {};
   }
-}
-
-function subtract(a: ResourceList, b: ResourceList): ResourceList {
-  const out = { ...a };
-  for (const [k, v] of Object.entries(b)) if (out[k] !== undefined) out[k] = Math.max(0, out[k]! - v);
-  return out;
-}
-
-function maxInto(target: ResourceList, b: ResourceList): void {
-  for (const [k, v] of Object.entries(b)) if (v > (target[k] ?? 0)) target[k] = v;
 }
 
 /** The instance types a claim may still become: its pool's types named by its instance-type requirement. */
@@ -169,7 +160,7 @@ export function buildSchedulingInput(view: ClusterView, opts: BuildOptions): Bui
     if (Object.keys(alloc).length === 0 && claim) alloc = claimAllocatable(claim, opts.instanceTypes.get(pool ?? ""));
     if (nodeInFlight) {
       inFlight.add(name);
-      alloc = subtract(alloc, missingDaemonRequests(daemons, view.daemonSets, taints, Requirements.fromLabels(labels), pods));
+      alloc = subtractFloor(alloc, missingDaemonRequests(daemons, view.daemonSets, taints, Requirements.fromLabels(labels), pods));
     }
     existingNodes.push({
       name,
@@ -205,7 +196,7 @@ export function buildSchedulingInput(view: ClusterView, opts: BuildOptions): Bui
       nominated.add(key);
     }
     const labels: Record<string, string> = { ...singleValuedLabels(claim.spec.requirements as RequirementSpec[]), ...(claim.metadata.labels ?? {}), [HostnameLabel]: name };
-    const alloc = subtract(claimAllocatable(claim, types), missingDaemonRequests(daemons, view.daemonSets, taints, reqs, []));
+    const alloc = subtractFloor(claimAllocatable(claim, types), missingDaemonRequests(daemons, view.daemonSets, taints, reqs, []));
     claimsWithoutNode.set(name, claim);
     inFlight.add(name);
     existingNodes.push({

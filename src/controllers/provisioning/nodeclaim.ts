@@ -8,9 +8,9 @@ import { HostnameLabel, InstanceTypeLabel, NodePoolLabel } from "../../apis/labe
 import type { NodeClaimInput, NodeClaimRequirement } from "../../apis/nodeclaim.js";
 import type { NodePool } from "../../apis/nodepool.js";
 import type { RequirementSpec, ResourceList } from "../../cloudprovider/types.js";
-import { formatQuantity } from "../../scheduling/quantity.js";
+import { formatQuantity } from "../../core/quantity.js";
 import type { PlannedNodeClaim } from "../../scheduling/types.js";
-import { nodePoolHashAnnotations } from "../nodepool/hash.js";
+import { nodePoolHashAnnotations } from "../../apis/nodepoolhash.js";
 
 const keyRules = requirementKeyRules({ allowNodePool: true });
 

@@ -8,12 +8,13 @@ import { CapacityTypeLabel, ConditionReady, DisruptedTaintKey, InstanceTypeLabel
 import { type NodeClaim, NodeClaimSchema } from "../../apis/nodeclaim.js";
 import type { NodePool } from "../../apis/nodepool.js";
 import type { InstanceType, ResourceList } from "../../cloudprovider/types.js";
+import { addInto, maxInto } from "../../core/resources.js";
 import type { Config } from "../../operator/config.js";
 import type { Event } from "../../operator/events.js";
 import { controllerLogger } from "../../operator/logging.js";
 import { type Metrics, metrics as defaultMetrics, registry as defaultRegistry, type Registry } from "../../operator/metrics.js";
 import { solve as defaultSolve } from "../../scheduling/index.js";
-import type { PlannedNodeClaim, SchedulingInput, SchedulingResult } from "../../scheduling/types.js";
+import type { PlannedNodeClaim, RejectedInput, SchedulingInput, SchedulingResult } from "../../scheduling/types.js";
 import type { ClusterState } from "../../state/cluster.js";
 import { getCondition, isReady } from "../nodepool/conditions.js";
 import type { ControllerDeps, ManagedController } from "../nodepool/deps.js";
@@ -95,12 +96,8 @@ const isDeleting = (o: { metadata: { deletionTimestamp?: string } }): boolean =>
 
 function maxCapacity(types: readonly InstanceType[]): ResourceList {
   const out: ResourceList = {};
-  for (const it of types) for (const [k, v] of Object.entries(it.capacity)) if (v > (out[k] ?? 0)) out[k] = v;
+  for (const it of types) maxInto(out, it.capacity);
   return out;
-}
-
-function addInto(target: ResourceList, b: ResourceList): void {
-  for (const [k, v] of Object.entries(b)) target[k] = (target[k] ?? 0) + v;
 }
 
 /** "a, b, c, d, e and 3 other(s)", as Karpenter lists instance types in its log line. */
@@ -113,6 +110,8 @@ export class Provisioner implements Reconciler, ManagedController {
   readonly controller: Controller;
   readonly batcher: Batcher;
   readonly inflight = new InFlightClaims();
+  /** Reconciles that looked at the pending pods (tests wait on this rather than on time). */
+  passes = 0;
   private readonly metrics: Metrics;
   private readonly legacyDuration;
   private readonly solve: (input: SchedulingInput) => SchedulingResult;
@@ -195,6 +194,8 @@ export class Provisioner implements Reconciler, ManagedController {
       }
       eligible.push(np);
     }
+    // NodePools the cache set aside (they fail the schema): their pods are told why nothing launches there.
+    for (const r of this.deps.state.nodePools.rejected()) excluded.push({ name: r.name, reason: `invalid (${r.message})` });
     return { eligible, excluded };
   }
 
@@ -231,6 +232,7 @@ export class Provisioner implements Reconciler, ManagedController {
     // Deciding from a partial view would launch nodes that already exist.
     if (!state.synced) return { requeueAfterMs: 1000 };
     const now = clock.now();
+    this.passes += 1;
     this.inflight.prune(state, now);
     if (!this.hasWork(state)) return this.recheck(false);
 
@@ -268,6 +270,7 @@ export class Provisioner implements Reconciler, ManagedController {
       );
     }
 
+    for (const r of result.rejected) this.reportRejected(r);
     const poolsByName = new Map(usable.map((np) => [np.metadata.name ?? "", np]));
     const { launches, refused } = this.checkLimits(result.nodeClaims, poolsByName, built);
     const errors = await this.createAll(launches, now);
@@ -276,6 +279,23 @@ export class Provisioner implements Reconciler, ManagedController {
 
     if (errors.length > 0) throw errors[0];
     return this.recheck(result.unschedulable.length > 0 || refused.length > 0);
+  }
+
+  /**
+   * An object the solver had to leave out: logged and told on the object (the NodePool's own
+   * ValidationSucceeded condition covers what the schema catches; this covers what only the solver
+   * can find), deduplicated by the event recorder.
+   */
+  private reportRejected(r: RejectedInput): void {
+    this.log.warn({ [r.kind]: { name: r.name }, field: r.field, problem: r.message }, `left out of scheduling: the ${r.kind} cannot be read`);
+    const [namespace, name] = r.name.includes("/") ? r.name.split("/", 2) : [undefined, r.name];
+    const apiVersion = r.kind === "NodePool" ? "karpenter.sh/v1" : r.kind === "DaemonSet" ? "apps/v1" : "v1";
+    this.deps.recorder.publish({
+      involvedObject: { apiVersion, kind: r.kind, name: name ?? "", ...(namespace ? { namespace } : {}) },
+      type: "Warning",
+      reason: "FailedScheduling",
+      message: `${r.kind} left out of scheduling, it cannot be read: ${r.message}`,
+    });
   }
 
   /**

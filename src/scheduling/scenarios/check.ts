@@ -7,11 +7,11 @@ import { HostnameLabel } from "../../apis/labels.js";
 import type { ResourceList } from "../../cloudprovider/types.js";
 import { allocatable } from "../instancetypes.js";
 import { podRequests } from "../podrequests.js";
-import { Requirements, labelsMatch } from "../requirements.js";
+import { Requirements, labelsMatch } from "../../core/requirements.js";
 import { solve } from "../solver.js";
 import { toleratesTaint } from "../taints.js";
 import type { SchedulingInput, SchedulingResult } from "../types.js";
-import { normalizeLabelKey } from "../wellknown.js";
+import { normalizeLabelKey } from "../../core/labelkeys.js";
 
 /**
  * Solves and checks what must hold for any plan: every pod accounted for exactly once; each claim's

@@ -1,7 +1,7 @@
 // Requests, allocatable, daemonset overhead and how pods are packed into claims.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Gi, type Scenario, catalog, daemonSet, input, instanceType, nodePool, pod, pods, solveChecked } from "./helpers.js";
+import { Gi, type Scenario, catalog, daemonSet, existingNode, input, instanceType, nodePool, pod, pods, solveChecked } from "./helpers.js";
 
 const names = (r: ReturnType<typeof solveChecked>) => r.nodeClaims.map((c) => c.instanceTypes[0]!.name);
 
@@ -203,15 +203,70 @@ describe("scenarios: resources and packing", () => {
   for (const s of scenarios) test(s.name, () => s.expect(solveChecked(s.input())));
 });
 
-describe("scenarios: malformed input", () => {
-  test("a pod with an unreadable request is unschedulable, named, and does not stop the others", () => {
+describe("scenarios: malformed input is set aside, everything else is planned", () => {
+  test("a pod with an unreadable request is unschedulable, named with its field, and does not stop the others", () => {
     const r = solveChecked(input({ pods: [pod("bad", { cpu: "2 cores" }), pod("good", { cpu: "1" })] }));
     assert.equal(r.nodeClaims.length, 1);
     assert.equal(r.unschedulable[0]!.pod.metadata!.name, "bad");
     assert.equal(r.unschedulable[0]!.reasons[0]!.constraint, "resources");
-    assert.match(r.unschedulable[0]!.message, /pod default\/bad: invalid quantity "2 cores" for cpu/);
+    assert.match(r.unschedulable[0]!.message, /pod default\/bad: spec\.containers\[0\]\.resources\.requests\.cpu: invalid quantity "2 cores"/);
   });
-  test("a daemonset with an unreadable request fails the solve, naming it", () => {
-    assert.throws(() => solveChecked(input({ pods: [pod("a")], daemonSets: [daemonSet("agent", { cpu: "lots" })] })), /daemonset kube-system\/agent: spec\.template: invalid quantity "lots" for cpu/);
+
+  test("a daemonset with an unreadable request is left out and named; the pods are still planned", () => {
+    const r = solveChecked(input({ pods: [pod("a")], daemonSets: [daemonSet("agent", { cpu: "lots" }), daemonSet("ok", { cpu: "100m" })] }));
+    assert.equal(r.nodeClaims.length, 1);
+    assert.deepEqual(r.rejected.map((x) => [x.kind, x.name, x.field]), [["DaemonSet", "kube-system/agent", "spec.template.spec.containers[0].resources.requests.cpu"]]);
   });
+
+  // Regression: one NodePool with limits.cpu "1e1.5" (the CRD pattern admits it) made solve() throw,
+  // and no NodePool got a plan.
+  for (const limit of ["1e1.5", "1e", "lots"]) {
+    test(`a NodePool whose limit reads ${JSON.stringify(limit)} is left out and named; the other pools still plan`, () => {
+      const bad = nodePool("bad", { weight: 100 });
+      bad.spec.limits = { cpu: limit };
+      const r = solveChecked(input({ pools: [bad, nodePool("good")], pods: [pod("a", { cpu: "1" })] }));
+      assert.equal(r.nodeClaims.length, 1);
+      assert.equal(r.nodeClaims[0]!.nodePool, "good");
+      assert.deepEqual(r.rejected.map((x) => [x.kind, x.name, x.field]), [["NodePool", "bad", "spec.limits.cpu"]]);
+      assert.match(r.rejected[0]!.message, new RegExp(`spec\\.limits\\.cpu: invalid quantity "${limit.replace(".", "\\.")}"`));
+    });
+  }
+
+  test("a NodePool limit of 1e999999999 reads as the int64 cap at once (it cost 26 s and 700 MB)", () => {
+    const huge = nodePool("huge");
+    huge.spec.limits = { cpu: "1e999999999", memory: `${"9".repeat(100_000)}Gi` };
+    const r = solveChecked(input({ pools: [huge], pods: [pod("a", { cpu: "1" })] }));
+    assert.equal(r.nodeClaims.length, 1);
+    assert.deepEqual(r.rejected, []);
+  });
+
+  test("a NodePool requirement with an unknown operator is left out, naming the requirement", () => {
+    const bad = nodePool("bad", { weight: 100 });
+    bad.spec.template.spec.requirements = [{ key: "team", operator: "Near" as "In", values: ["a"] }];
+    const r = solveChecked(input({ pools: [bad, nodePool("good")], pods: [pod("a", { cpu: "1" })] }));
+    assert.equal(r.nodeClaims[0]!.nodePool, "good");
+    assert.deepEqual(r.rejected.map((x) => [x.kind, x.name, x.field]), [["NodePool", "bad", "spec.template.spec.requirements[0]"]]);
+  });
+
+  test("a node whose bound pod cannot be read takes no new pod; the plan goes on", () => {
+    const node = existingNode("n1", { cpu: 16, memGi: 64, pods: [pod("weird", { cpu: "2 cores", nodeName: "n1" })] });
+    const r = solveChecked(input({ nodes: [node], pods: [pod("a", { cpu: "1" })] }));
+    assert.equal(r.existingNodes.length, 0);
+    assert.equal(r.nodeClaims.length, 1);
+    assert.deepEqual(r.rejected.map((x) => [x.kind, x.name, x.field]), [["Pod", "default/weird", "spec.containers[0].resources.requests.cpu"]]);
+  });
+
+  // Regression: Gt/Lt read with parseInt, so "4.5" read as 4 and "64cores" as 64, and tenon launched
+  // nodes kube-scheduler refused.
+  for (const bound of ["4.5", "64cores"]) {
+    test(`a pod requiring instance-cpu Gt ${JSON.stringify(bound)} is unschedulable, as kube-scheduler has it`, () => {
+      const r = solveChecked(
+        input({
+          pods: [pod("a", { cpu: "1", affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "karpenter.k8s.aws/instance-cpu", operator: "Gt", values: [bound] }] }] } } } })],
+        }),
+      );
+      assert.equal(r.nodeClaims.length, 0);
+      assert.equal(r.unschedulable.length, 1);
+    });
+  }
 });

@@ -1,5 +1,5 @@
 import { HostnameLabel } from "../../apis/labels.js";
-import type { NamespaceScope, Selector } from "../selector.js";
+import type { NamespaceScope, Selector } from "../../core/selector.js";
 import type { NodeFilter } from "./nodefilter.js";
 
 export type GroupKind = "spread" | "affinity" | "antiAffinity";

@@ -1,6 +1,6 @@
 import type { V1Taint, V1Toleration } from "@kubernetes/client-node";
-import type { Requirements } from "../requirements.js";
-import { labelsMatch } from "../requirements.js";
+import type { Requirements } from "../../core/requirements.js";
+import { labelsMatch } from "../../core/requirements.js";
 import { toleratesTaint } from "../taints.js";
 import { WellKnownLabels } from "../wellknown.js";
 

@@ -2,8 +2,8 @@ import type { V1LabelSelectorRequirement, V1Pod, V1PodAffinityTerm, V1Taint, V1T
 import { CapacityTypeLabel, HostnameLabel, ZoneLabel } from "../../apis/labels.js";
 import type { PoolContext } from "../nodepools.js";
 import { offeringAllowed } from "../instancetypes.js";
-import type { Requirements } from "../requirements.js";
-import { compileSelector, namespaceScope } from "../selector.js";
+import type { Requirements } from "../../core/requirements.js";
+import { compileSelector, namespaceScope } from "../../core/selector.js";
 import { WellKnownLabels } from "../wellknown.js";
 import { type GroupKind, TopologyGroup } from "./group.js";
 import { NodeFilter } from "./nodefilter.js";

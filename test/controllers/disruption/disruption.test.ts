@@ -103,7 +103,8 @@ describe("disruption controller", () => {
         h.events.find((e) => e.involvedObject.kind === "NodePool" && e.involvedObject.name === "frozen" && e.message === "No allowed disruptions for disruption reason Empty due to blocking budget"),
       );
       await wait("an explanation on the empty node", () => h.events.find((e) => e.involvedObject.name === "frozen-a" && /blocking budget/.test(e.message)));
-      await new Promise((r) => setTimeout(r, 2500));
+      const passes = h.disruption.reconciler.passes;
+      await wait("three more disruption passes", () => (h.disruption.reconciler.passes >= passes + 3 ? true : undefined));
       assert.ok(!deleting(h, "frozen-a") && !deleting(h, "frozen-b"), "empty nodes stay while the budget is 0");
       assert.equal(h.disruption.reconciler.waiting, undefined);
       assert.match(await h.registry.getSingleMetricAsString("karpenter_nodepools_allowed_disruptions"), /nodepool="frozen",reason="Empty"\} 0/);

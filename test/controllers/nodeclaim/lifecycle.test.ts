@@ -73,7 +73,7 @@ describe("NodeClaim lifecycle and garbage collection", () => {
       });
       assert.deepEqual(launched.metadata.finalizers, ["karpenter.sh/termination"]);
       const providerID = launched.status!.providerID!;
-      assert.match(providerID, /^aws:\/\/\/us-east-1[abc]\/i-fake/);
+      assert.match(providerID, /^fake:\/\/\/us-east-1[abc]\/i-fake/);
       assert.equal(launched.metadata.labels!["node.kubernetes.io/instance-type"], "m5.large");
       assert.equal(launched.metadata.labels!["karpenter.sh/capacity-type"], "on-demand");
       assert.ok(launched.metadata.labels!["topology.kubernetes.io/zone"]);
@@ -236,6 +236,37 @@ describe("NodeClaim lifecycle and garbage collection", () => {
       } finally {
         await stop();
       }
+    } finally {
+      await stopGC();
+    }
+  });
+
+  // Regression: a NodeClaim whose status the CRD admits but tenon cannot read (capacity "1e1.5")
+  // vanished from the cache, so its instance looked orphaned and was terminated.
+  it("never collects the instance of a NodeClaim it cannot read; the claim is set aside and named", async () => {
+    const old = new Date(Date.now() - 5 * 60_000).toISOString();
+    const providerID = "aws:///us-east-1a/i-unreadable";
+    h.fake.instances.set(providerID, {
+      claim: { ...nodeClaimManifest("gc-unreadable"), metadata: { name: "gc-unreadable", creationTimestamp: old }, spec: { ...nodeClaimManifest("gc-unreadable").spec, expireAfter: "720h" }, status: { providerID } },
+      terminated: false,
+    });
+    await createNodeClaim(h, nodeClaimManifest("gc-unreadable"));
+    await h.custom.patchClusterCustomObjectStatus({
+      ...nodeClaimsAPI,
+      name: "gc-unreadable",
+      body: [{ op: "add", path: "/status", value: { providerID, capacity: { cpu: "1e1.5" } } }],
+    });
+    const rejected = await wait("the cache to set the claim aside", () => h.state.nodeClaims.rejected().find((r) => r.name === "gc-unreadable"));
+    assert.equal(rejected.field, "status.capacity.cpu");
+    const stopGC = h.run(newNodeClaimGarbageCollectionController(h.deps, { intervalMs: 200, minInstanceAgeMs: 0 }), newNodeClaimLifecycleController(h.deps));
+    try {
+      const ev = await wait("an Event naming the unreadable field", () => h.events.find((e) => e.involvedObject.name === "gc-unreadable" && e.reason === "NodeClaimValidationFailed"));
+      assert.equal(ev.type, "Warning");
+      assert.match(ev.message, /status\.capacity\.cpu: is not a quantity Kubernetes can read/);
+      const lists = h.fake.calls.list;
+      await wait("three GC passes", () => (h.fake.calls.list >= lists + 3 ? true : undefined));
+      assert.equal(h.fake.instances.get(providerID)?.terminated, false, "the unreadable claim's instance is kept");
+      assert.ok(await h.custom.getClusterCustomObject({ ...nodeClaimsAPI, name: "gc-unreadable" }), "the claim itself is kept");
     } finally {
       await stopGC();
     }

@@ -9,7 +9,7 @@ import type { NodeClaim, NodePool } from "../../../src/apis/index.js";
 import { nodePoolHash } from "../../../src/controllers/nodepool/index.js";
 import { installCRDs, useControlPlane, waitFor } from "../../env/index.js";
 import { repoRoot } from "../../env/paths.js";
-import { EC2NodeClassesAPI, type Harness, NodeClaimsAPI, NodePoolsAPI, create, ec2NodeClass, get, nodeClassRef, nodePool, startHarness, waitForCondition } from "./fixtures.js";
+import { EC2NodeClassesAPI, type Harness, NodeClaimsAPI, NodePoolsAPI, create, ec2NodeClass, events, get, nodeClassRef, nodePool, startHarness, waitForCondition } from "./fixtures.js";
 
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 const condition = (np: NodePool | undefined, type: string) => np?.status?.conditions?.find((c) => c.type === type);
@@ -94,6 +94,25 @@ describe("NodePool controllers", () => {
     assert.match(c.message, /spec\.template\.spec\.requirements\[0\]: kubernetes\.io\/arch In \[arm64\] contradicts the template label kubernetes\.io\/arch=amd64/);
     assert.match(c.message, /spec\.template\.spec\.startupTaints\[0\]: duplicate taint key\/effect pair a:NoSchedule/);
     assert.equal(condition(np, "Ready")?.status, "False");
+  });
+
+  // Regression: limits.cpu "1e1.5" passes the CRD's quantity pattern but no Kubernetes component can
+  // read it; it made solve() throw for every NodePool. It is set aside, named, and the rest carries on.
+  it("sets aside a NodePool whose limit cannot be read: ValidationSucceeded=False and an Event naming spec.limits.cpu", async () => {
+    await create(h.kube, NodePoolsAPI, nodePool("unreadable", { limits: { cpu: "1e1.5" } }));
+    await create(h.kube, NodePoolsAPI, nodePool("readable", { limits: { cpu: "1e3" } }));
+    const np = await waitForCondition<NodePool>(h.kube, NodePoolsAPI, "unreadable", "ValidationSucceeded", "False");
+    assert.match(condition(np, "ValidationSucceeded")!.message, /spec\.limits\.cpu: is not a quantity Kubernetes can read/);
+    assert.equal(condition(np, "Ready")?.status, "False");
+    const ev = await waitFor("the NodePoolValidationFailed event", async () => (await events(h.kube, "default", "unreadable")).find((e) => e.reason === "NodePoolValidationFailed"), { timeoutMs: 15_000 });
+    assert.equal(ev.type, "Warning");
+    assert.match(ev.message ?? "", /spec\.limits\.cpu/);
+    assert.deepEqual(
+      h.state.nodePools.rejected().map((r) => [r.name, r.field]),
+      [["unreadable", "spec.limits.cpu"]],
+    );
+    const fine = await waitForCondition<NodePool>(h.kube, NodePoolsAPI, "readable", "ValidationSucceeded", "True");
+    assert.equal(condition(fine, "ValidationSucceeded")?.status, "True");
   });
 
   it("stamps the template hash on the pool, and re-stamps claims carrying another hash version", async () => {

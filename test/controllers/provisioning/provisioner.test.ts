@@ -139,8 +139,9 @@ describe("Provisioner", () => {
     await unschedulable("web-4");
     await podEvent("web-4", "Nominated", new RegExp(`nodeclaim/${before[0]}$`));
     for (let i = 0; i < 3; i++) {
+      const passes = h.provisioner!.passes;
       h.provisioner!.trigger();
-      await new Promise((r) => setTimeout(r, 700));
+      await waitFor("another provisioning pass", async () => (h.provisioner!.passes > passes ? true : undefined), { timeoutMs: 15_000 });
     }
     const after = (await listNodeClaims(h.kube, "general")).map((c) => c.metadata.name);
     assert.deepEqual(after, before);
@@ -214,5 +215,22 @@ describe("Provisioner", () => {
     const e = await podEvent("night-owl", "FailedScheduling");
     assert.match(e.message ?? "", /nodepool "sleepy": asleep until 08:00 UTC \(scheduled scale-to-zero\)/);
     assert.equal((await listNodeClaims(h.kube, "sleepy")).length, 0);
+  });
+
+  // Regression: one NodePool with limits.cpu "1e1.5" (the CRD pattern admits it) made solve() throw,
+  // and no NodePool got a plan.
+  it("plans for the other NodePools when one cannot be read, and tells the pods about it", async () => {
+    await create(h.kube, NodePoolsAPI, nodePool("unreadable", { weight: 100, limits: { cpu: "1e1.5" } }, { metadata: { labels: { team: "general" } } }));
+    await waitFor("the cache to set it aside", async () => (h.state.nodePools.rejected().some((r) => r.name === "unreadable") ? true : undefined), { timeoutMs: 15_000 });
+    await h.kube.core.createNamespacedPod({ namespace: NS, body: pod("despite", "general", "500m") });
+    // Planned onto the general pool's capacity (a new claim, or room an in-flight one already has).
+    const nominated = await podEvent("despite", "Nominated");
+    const target = /Pod should schedule on: (?:nodeclaim\/)?(\S+)/.exec(nominated.message ?? "")?.[1] ?? "";
+    const claim = (await listNodeClaims(h.kube)).find((c) => nominated.message?.includes(c.metadata.name ?? "\0"));
+    assert.ok(claim, `the pod is nominated to a NodeClaim (${target})`);
+    assert.equal(claim.metadata.labels?.["karpenter.sh/nodepool"], "general");
+    await h.kube.core.createNamespacedPod({ namespace: NS, body: pod("too-big", "general", "64") });
+    const e = await podEvent("too-big", "FailedScheduling", /nodepool "unreadable"/);
+    assert.match(e.message ?? "", /nodepool "unreadable": invalid \(spec\.limits\.cpu: is not a quantity Kubernetes can read/);
   });
 });

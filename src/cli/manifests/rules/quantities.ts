@@ -1,8 +1,7 @@
 // Resource quantities as the API server takes them: a Kubernetes quantity string, or a JSON/YAML
 // number (the API server reads `cpu: 0.5` as "0.5"), never negative where it checks so. Values go
 // through the planner's own parser, so what passes here is what it computes with.
-import { QuantityPattern } from "../../../apis/common.js";
-import { parseQuantity } from "../../../scheduling/quantity.js";
+import { parseQuantity } from "../../../core/quantity.js";
 import { type Issues, child, entries, invalid } from "./issues.js";
 
 /** The quantity string a YAML/JSON number stands for, as the API server reads it. */
@@ -11,17 +10,13 @@ export function quantityText(v: string | number): string {
 }
 
 /** The value in the planner's units, or why it is not a quantity. */
-/** The API server's quantity syntax: no spaces, no empty string, one optional suffix or exponent. */
-const quantitySyntax = new RegExp(QuantityPattern);
 const quantityHelp = "must be a Kubernetes quantity such as 500m, 2, 1.5Gi or 1e3";
 
 export function readQuantity(v: unknown, resource: string): { value: number } | { error: string } {
   if (typeof v === "number" && !Number.isFinite(v)) return { error: "must be a finite number" };
   if (typeof v !== "string" && typeof v !== "number") return { error: "must be a quantity (a string such as 500m or 4Gi, or a number)" };
-  const text = quantityText(v);
-  if (!quantitySyntax.test(text)) return { error: quantityHelp };
   try {
-    return { value: parseQuantity(text, resource) };
+    return { value: parseQuantity(quantityText(v), resource) };
   } catch {
     return { error: quantityHelp };
   }

@@ -1,7 +1,7 @@
 // Workload selectors as the API server checks them: apps/v1 workloads need a non-empty selector
 // that matches their pod template's labels; a Job's selector, when given, must match too (and is
 // the generated one unless manualSelector says otherwise); a CronJob's Jobs always get generated ones.
-import { compileSelector } from "../../../scheduling/selector.js";
+import { compileSelector } from "../../../core/selector.js";
 import { quote } from "../../safe-text.js";
 import { type Issues, isRecord } from "./issues.js";
 import { checkLabelSelector, isEmptySelector } from "./selectors.js";

@@ -3,7 +3,7 @@
 import type { AMIFamily, BlockDeviceMapping, KubeletConfiguration } from "../../../apis/ec2nodeclass.js";
 import type { InstanceTypeOverhead, ResourceList } from "../../types.js";
 import { familyTraits, defaultEBS, isWindows } from "../amifamily.js";
-import { Gi, Mi, canonicalQuantity, parseQuantity } from "../quantity.js";
+import { Gi, Mi, parseQuantity } from "../../../core/quantity.js";
 import { type InstanceTypeShape, architectureOf } from "./shape.js";
 
 export const ResourceNvidiaGPU = "nvidia.com/gpu";
@@ -48,17 +48,17 @@ export function ephemeralStorageBytes(info: InstanceTypeShape, o: NodeShapeOptio
   const bdms = o.blockDeviceMappings ?? [];
   if (bdms.length > 0) {
     const root = bdms.find((b) => b.rootVolume === true);
-    if (root?.ebs?.volumeSize) return parseQuantity(root.ebs.volumeSize);
+    if (root?.ebs?.volumeSize) return parseQuantity(root.ebs.volumeSize, "storage");
     if (o.amiFamily === "Custom") {
       // A custom AMI's layout is unknown: the last mapping is the best guess, as in Karpenter.
       const last = bdms[bdms.length - 1]?.ebs?.volumeSize;
-      return parseQuantity(last ?? defaultEBS.volumeSize);
+      return parseQuantity(last ?? defaultEBS.volumeSize, "storage");
     }
     const eph = bdms.find((b) => b.deviceName === traits.ephemeralBlockDevice);
-    if (eph?.ebs?.volumeSize) return parseQuantity(eph.ebs.volumeSize);
+    if (eph?.ebs?.volumeSize) return parseQuantity(eph.ebs.volumeSize, "storage");
   }
   const def = traits.defaultBlockDeviceMappings.find((b) => b.deviceName === traits.ephemeralBlockDevice);
-  return parseQuantity(def?.ebs?.volumeSize ?? defaultEBS.volumeSize);
+  return parseQuantity(def?.ebs?.volumeSize ?? defaultEBS.volumeSize, "storage");
 }
 
 /** The EKS max-pods formula: ENIs × (IPv4 addresses per ENI − 1) + 2, on the default network card. */
@@ -137,7 +137,7 @@ const reservableResources = new Set(["cpu", "memory", "ephemeral-storage"]);
 
 function reservedMap(m: Record<string, string> | undefined): ResourceList {
   const out: ResourceList = {};
-  for (const [k, v] of Object.entries(m ?? {})) if (reservableResources.has(k)) out[k] = canonicalQuantity(k, v);
+  for (const [k, v] of Object.entries(m ?? {})) if (reservableResources.has(k)) out[k] = parseQuantity(v, k);
   return out;
 }
 
@@ -149,7 +149,7 @@ export function evictionSignal(capacity: number, value: string): number {
     if (p === 100) p = 0;
     return Math.ceil((capacity / 100) * p);
   }
-  return canonicalQuantity("memory", value);
+  return parseQuantity(value, "memory");
 }
 
 export function computeOverhead(info: InstanceTypeShape, o: NodeShapeOptions): InstanceTypeOverhead {

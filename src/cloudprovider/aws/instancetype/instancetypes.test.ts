@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { InstanceType } from "../../types.js";
-import { Gi, Mi } from "../quantity.js";
+import { Gi, Mi } from "../../../core/quantity.js";
 import { allocatable, kubeReservedCPU } from "./capacity.js";
 import { type ConversionOptions, toInstanceType } from "./instancetypes.js";
 import type { InstanceTypeShape } from "./shape.js";

@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import type { BlockDeviceMapping, MetadataOptions } from "../../../apis/ec2nodeclass.js";
 import { EC2NodeClassTag } from "../../../apis/labels.js";
 import { isAlreadyExists, isNotFound } from "../errors.js";
-import { parseQuantity } from "../quantity.js";
+import { parseQuantity } from "../../../core/quantity.js";
 import { LaunchTemplateClusterTag, toEC2Tags } from "./tags.js";
 
 /** Everything that goes into one launch template. */
@@ -40,7 +40,7 @@ export interface EnsuredLaunchTemplate {
 }
 
 /** Volume size in GiB, rounded up, as EC2 takes it. */
-const volumeGiB = (size: string | undefined): number | undefined => (size === undefined ? undefined : Math.ceil(parseQuantity(size) / 2 ** 30));
+const volumeGiB = (size: string | undefined): number | undefined => (size === undefined ? undefined : Math.ceil(parseQuantity(size, "storage") / 2 ** 30));
 
 function blockDevices(bdms: BlockDeviceMapping[]): LaunchTemplateBlockDeviceMappingRequest[] | undefined {
   if (bdms.length === 0) return undefined;

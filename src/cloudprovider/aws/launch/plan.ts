@@ -6,8 +6,9 @@ import type { CapacityType } from "../../../apis/labels.js";
 import type { NodeClaim } from "../../../apis/nodeclaim.js";
 import type { InstanceType, Offering, RequirementSpec } from "../../types.js";
 import { allocatable } from "../instancetype/capacity.js";
-import { allowedValues, compatible } from "../requirements.js";
-import { fits, fromQuantities } from "../resources.js";
+import { allowedValues, specsCompatible as compatible } from "../../../core/requirements.js";
+import { parseResourceList } from "../../../core/quantity.js";
+import { fitsIn } from "../../../core/resources.js";
 
 /** CreateFleet takes at most this many overrides per request to stay fast; the cheapest are kept (Karpenter: 60 types). */
 export const MAX_INSTANCE_TYPES = 60;
@@ -36,9 +37,9 @@ const isExotic = (it: InstanceType): boolean =>
 /** Types the claim can use: requirements hold, requests fit, some allowed offering is available. */
 export function candidateTypes(claim: NodeClaim, types: InstanceType[]): InstanceType[] {
   const reqs = claimRequirements(claim);
-  const requests = fromQuantities(claim.spec.resources?.requests);
+  const requests = parseResourceList(claim.spec.resources?.requests, "spec.resources.requests");
   const ok = types.filter(
-    (it) => compatible(it.requirements, reqs.filter((r) => r.key !== ZoneLabel && r.key !== CapacityTypeLabel)) && fits(requests, allocatable(it.capacity, it.overhead)) && it.offerings.some((o) => o.available && offeringAllowed(o, reqs)),
+    (it) => compatible(it.requirements, reqs.filter((r) => r.key !== ZoneLabel && r.key !== CapacityTypeLabel)) && fitsIn(requests, allocatable(it.capacity, it.overhead)) && it.offerings.some((o) => o.available && offeringAllowed(o, reqs)),
   );
   const ordinary = ok.filter((it) => !isExotic(it));
   return ordinary.length > 0 ? ordinary : ok;

@@ -52,7 +52,8 @@ export class GarbageCollection implements Reconciler {
     const claims = all.filter((c) => isManagedClaim(c, cloudProvider));
     const errors: unknown[] = [];
 
-    for (const instance of orphanedInstances(instances, all, this.deps.clock.now(), this.minInstanceAgeMs)) {
+    const unreadable = state.nodeClaims.rejected().map((r) => ({ name: r.name, providerID: providerIDOf(r.raw) }));
+    for (const instance of orphanedInstances(instances, all, this.deps.clock.now(), this.minInstanceAgeMs, unreadable)) {
       try {
         await this.collectInstance(instance);
       } catch (err) {
@@ -104,6 +105,12 @@ export class GarbageCollection implements Reconciler {
       "garbage collecting nodeclaim with no cloudprovider representation",
     );
   }
+}
+
+/** The provider ID of a NodeClaim read leniently (it failed the schema, maybe elsewhere). */
+function providerIDOf(raw: Record<string, unknown>): string | undefined {
+  const id = (raw.status as { providerID?: unknown } | undefined)?.providerID;
+  return typeof id === "string" && id !== "" ? id : undefined;
 }
 
 /** The garbage collector: one singleton key, run at start and then every `intervalMs`. */

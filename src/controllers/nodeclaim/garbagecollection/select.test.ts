@@ -60,3 +60,18 @@ describe("claimsWithoutInstances", () => {
     );
   });
 });
+
+// Regression: a NodeClaim that fails tenon's schema vanished from the cache, so its instance looked
+// orphaned and was terminated 30 s later. It is still a NodeClaim: what it accounts for stays.
+describe("orphanedInstances with NodeClaims tenon cannot read", () => {
+  it("spares instances an unreadable claim records or names", () => {
+    const now = Date.parse("2026-01-01T00:10:00Z");
+    const old = "2026-01-01T00:00:00Z";
+    const instances = [nc("weird", "aws:///z/i-weird", { created: old }), nc("other", "aws:///z/i-launched-for-odd", { created: old }), nc("gone", "aws:///z/i-gone", { created: old })];
+    const unreadable = [{ name: "weird" }, { name: "odd", providerID: "aws:///z/i-launched-for-odd" }];
+    assert.deepEqual(
+      orphanedInstances(instances, [], now, undefined, unreadable).map((i) => i.status?.providerID),
+      ["aws:///z/i-gone"],
+    );
+  });
+});

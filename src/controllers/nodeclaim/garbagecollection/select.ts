@@ -4,6 +4,12 @@ import type { NodeClaim } from "../../../apis/nodeclaim.js";
 import { isTrue } from "../conditions.js";
 import { isDeleting, timeOf } from "../objects.js";
 
+/** What can be read of a NodeClaim that fails the schema: its name and, if it has one, its provider ID. */
+export interface UnreadableClaim {
+  name: string;
+  providerID?: string;
+}
+
 /** Instances younger than this are never collected: their claim's status write may still be on its way. */
 export const defaultMinInstanceAgeMs = 30_000;
 
@@ -14,14 +20,17 @@ export const defaultMinInstanceAgeMs = 30_000;
  * claim's launch is in flight (or crashed between the launch and the status write), and the
  * lifecycle controller will find this instance by its tag rather than launch another.
  */
-export function orphanedInstances(instances: readonly NodeClaim[], claims: readonly NodeClaim[], now: number, minAgeMs = defaultMinInstanceAgeMs): NodeClaim[] {
+export function orphanedInstances(instances: readonly NodeClaim[], claims: readonly NodeClaim[], now: number, minAgeMs = defaultMinInstanceAgeMs, unreadable: readonly UnreadableClaim[] = []): NodeClaim[] {
   const providerIDs = new Set(claims.map((c) => c.status?.providerID).filter((id): id is string => Boolean(id)));
   const launching = new Set(claims.filter((c) => !c.status?.providerID).map((c) => c.metadata.name));
+  // A NodeClaim tenon cannot read still exists: whatever it might account for is left alone.
+  const unreadableNames = new Set(unreadable.map((u) => u.name));
+  const unreadableIDs = new Set(unreadable.map((u) => u.providerID).filter((id): id is string => Boolean(id)));
   return instances.filter((instance) => {
     const providerID = instance.status?.providerID;
     if (!providerID || isDeleting(instance)) return false;
-    if (providerIDs.has(providerID)) return false;
-    if (instance.metadata.name !== undefined && launching.has(instance.metadata.name)) return false;
+    if (providerIDs.has(providerID) || unreadableIDs.has(providerID)) return false;
+    if (instance.metadata.name !== undefined && (launching.has(instance.metadata.name) || unreadableNames.has(instance.metadata.name))) return false;
     const created = timeOf(instance.metadata.creationTimestamp);
     return created === undefined || now - created > minAgeMs;
   });

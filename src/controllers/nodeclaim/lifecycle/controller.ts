@@ -33,6 +33,7 @@ import { populateLaunched } from "./launch.js";
 import { type LivenessOptions, defaultLivenessOptions, livenessDecision } from "./liveness.js";
 import { registeredNode, registrationProblem } from "./registration.js";
 import { terminationTimestampToWrite } from "./termination.js";
+import { announceRejectedNodeClaim } from "../rejected.js";
 
 export const NodeClaimLifecycleName = "nodeclaim.lifecycle";
 
@@ -411,6 +412,10 @@ export function newNodeClaimLifecycleController(deps: ControllerDeps, opts: Node
         }
       });
       for (const claim of state.nodeClaims.list()) if (claim.metadata.name) controller.enqueue(claim.metadata.name);
+      state.nodeClaims.onRejection((event, r) => {
+        if (event === "rejected") announceRejectedNodeClaim(deps.recorder, r);
+      });
+      for (const r of state.nodeClaims.rejected()) announceRejectedNodeClaim(deps.recorder, r);
     },
     run: (signal) => controller.run(signal),
   };

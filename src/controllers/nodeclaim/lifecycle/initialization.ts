@@ -2,7 +2,7 @@
 import type { V1Node } from "@kubernetes/client-node";
 import { ConditionRegistered } from "../../../apis/labels.js";
 import type { NodeClaim } from "../../../apis/nodeclaim.js";
-import { parseQuantity } from "../../../scheduling/quantity.js";
+import { parseQuantity } from "../../../core/quantity.js";
 import { formatTaint, isEphemeralTaint } from "../../../scheduling/taints.js";
 import { isTrue } from "../conditions.js";
 import { nodeReadyStatus } from "../objects.js";

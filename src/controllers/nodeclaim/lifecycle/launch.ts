@@ -1,7 +1,7 @@
 // Pure: what a NodeClaim records once the cloud provider has launched (or found) its instance.
 import { HostnameLabel } from "../../../apis/labels.js";
 import type { NodeClaim } from "../../../apis/nodeclaim.js";
-import { Requirements } from "../../../scheduling/requirements.js";
+import { Requirements } from "../../../core/requirements.js";
 
 /** Labels fixed by the claim's requirements (a single `In` value), as Karpenter's Requirements.Labels(). */
 export function requirementLabels(claim: NodeClaim): Record<string, string> {

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { compileSelector, namespaceScope } from "./selector.js";
-import { HostPortUsage } from "./hostports.js";
 
 describe("label selectors", () => {
   test("matchLabels and matchExpressions", () => {
@@ -37,19 +36,5 @@ describe("namespace scope", () => {
   test("an empty namespace selector means every namespace", () => assert.ok(namespaceScope("web", undefined, {}, labels).includes("anything")));
   test("kubernetes.io/metadata.name is always a namespace label", () => {
     assert.ok(namespaceScope("web", undefined, { matchLabels: { "kubernetes.io/metadata.name": "x" } }, labels).includes("x"));
-  });
-});
-
-describe("host ports", () => {
-  test("conflict on same protocol and port when either address is the wildcard or they are equal", () => {
-    const u = new HostPortUsage();
-    u.add([{ ip: "10.0.0.1", protocol: "TCP", port: 80 }]);
-    assert.ok(u.conflict([{ ip: "0.0.0.0", protocol: "TCP", port: 80 }]));
-    assert.ok(u.conflict([{ ip: "10.0.0.1", protocol: "TCP", port: 80 }]));
-    assert.ok(!u.conflict([{ ip: "10.0.0.2", protocol: "TCP", port: 80 }]));
-    assert.ok(!u.conflict([{ ip: "0.0.0.0", protocol: "UDP", port: 80 }]));
-    assert.ok(!u.conflict([{ ip: "0.0.0.0", protocol: "TCP", port: 81 }]));
-    u.remove([{ ip: "10.0.0.1", protocol: "TCP", port: 80 }]);
-    assert.ok(u.empty);
   });
 });

@@ -1,5 +1,5 @@
-import type { RequirementOperator } from "../apis/common.js";
-import type { RequirementSpec } from "../cloudprovider/types.js";
+import { parseInt64 } from "./int64.js";
+import type { RequirementOperator, RequirementSpec } from "./types.js";
 
 /**
  * One label key's allowed values, in the representation Karpenter uses so that every operator
@@ -7,6 +7,9 @@ import type { RequirementSpec } from "../cloudprovider/types.js";
  * - not complement: the value must be one of `values` (In; DoesNotExist when empty)
  * - complement: the value must NOT be one of `values` (NotIn; Exists when empty), and
  *   Gt/Lt add integer bounds (a label that isn't an integer then never matches).
+ * and, unlike Karpenter, whether a node without the label satisfies it (`absent`), kept exactly
+ * through intersections: kube-scheduler ANDs a term's expressions, so `Exists` with `NotIn [a]`
+ * still needs the label, and `In [a]` with `In [b]` matches no node at all (not "DoesNotExist").
  * Immutable: intersection returns a new requirement.
  */
 export class Requirement {
@@ -16,29 +19,32 @@ export class Requirement {
     readonly key: string,
     readonly complement: boolean,
     readonly values: ReadonlySet<string>,
-    readonly greaterThan: number | undefined,
-    readonly lessThan: number | undefined,
+    private readonly greaterThan: bigint | undefined,
+    private readonly lessThan: bigint | undefined,
     readonly minValues: number | undefined,
+    /** Whether a node without the label satisfies it. */
+    readonly absent: boolean,
   ) {}
 
   static create(key: string, operator: RequirementOperator | string, values: readonly string[] = [], minValues?: number): Requirement {
     switch (operator) {
       case "In":
-        return new Requirement(key, false, new Set(values), undefined, undefined, minValues);
+        return new Requirement(key, false, new Set(values), undefined, undefined, minValues, false);
       case "NotIn":
-        return new Requirement(key, true, new Set(values), undefined, undefined, minValues);
+        return new Requirement(key, true, new Set(values), undefined, undefined, minValues, true);
       case "Exists":
-        return new Requirement(key, true, new Set(), undefined, undefined, minValues);
+        return new Requirement(key, true, new Set(), undefined, undefined, minValues, false);
       case "DoesNotExist":
-        return new Requirement(key, false, new Set(), undefined, undefined, minValues);
+        return new Requirement(key, false, new Set(), undefined, undefined, minValues, true);
       case "Gt":
       case "Lt": {
-        const bound = Number.parseInt(values[0] ?? "", 10);
-        // kube: a Gt/Lt whose value is not an integer matches nothing.
-        if (values.length !== 1 || !Number.isFinite(bound)) return new Requirement(key, false, new Set(), undefined, undefined, minValues);
+        // kube-scheduler reads the value with strconv.ParseInt: "4.5" or "64cores" is no integer,
+        // and a Gt/Lt without exactly one integer matches no node.
+        const bound = values.length === 1 ? parseInt64(values[0]!) : undefined;
+        if (bound === undefined) return new Requirement(key, false, new Set(), undefined, undefined, minValues, false);
         return operator === "Gt"
-          ? new Requirement(key, true, new Set(), bound, undefined, minValues)
-          : new Requirement(key, true, new Set(), undefined, bound, minValues);
+          ? new Requirement(key, true, new Set(), bound, undefined, minValues, false)
+          : new Requirement(key, true, new Set(), undefined, bound, minValues, false);
       }
       default:
         throw new Error(`unknown requirement operator "${operator}" for key ${key}: use In, NotIn, Exists, DoesNotExist, Gt or Lt`);
@@ -55,8 +61,8 @@ export class Requirement {
 
   private withinBounds(value: string): boolean {
     if (this.greaterThan === undefined && this.lessThan === undefined) return true;
-    if (!/^-?[0-9]+$/.test(value)) return false;
-    const n = Number(value);
+    const n = parseInt64(value);
+    if (n === undefined) return false;
     return (this.greaterThan === undefined || n > this.greaterThan) && (this.lessThan === undefined || n < this.lessThan);
   }
 
@@ -71,20 +77,19 @@ export class Requirement {
     return this.complement ? Number.POSITIVE_INFINITY : this.values.size;
   }
 
-  /** The operator this requirement reads as (Gt/Lt for bounded complements). */
+  /** The operator this requirement reads as (Gt/Lt for bounded complements; In for one no node satisfies). */
   get operator(): RequirementOperator {
     if (this.complement) {
       if (this.greaterThan !== undefined) return "Gt";
       if (this.lessThan !== undefined) return "Lt";
-      return this.values.size > 0 ? "NotIn" : "Exists";
+      return this.values.size > 0 || this.absent ? "NotIn" : "Exists";
     }
-    return this.values.size > 0 ? "In" : "DoesNotExist";
+    return this.values.size > 0 || !this.absent ? "In" : "DoesNotExist";
   }
 
-  /** Operators that a node without the label satisfies. */
+  /** Whether a node without the label satisfies it (NotIn, DoesNotExist). */
   get allowsAbsence(): boolean {
-    const op = this.operator;
-    return op === "NotIn" || op === "DoesNotExist";
+    return this.absent;
   }
 
   intersection(other: Requirement): Requirement {
@@ -93,21 +98,22 @@ export class Requirement {
     const greaterThan = maxDefined(this.greaterThan, other.greaterThan);
     const lessThan = minDefined(this.lessThan, other.lessThan);
     const minValues = maxDefined(this.minValues, other.minValues);
+    const absent = this.absent && other.absent;
     // No integer lies strictly between the bounds.
-    if (greaterThan !== undefined && lessThan !== undefined && lessThan - greaterThan <= 1) {
-      return new Requirement(this.key, false, new Set(), undefined, undefined, minValues);
+    if (greaterThan !== undefined && lessThan !== undefined && lessThan - greaterThan <= 1n) {
+      return new Requirement(this.key, false, new Set(), undefined, undefined, minValues, absent);
     }
     let values: Set<string>;
     if (this.complement && other.complement) values = new Set([...this.values, ...other.values]);
     else if (this.complement) values = new Set([...other.values].filter((v) => !this.values.has(v)));
     else if (other.complement) values = new Set([...this.values].filter((v) => !other.values.has(v)));
     else values = new Set([...this.values].filter((v) => other.values.has(v)));
-    const bounded = new Requirement(this.key, complement, values, greaterThan, lessThan, minValues);
+    const bounded = new Requirement(this.key, complement, values, greaterThan, lessThan, minValues, absent);
     if (greaterThan !== undefined || lessThan !== undefined) {
       for (const v of [...values]) if (!bounded.withinBounds(v)) values.delete(v);
     }
     // A concrete set has no use for bounds any more: they were applied to its values.
-    if (!complement) return new Requirement(this.key, false, values, undefined, undefined, minValues);
+    if (!complement) return new Requirement(this.key, false, values, undefined, undefined, minValues, absent);
     return bounded;
   }
 
@@ -130,30 +136,34 @@ export class Requirement {
   toSpecs(): RequirementSpec[] {
     const mv = this.minValues !== undefined ? { minValues: this.minValues } : {};
     if (!this.complement) {
-      return this.values.size > 0 ? [{ key: this.key, operator: "In", values: this.sortedValues(), ...mv }] : [{ key: this.key, operator: "DoesNotExist" }];
+      if (this.values.size > 0) return [{ key: this.key, operator: "In", values: this.sortedValues(), ...mv }];
+      // Nothing satisfies it: an In with no value (never planned onto a node; shown in explanations).
+      return this.absent ? [{ key: this.key, operator: "DoesNotExist" }] : [{ key: this.key, operator: "In", values: [] }];
     }
     const out: RequirementSpec[] = [];
     if (this.values.size > 0) out.push({ key: this.key, operator: "NotIn", values: this.sortedValues(), ...mv });
     if (this.greaterThan !== undefined) out.push({ key: this.key, operator: "Gt", values: [String(this.greaterThan)] });
     if (this.lessThan !== undefined) out.push({ key: this.key, operator: "Lt", values: [String(this.lessThan)] });
-    if (out.length === 0) out.push({ key: this.key, operator: "Exists", ...mv });
+    // The label must be there (Exists), unless a bound already says so.
+    if (!this.absent && this.greaterThan === undefined && this.lessThan === undefined) out.push({ key: this.key, operator: "Exists", ...(out.length === 0 ? mv : {}) });
     return out;
   }
 
   /** A stable identity string, used to intern requirement sets. */
   canonical(): string {
     if (this.canonicalKey === undefined) {
-      this.canonicalKey = `${this.key}${this.complement ? "!" : "="}${this.sortedValues().join(",")}|${this.greaterThan ?? ""}|${this.lessThan ?? ""}|${this.minValues ?? ""}`;
+      this.canonicalKey = `${this.key}${this.complement ? "!" : "="}${this.sortedValues().join(",")}|${this.greaterThan ?? ""}|${this.lessThan ?? ""}|${this.minValues ?? ""}|${this.absent ? "a" : ""}`;
     }
     return this.canonicalKey;
   }
 
   toString(): string {
+    const exists = this.complement && !this.absent && this.values.size > 0 && this.greaterThan === undefined && this.lessThan === undefined ? " (and Exists)" : "";
     switch (this.operator) {
       case "In":
         return `${this.key} In [${this.sortedValues().join(", ")}]`;
       case "NotIn":
-        return `${this.key} NotIn [${this.sortedValues().join(", ")}]`;
+        return `${this.key} NotIn [${this.sortedValues().join(", ")}]${exists}`;
       case "Gt":
         return `${this.key} Gt ${this.greaterThan}${this.lessThan !== undefined ? ` Lt ${this.lessThan}` : ""}`;
       case "Lt":
@@ -164,14 +174,14 @@ export class Requirement {
   }
 }
 
-function maxDefined(a: number | undefined, b: number | undefined): number | undefined {
+function maxDefined<T extends number | bigint>(a: T | undefined, b: T | undefined): T | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
-  return Math.max(a, b);
+  return a > b ? a : b;
 }
 
-function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+function minDefined<T extends number | bigint>(a: T | undefined, b: T | undefined): T | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
-  return Math.min(a, b);
+  return a < b ? a : b;
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { allowedValues, compatible } from "./requirements.js";
-import type { RequirementSpec } from "../types.js";
+import { allowedValues, specsCompatible as compatible } from "./requirements.js";
+import type { RequirementSpec } from "./types.js";
 
 const gpuType: RequirementSpec[] = [
   { key: "karpenter.k8s.aws/instance-gpu-count", operator: "In", values: ["1"] },

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Requirement } from "./requirement.js";
 import { Requirements, labelsMatch } from "./requirements.js";
-import { WellKnownLabels } from "./wellknown.js";
+/** Keys a new node defines from its instance type (a stand-in for scheduling's WellKnownLabels). */
+const WellKnownLabels: ReadonlySet<string> = new Set(["kubernetes.io/arch", "topology.kubernetes.io/zone"]);
 
 const r = (op: string, ...values: string[]) => Requirement.create("k", op, values);
 const set = (...specs: [string, string, ...string[]][]) => new Requirements(specs.map(([key, op, ...values]) => Requirement.create(key, op, values)));

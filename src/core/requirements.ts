@@ -1,7 +1,7 @@
 import type { V1NodeSelectorTerm } from "@kubernetes/client-node";
-import type { RequirementSpec } from "../cloudprovider/types.js";
+import { NodeNameField, normalizeLabelKey } from "./labelkeys.js";
 import { Requirement } from "./requirement.js";
-import { NodeNameField, normalizeLabelKey } from "./wellknown.js";
+import type { RequirementSpec } from "./types.js";
 
 /**
  * A set of requirements, at most one per key (adding a key again intersects). Compatibility follows
@@ -155,4 +155,18 @@ export function labelsMatch(labels: Record<string, string>, reqs: Requirements):
     } else if (!r.has(v)) return false;
   }
   return true;
+}
+
+/**
+ * Whether what `have` describes (an instance type's or an AMI's labels) can satisfy `wanted`: keys
+ * both sides define must share a value; a key only one side describes constrains nothing here.
+ */
+export function specsCompatible(have: readonly RequirementSpec[], wanted: readonly RequirementSpec[]): boolean {
+  return Requirements.fromSpecs(have).intersects(Requirements.fromSpecs(wanted)) === undefined;
+}
+
+/** The candidates `reqs` allow for `key`, in their order (all of them when `reqs` says nothing of it). */
+export function allowedValues(reqs: readonly RequirementSpec[], key: string, candidates: readonly string[]): string[] {
+  const r = Requirements.fromSpecs(reqs).get(key);
+  return r ? candidates.filter((c) => r.has(c)) : [...candidates];
 }
