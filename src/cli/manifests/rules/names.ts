@@ -22,14 +22,6 @@ export function dnsLabelError(name: string): string | undefined {
   return undefined;
 }
 
-/**
- * Label keys that Kubernetes accepts but that name a property every JavaScript object inherits
- * (`constructor`, `toString` …). tenon's planner looks label keys up in plain objects, where such a
- * key finds the inherited property instead of "no such label"; until it does not, the simulation
- * refuses them rather than plan from a wrong reading.
- */
-const inheritedNames = new Set(Object.getOwnPropertyNames(Object.prototype));
-
 /** Why a key is not a qualified name ([prefix/]name, as label and annotation keys are), or undefined. */
 export function qualifiedNameError(key: string): string | undefined {
   const parts = key.split("/");
@@ -44,7 +36,6 @@ export function qualifiedNameError(key: string): string | undefined {
   if (name === "") return "the name must not be empty";
   if (name.length > 63) return "the name part must be at most 63 characters";
   if (!qualifiedNamePart.test(name)) return "the name part must consist of letters, digits, '-', '_' or '.', and start and end with a letter or digit (e.g. 'app.kubernetes.io/name')";
-  if (parts.length === 1 && inheritedNames.has(name)) return "is a valid Kubernetes key, but tenon simulate cannot plan with it yet (it names a built-in JavaScript property); rename it for the simulation";
   return undefined;
 }
 
