@@ -144,7 +144,8 @@ async function start(config: Config, env: Env, logger: Logger): Promise<void> {
     await untilAborted(synced, signal);
     if (signal.aborted) return;
     logger.info({ controllers: controllers.map((c) => c.name) }, "starting controllers");
-    aws.start().catch((error: unknown) => logger.warn({ error }, "the first price refresh failed; using the bundled prices until the next one"));
+    // Refresh failures are logged, counted and aged by the pricing provider itself; this starts the loop.
+    void aws.start();
     for (const c of controllers) c.watch(state);
     await liveness.runAll(controllers, signal, logger);
   };
