@@ -87,8 +87,8 @@ export function snapshotInput(manifests: readonly Manifest[], opts: DisruptionSi
   const now = opts.now ?? Date.now();
   const set = classifyManifests(manifests);
   const pdbs = set.pdbs;
-  const cluster = buildCluster(set);
   const types = instanceTypesFor(set.nodePools, set.nodeClasses, opts.region, set.sources);
+  const cluster = buildCluster(set, { now, instanceTypes: types.byNodePool });
   const nodes: V1Node[] = set.nodes.map((n) => {
     const labels = { ...(n.metadata?.labels ?? {}) };
     if (labels[NodePoolLabel] !== undefined && labels[NodeInitializedLabel] === undefined) labels[NodeInitializedLabel] = "true";
@@ -105,7 +105,7 @@ export function snapshotInput(manifests: readonly Manifest[], opts: DisruptionSi
   return {
     input: {
       nodePools: set.nodePools,
-      nodeClaims: [],
+      nodeClaims: set.nodeClaims,
       nodes,
       pods,
       pdbs: pdbs.map((p) => estimateStatus(p, pods)),

@@ -18,6 +18,7 @@ import type {
 import type { z } from "zod";
 import { EC2NodeClassSchema, type EC2NodeClass } from "../../apis/ec2nodeclass.js";
 import { NodePoolSchema, type NodePool } from "../../apis/nodepool.js";
+import { NodeClaimSchema, type NodeClaim } from "../../apis/nodeclaim.js";
 import { ValidationError, formatPath } from "../../apis/parse.js";
 import { ManifestError } from "./errors.js";
 import type { Manifest } from "./documents.js";
@@ -43,6 +44,8 @@ import { quote } from "../safe-text.js";
 export interface ManifestSet {
   nodePools: NodePool[];
   nodeClasses: EC2NodeClass[];
+  /** NodeClaims of a cluster snapshot (`kubectl get nodeclaims -o yaml`): capacity launched or on its way. */
+  nodeClaims: NodeClaim[];
   pods: V1Pod[];
   deployments: V1Deployment[];
   replicaSets: V1ReplicaSet[];
@@ -64,6 +67,7 @@ export interface ManifestSet {
 export const emptyManifestSet = (): ManifestSet => ({
   nodePools: [],
   nodeClasses: [],
+  nodeClaims: [],
   pods: [],
   deployments: [],
   replicaSets: [],
@@ -90,7 +94,7 @@ function issueMessage(message: string): string {
 }
 
 /** Kinds that are cluster-scoped; the rest are namespaced, so two objects of one name in two namespaces differ. */
-const clusterScoped = new Set(["NodePool", "EC2NodeClass", "Node", "PersistentVolume", "StorageClass"]);
+const clusterScoped = new Set(["NodePool", "EC2NodeClass", "NodeClaim", "Node", "PersistentVolume", "StorageClass"]);
 
 /**
  * How messages name an object: its kind, and "namespace/name" for namespaced kinds (the namespace
@@ -130,6 +134,7 @@ type Handler = (set: ManifestSet, obj: unknown, source: string) => object;
 const handlers = new Map<string, Handler>(Object.entries({
   NodePool: (s, o, src) => push(s.nodePools, strict<NodePool>(NodePoolSchema, "NodePool", o, src)),
   EC2NodeClass: (s, o, src) => push(s.nodeClasses, strict<EC2NodeClass>(EC2NodeClassSchema, "EC2NodeClass", o, src)),
+  NodeClaim: (s, o, src) => push(s.nodeClaims, strict<NodeClaim>(NodeClaimSchema, "NodeClaim", o, src)),
   Pod: (s, o, src) => push(s.pods, loose<V1Pod>(PodSchema, "Pod", o, src)),
   Deployment: (s, o, src) => push(s.deployments, loose<V1Deployment>(DeploymentSchema, "Deployment", o, src)),
   ReplicaSet: (s, o, src) => push(s.replicaSets, loose<V1ReplicaSet>(ReplicaSetSchema, "ReplicaSet", o, src)),

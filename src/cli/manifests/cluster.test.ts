@@ -36,9 +36,10 @@ describe("buildCluster", () => {
     assert.equal(n.labels["kubernetes.io/hostname"], "n1");
     assert.deepEqual(names(n.pods), ["bound"]);
     assert.equal(n.inFlight, false);
-    assert.equal(n.markedForDeletion, false);
+    assert.equal(Boolean(n.markedForDeletion), false);
     assert.deepEqual(names(c.pendingPods), ["waiting"]);
-    assert.deepEqual(c.nodePoolUsage.get("default"), { cpu: 2000, memory: 8 * 2 ** 30, pods: 29 });
+    // What the controller checks limits against: the nodes count too (limits.nodes).
+    assert.deepEqual(c.nodePoolUsage.get("default"), { nodes: 1, cpu: 2000, memory: 8 * 2 ** 30, pods: 29 });
   });
 
   it("marks uninitialized Karpenter nodes in flight, with their NodePool's startup taints, and disrupted ones for deletion", () => {
@@ -50,12 +51,47 @@ describe("buildCluster", () => {
     assert.deepEqual(c.existingNodes[0]!.startupTaints, [{ key: "agent.io/not-ready", effect: "NoSchedule" }]);
     assert.equal(c.existingNodes[1]!.startupTaints, undefined);
     assert.deepEqual(
-      c.existingNodes.map((n) => [n.name, n.inFlight, n.markedForDeletion]),
+      c.existingNodes.map((n) => [n.name, n.inFlight, Boolean(n.markedForDeletion)]),
       [
         ["new", true, false],
         ["going", false, true],
       ],
     );
+  });
+
+  // Regression: the CLI did not subtract the daemonset overhead still missing from nodes in flight,
+  // so `tenon simulate` could disagree with the controller on the same cluster.
+  it("counts the daemonset pods an uninitialized node is still waiting for, as the controller does", () => {
+    const ds = `apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: kube-system, uid: ds-1}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      tolerations: [{operator: Exists}]
+      containers: [{name: a, image: x, resources: {requests: {cpu: 300m}}}]
+`;
+    const c = build([node("new", { "karpenter.sh/nodepool": "default" }), node("old", { "karpenter.sh/nodepool": "default", "karpenter.sh/initialized": "true" }), ds].join("---\n"));
+    const byName = new Map(c.existingNodes.map((n) => [n.name, n]));
+    assert.equal(byName.get("new")!.allocatable.cpu, 1930 - 300, "in flight: its agent pod is still to come");
+    assert.equal(byName.get("old")!.allocatable.cpu, 1930, "initialized: its agent runs, or never will");
+  });
+
+  it("reads NodeClaims: one with a Node is that Node, one without is capacity on its way", () => {
+    const claim = (name: string, status: string) => `apiVersion: karpenter.sh/v1
+kind: NodeClaim
+metadata: {name: ${name}, labels: {karpenter.sh/nodepool: default}}
+spec:
+  nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: d}
+  requirements: [{key: node.kubernetes.io/instance-type, operator: In, values: [m5.large]}]
+  resources: {requests: {cpu: "1"}}
+${status}`;
+    const c = build([node("n1", { "karpenter.sh/nodepool": "default", "karpenter.sh/initialized": "true" }), claim("joined", "status: {nodeName: n1, providerID: 'aws:///us-east-1a/i-1'}\n"), claim("coming", "status: {allocatable: {cpu: 1930m, memory: 7Gi, pods: '29'}}\n")].join("---\n"));
+    assert.deepEqual(c.existingNodes.map((n) => [n.name, n.inFlight]), [["n1", false], ["coming", true]]);
+    assert.equal(c.existingNodes[1]!.allocatable.cpu, 1930);
+    assert.equal(c.nodePoolUsage.get("default")?.nodes, 2);
   });
 
   it("gives pods a namespace and uid, and skips finished pods and pending DaemonSet pods", () => {

@@ -1,10 +1,12 @@
 // Assembles what the solver needs from the validated manifests: the pods waiting for a node
-// (pending pods from the input plus the pods of its workloads), the existing nodes with the pods
-// already bound to them, the DaemonSets, and the volume topology.
-import type { V1CronJob, V1Node, V1PersistentVolumeClaim, V1Pod, V1Taint } from "@kubernetes/client-node";
-import { DisruptedTaintKey, HostnameLabel, NodeInitializedLabel, NodePoolLabel } from "../../apis/labels.js";
-import type { ResourceList } from "../../cloudprovider/types.js";
-import { type ExistingNode, type SchedulingInput, parseResourceList } from "../../scheduling/index.js";
+// (pending pods from the input plus the pods of its workloads), and the cluster they meet — the
+// one cluster model (src/state/model.ts), built from the snapshot's Nodes, NodeClaims, bound pods
+// and DaemonSets exactly as the controller builds it from its watches.
+import type { V1CronJob, V1PersistentVolumeClaim, V1Pod } from "@kubernetes/client-node";
+import type { InstanceType, ResourceList } from "../../cloudprovider/types.js";
+import type { ExistingNode, SchedulingInput } from "../../scheduling/index.js";
+import { ClusterModel } from "../../state/model.js";
+import { existingNode } from "../../state/solverinput.js";
 import { type ManifestSet, objectRef } from "./classify.js";
 import { isTerminal, podsByWorkload, workloadKey } from "./ownership.js";
 import { podRef, withPodDefaults } from "./pod-defaults.js";
@@ -25,6 +27,8 @@ import { type PodContribution, checkPodCap } from "./pod-cap.js";
 
 export interface SimulatedCluster {
   pendingPods: V1Pod[];
+  /** The cluster the pending pods meet. */
+  model: ClusterModel;
   existingNodes: ExistingNode[];
   daemonSets: SchedulingInput["daemonSets"];
   volumes: NonNullable<SchedulingInput["volumes"]>;
@@ -35,42 +39,13 @@ export interface SimulatedCluster {
 
 const ns = (o: { metadata?: { namespace?: string } }): string => o.metadata?.namespace ?? "default";
 
-/**
- * A Karpenter node that has not finished initializing is still in flight: the solver may count on
- * it, and on its NodePool's startup taints being gone by the time pods bind.
- */
-function toExistingNode(node: V1Node, pods: V1Pod[], startupTaints: (pool: string) => V1Taint[], warnings: string[]): ExistingNode {
-  const name = node.metadata!.name!;
-  const labels: Record<string, string> = { [HostnameLabel]: name, ...(node.metadata?.labels ?? {}) };
-  const taints: V1Taint[] = node.spec?.taints ?? [];
-  let allocatable = node.status?.allocatable ?? node.status?.capacity;
-  if (!allocatable) {
-    warnings.push(`Node "${name}" has no status.allocatable or status.capacity; planning as if it had no room`);
-    allocatable = {};
-  }
-  const nodePool = labels[NodePoolLabel];
-  const inFlight = nodePool !== undefined && labels[NodeInitializedLabel] !== "true";
-  return {
-    name,
-    ...(nodePool ? { nodePool } : {}),
-    labels,
-    taints,
-    allocatable: parseResourceList(allocatable),
-    pods,
-    inFlight,
-    ...(inFlight ? { startupTaints: startupTaints(nodePool) } : {}),
-    // Being deleted, or being disrupted by Karpenter: its pods are about to need new homes.
-    markedForDeletion: Boolean(node.metadata?.deletionTimestamp) || taints.some((t) => t.key === DisruptedTaintKey),
-  };
+export interface ClusterOptions {
+  now?: number;
+  /** Instance types by NodePool: to size NodeClaims that have not launched yet. */
+  instanceTypes?: ReadonlyMap<string, readonly InstanceType[]>;
 }
 
-function addUsage(usage: Map<string, ResourceList>, pool: string, resources: ResourceList): void {
-  const total = usage.get(pool) ?? {};
-  for (const [k, v] of Object.entries(resources)) total[k] = (total[k] ?? 0) + v;
-  usage.set(pool, total);
-}
-
-export function buildCluster(set: ManifestSet): SimulatedCluster {
+export function buildCluster(set: ManifestSet, opts: ClusterOptions = {}): SimulatedCluster {
   const warnings: string[] = [];
   const inputPods = set.pods.filter((p) => !isTerminal(p)).map(withPodDefaults);
   const owned = podsByWorkload(inputPods, set.replicaSets, set.jobs);
@@ -78,13 +53,13 @@ export function buildCluster(set: ManifestSet): SimulatedCluster {
 
   // Pods already bound stay where they are; the rest wait for a node.
   const nodeNames = new Set(set.nodes.map((n) => n.metadata!.name!));
-  const bound = new Map<string, V1Pod[]>();
+  const bound: V1Pod[] = [];
   const pendingPods: V1Pod[] = [];
   for (const pod of inputPods) {
     const nodeName = pod.spec?.nodeName;
     if (nodeName) {
       if (!nodeNames.has(nodeName)) warnings.push(`pod ${podRef(pod)} is bound to node "${nodeName}", which is not in the input; ignored`);
-      else bound.set(nodeName, [...(bound.get(nodeName) ?? []), pod]);
+      else bound.push(pod);
     } else if (isDaemonSetPod(pod)) {
       // The DaemonSet controller places these on their node; tenon only reserves room for them.
       warnings.push(`pod ${podRef(pod)} belongs to a DaemonSet; DaemonSet pods are not planned, only their room on each node`);
@@ -126,20 +101,19 @@ export function buildCluster(set: ManifestSet): SimulatedCluster {
   for (const cj of set.cronJobs) generated.push(...expandCronJob(cj, hasActiveJob(cj)));
   pendingPods.push(...generated.map(withPodDefaults));
 
-  const pools = new Map(set.nodePools.map((np) => [np.metadata.name ?? "", np]));
-  // The API's taint keeps timeAdded as text; the client model's is a Date, and startup taints never carry one.
-  const startupTaints = (pool: string): V1Taint[] =>
-    (pools.get(pool)?.spec.template.spec.startupTaints ?? []).map(({ key, value, effect }) => ({ key, effect, ...(value !== undefined ? { value } : {}) }));
-  const existingNodes = set.nodes.map((n) => toExistingNode(n, bound.get(n.metadata!.name!) ?? [], startupTaints, warnings));
-  const nodePoolUsage = new Map<string, ResourceList>();
   for (const n of set.nodes) {
-    const pool = n.metadata?.labels?.[NodePoolLabel];
-    if (pool) addUsage(nodePoolUsage, pool, parseResourceList(n.status?.capacity ?? n.status?.allocatable));
+    if (!n.status?.allocatable && !n.status?.capacity) warnings.push(`Node "${n.metadata!.name!}" has no status.allocatable or status.capacity; planning as if it had no room`);
   }
+  const model = ClusterModel.build(
+    { nodes: set.nodes, nodeClaims: set.nodeClaims, pods: bound, daemonSets: set.daemonSets, nodePools: set.nodePools },
+    { now: opts.now ?? Date.now(), ...(opts.instanceTypes ? { instanceTypes: opts.instanceTypes } : {}) },
+  );
+  const nodePoolUsage: Map<string, ResourceList> = model.nodePoolUsage();
 
   return {
     pendingPods,
-    existingNodes,
+    model,
+    existingNodes: model.stateNodes.map(existingNode),
     daemonSets: set.daemonSets,
     volumes: {
       claims: [...set.claims, ...generatedClaims],

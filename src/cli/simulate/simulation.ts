@@ -3,6 +3,7 @@
 import type { ManifestSet } from "../manifests/classify.js";
 import { buildCluster } from "../manifests/cluster.js";
 import { type SchedulingInput, type SchedulingResult, solve } from "../../scheduling/index.js";
+import { schedulingInput } from "../../state/solverinput.js";
 import { instanceTypesFor } from "./instance-types.js";
 
 export interface SimulationOptions {
@@ -18,19 +19,18 @@ export interface Simulation {
 }
 
 export function simulate(set: ManifestSet, opts: SimulationOptions): Simulation {
-  const cluster = buildCluster(set);
   const types = instanceTypesFor(set.nodePools, set.nodeClasses, opts.region, set.sources);
+  const cluster = buildCluster(set, { instanceTypes: types.byNodePool });
   const warnings = [...set.warnings, ...types.warnings, ...cluster.warnings];
   if (set.nodePools.length === 0 && cluster.pendingPods.length > 0) warnings.push("the input has no NodePool, so no new nodes can be planned");
-  const input: SchedulingInput = {
-    pods: cluster.pendingPods,
+  // The same input the provisioner builds from the live cluster: the pending pods, and the pods of
+  // nodes on their way out, against every node and NodeClaim of the snapshot.
+  const input: SchedulingInput = schedulingInput(cluster.model, {
+    pods: [...cluster.pendingPods, ...cluster.model.deletingPods],
     nodePools: set.nodePools,
     instanceTypes: types.byNodePool,
-    existingNodes: cluster.existingNodes,
-    daemonSets: cluster.daemonSets,
     volumes: cluster.volumes,
-    nodePoolUsage: cluster.nodePoolUsage,
     options: { ignorePreferences: opts.ignorePreferences === true },
-  };
+  });
   return { input, result: solve(input), warnings };
 }
