@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { Unbounded, allowedDisruptions, budgetActive, scaledNodes } from "./budgets.js";
 import { windowEnd, windowOpen } from "./cron.js";
 import { planDisruption } from "./plan.js";
-import { T0, clusterInput, managedNode, nodePool, standardTypes } from "./testkit.js";
+import { T0, clusterInput, managedNode, nodePool, standardTypes } from "../../test/kit/disruption.js";
 
 const at = (iso: string) => Date.parse(iso);
 // 2026-01-05 is a Monday.

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { fakeInstanceType } from "../cloudprovider/fake/instancetypes.js";
 import { MinSavingsAnnotation } from "./annotations.js";
 import { planDisruption } from "./plan.js";
-import { T0, clusterInput, managedNode, nodePool, pdb, pod, standardTypes } from "./testkit.js";
+import { T0, clusterInput, managedNode, nodePool, pdb, pod, standardTypes } from "../../test/kit/disruption.js";
 import type { DisruptionOptions } from "./types.js";
 
 const types = standardTypes(); // c.1x $0.05, c.2x $0.10, c.4x $0.20, c.8x $0.40, c.16x $0.80

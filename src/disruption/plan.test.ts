@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { driftOf } from "./drift.js";
 import { planDisruption } from "./plan.js";
-import { T0, clusterInput, iso, managedNode, nodePool, pod, standardTypes } from "./testkit.js";
+import { T0, clusterInput, iso, managedNode, nodePool, pod, standardTypes } from "../../test/kit/disruption.js";
 import { validateCommand } from "./validate.js";
 
 const types = standardTypes();

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { SleepWindowsAnnotation } from "./annotations.js";
 import { planDisruption } from "./plan.js";
 import { localTime, nodePoolAllowed, parseSleepWindows, sleepState } from "./sleep.js";
-import { clusterInput, managedNode, nodePool, pod, standardTypes } from "./testkit.js";
+import { clusterInput, managedNode, nodePool, pod, standardTypes } from "../../test/kit/disruption.js";
 
 const at = (iso: string) => Date.parse(iso);
 const nightly = (tz: string, schedule = "0 20 * * 1-5", duration = "12h") => nodePool("batch", { annotations: { [SleepWindowsAnnotation]: JSON.stringify([{ schedule, duration, timeZone: tz }]) }, budgets: [{ nodes: "100%" }] });

@@ -1,7 +1,7 @@
 // Requests, allocatable, daemonset overhead and how pods are packed into claims.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Gi, type Scenario, catalog, daemonSet, existingNode, input, instanceType, nodePool, pod, pods, solveChecked } from "./helpers.js";
+import { Gi, type Scenario, catalog, daemonSet, existingNode, input, instanceType, nodePool, pod, pods, solveChecked } from "../../kit/scheduling.js";
 
 const names = (r: ReturnType<typeof solveChecked>) => r.nodeClaims.map((c) => c.instanceTypes[0]!.name);
 

@@ -9,16 +9,16 @@ import {
   NodePoolLabel,
   NodeRegisteredLabel,
   ZoneLabel,
-} from "../apis/labels.js";
-import type { NodeClaim } from "../apis/nodeclaim.js";
-import type { NodePool, NodePoolInput } from "../apis/nodepool.js";
-import { parseNodeClaim, parseNodePool } from "../apis/parse.js";
-import { fakeInstanceType } from "../cloudprovider/fake/instancetypes.js";
-import type { InstanceType } from "../cloudprovider/types.js";
-import { nodePoolHashAnnotations } from "../controllers/nodepool/hash.js";
-import { allocatable } from "../scheduling/instancetypes.js";
-import { formatQuantity } from "../core/quantity.js";
-import type { DisruptionInput } from "./types.js";
+} from "../../src/apis/labels.js";
+import type { NodeClaim } from "../../src/apis/nodeclaim.js";
+import type { NodePool, NodePoolInput } from "../../src/apis/nodepool.js";
+import { parseNodeClaim, parseNodePool } from "../../src/apis/parse.js";
+import { fakeInstanceType } from "../../src/cloudprovider/fake/instancetypes.js";
+import type { InstanceType } from "../../src/cloudprovider/types.js";
+import { nodePoolHashAnnotations } from "../../src/controllers/nodepool/hash.js";
+import { allocatable } from "../../src/scheduling/instancetypes.js";
+import { formatQuantity } from "../../src/core/quantity.js";
+import type { DisruptionInput } from "../../src/disruption/types.js";
 
 export const T0 = Date.parse("2026-01-05T12:00:00Z");
 export const iso = (ms: number): string => new Date(ms).toISOString();

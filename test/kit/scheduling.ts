@@ -12,8 +12,8 @@ import type {
   V1TopologySpreadConstraint,
   V1Volume,
 } from "@kubernetes/client-node";
-import type { NodePool } from "../../apis/nodepool.js";
-import { parseNodePool } from "../../apis/parse.js";
+import type { NodePool } from "../../src/apis/nodepool.js";
+import { parseNodePool } from "../../src/apis/parse.js";
 import {
   ArchLabel,
   CapacityTypeLabel,
@@ -27,10 +27,10 @@ import {
   InstanceTypeLabel,
   OSLabel,
   ZoneLabel,
-} from "../../apis/labels.js";
-import type { CapacityType } from "../../apis/labels.js";
-import type { InstanceType, Offering, RequirementSpec, ResourceList } from "../../cloudprovider/types.js";
-import type { ExistingNode, SchedulingInput, SchedulingResult } from "../types.js";
+} from "../../src/apis/labels.js";
+import type { CapacityType } from "../../src/apis/labels.js";
+import type { InstanceType, Offering, RequirementSpec, ResourceList } from "../../src/cloudprovider/types.js";
+import type { ExistingNode, SchedulingInput, SchedulingResult } from "../../src/scheduling/types.js";
 
 export const Gi = 2 ** 30;
 export const Mi = 2 ** 20;

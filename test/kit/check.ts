@@ -3,15 +3,15 @@
 // anti-affinity respected, existing nodes not overcommitted, the lower bound below the price.
 import assert from "node:assert/strict";
 import type { V1Pod, V1Taint } from "@kubernetes/client-node";
-import { HostnameLabel } from "../../apis/labels.js";
-import type { ResourceList } from "../../cloudprovider/types.js";
-import { allocatable } from "../instancetypes.js";
-import { podRequests } from "../podrequests.js";
-import { Requirements, labelsMatch } from "../../core/requirements.js";
-import { solve } from "../solver.js";
-import { toleratesTaint } from "../taints.js";
-import type { SchedulingInput, SchedulingResult } from "../types.js";
-import { normalizeLabelKey } from "../../core/labelkeys.js";
+import { HostnameLabel } from "../../src/apis/labels.js";
+import type { ResourceList } from "../../src/cloudprovider/types.js";
+import { allocatable } from "../../src/scheduling/instancetypes.js";
+import { podRequests } from "../../src/scheduling/podrequests.js";
+import { Requirements, labelsMatch } from "../../src/core/requirements.js";
+import { solve } from "../../src/scheduling/solver.js";
+import { toleratesTaint } from "../../src/scheduling/taints.js";
+import type { SchedulingInput, SchedulingResult } from "../../src/scheduling/types.js";
+import { normalizeLabelKey } from "../../src/core/labelkeys.js";
 
 /**
  * Solves and checks what must hold for any plan: every pod accounted for exactly once; each claim's

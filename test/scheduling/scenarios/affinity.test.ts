@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { V1PodAffinityTerm } from "@kubernetes/client-node";
-import { type Scenario, catalog, claimLabel, claimOf, existingNode, input, nodePool, pod, pods, podsByHost, solveChecked } from "./helpers.js";
+import { type Scenario, catalog, claimLabel, claimOf, existingNode, input, nodePool, pod, pods, podsByHost, solveChecked } from "../../kit/scheduling.js";
 
 const Zone = "topology.kubernetes.io/zone";
 const Host = "kubernetes.io/hostname";
