@@ -249,7 +249,7 @@ describe("scenarios: malformed input is set aside, everything else is planned", 
   });
 
   test("a node whose bound pod cannot be read takes no new pod; the plan goes on", () => {
-    const node = existingNode("n1", { cpu: 16, memGi: 64, pods: [pod("weird", { cpu: "2 cores", nodeName: "n1" })] });
+    const node = existingNode("n1", { cpu: 16, memGi: 64, pods: [pod("weird", { cpu: "2 cores", node: "n1" })] });
     const r = solveChecked(input({ nodes: [node], pods: [pod("a", { cpu: "1" })] }));
     assert.equal(r.existingNodes.length, 0);
     assert.equal(r.nodeClaims.length, 1);
