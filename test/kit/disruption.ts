@@ -17,7 +17,7 @@ import { type PodOptions as BasePodOptions, type PoolOptions, T0, nodePool as ba
 import { standardTypes } from "./instancetypes.js";
 
 export { T0, day, hour, iso, minute, pdb, daemonSet, type PoolOptions } from "./builders.js";
-export { standardTypes } from "./instancetypes.js";
+export { standardSizes, standardTypes } from "./instancetypes.js";
 
 /** A NodePool; it buys on-demand capacity unless its requirements say otherwise. */
 export function nodePool(name: string, o: PoolOptions = {}): NodePool {
@@ -163,3 +163,4 @@ export function clusterInput(c: ClusterSpec): DisruptionInput {
     instanceTypes,
   };
 }
+export { checkPlan, planChecked, type CheckOptions } from "./disruption-check.js";

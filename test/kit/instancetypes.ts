@@ -94,3 +94,9 @@ export function catalog(o: Partial<TypeOptions> = {}): InstanceType[] {
 export function standardTypes(sizes: readonly number[] = [1, 2, 4, 8, 16]): InstanceType[] {
   return sizes.map((n) => fakeInstanceType({ name: `c.${n}x`, cpu: n, memoryMiB: n * 2048, price: 0.05 * n }));
 }
+
+/** standardTypes() by name, for scenarios: c1 ($0.05 on demand, $0.02 spot) … c16 ($0.80, $0.32). */
+export function standardSizes(): { c1: InstanceType; c2: InstanceType; c4: InstanceType; c8: InstanceType; c16: InstanceType } {
+  const [c1, c2, c4, c8, c16] = standardTypes() as [InstanceType, InstanceType, InstanceType, InstanceType, InstanceType];
+  return { c1, c2, c4, c8, c16 };
+}
