@@ -107,6 +107,9 @@ export class Pass {
     const reason = MethodInfos[method].budgetReason;
     const what = reason ? `disruption reason ${reason}` : "disruptions";
     if (!b || b.allowed === 0) return `No allowed ${what} in NodePool "${pool}" due to blocking budget`;
+    // What this pass's own commands took, once the nodes already disrupting are counted.
+    const taken = Math.max(0, b.allowed - b.disrupting) - b.remaining;
+    if (taken > 0) return `NodePool "${pool}" budget for ${what} is used up: ${b.disrupting} already disrupting and ${taken} more in this pass, of ${b.allowed} allowed`;
     return `NodePool "${pool}" budget for ${what} is used up: ${b.disrupting} of ${b.allowed} allowed node${b.allowed === 1 ? " is" : "s are"} already disrupting`;
   }
 

@@ -170,7 +170,9 @@ function checkCommand(input: DisruptionInput, opts: DisruptionOptions, facts: Ma
       checkLimits(facts, cmd, what);
       break;
   }
-  checkReplacements(input, opts, facts, expiring, cmd, cands, what);
+  // Sleep and limits remove nodes whatever becomes of their pods (other pools take them, or they
+  // wait for the window to close); drift and consolidation must find every pod a place.
+  if (m !== "sleep" && m !== "limits") checkReplacements(input, opts, facts, expiring, cmd, cands, what);
 }
 
 function checkBudgets(facts: Map<string, NodeFacts>, expiring: ReadonlySet<string>, cmd: Command, cands: NodeFacts[], now: number, what: string): void {
