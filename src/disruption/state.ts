@@ -9,6 +9,7 @@ import type { InstanceType, RequirementSpec } from "../cloudprovider/types.js";
 import { parseResourceList } from "../core/quantity.js";
 import { PdbLimits } from "./pdb.js";
 import { isProvisionable, isReschedulable, isTerminal } from "./pods.js";
+import { nodePoolAllowed } from "./sleep.js";
 import type { DisruptionInput, DisruptionOptions, StateNode } from "./types.js";
 
 /** Milliseconds since the epoch of a Kubernetes timestamp in either form, or undefined. */
@@ -153,9 +154,11 @@ export class ClusterView {
     return s.claim?.metadata.name ?? s.name;
   }
 
-  /** Whether a NodePool may launch replacements (exists, not deleting, Ready unless not required). */
+  /** Whether a NodePool may launch replacements (exists, not deleting, not asleep, Ready unless not required). */
   launchable(np: NodePool): boolean {
     if (isDeleting(np)) return false;
+    // Inside a sleep window the provisioner launches nothing from the pool; neither may disruption.
+    if (nodePoolAllowed(np, this.opts.now) !== true) return false;
     if (this.opts.requireReadyNodePools === false) return true;
     return (np.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
   }
