@@ -35,7 +35,7 @@ export function checkReplacements(input: DisruptionInput, opts: DisruptionOption
       const values = new Set(r.planned.instanceTypes.flatMap((t) => t.requirements.find((x) => x.key === req.key)?.values ?? []).filter((v) => req.operator !== "In" || (req.values ?? []).includes(v)));
       assert.ok(values.size >= req.minValues, `${what}: replacement offers ${values.size} values of ${req.key}, minValues is ${req.minValues}`);
     }
-    checkPoolLimits(np.spec.limits as Record<string, string> | undefined, facts, r.nodePool, cands, r.planned.instanceTypes, what);
+    checkPoolLimits(np.spec.limits as Record<string, string> | undefined, facts, leaving, r.nodePool, cands, r.planned.instanceTypes, what);
     for (const p of r.planned.pods) {
       const k = podKey(p);
       assert.ok(moving.has(k) || pendingOrDeleting.has(k), `${what}: replacement takes pod ${k}, which does not need a place`);
@@ -79,14 +79,14 @@ function fits(p: V1Pod, req: Record<string, number>, f: NodeFacts, room: Record<
   return true;
 }
 
-/** Each option of a replacement fits under its pool's limits, counting the nodes that stay. */
-function checkPoolLimits(limits: Record<string, string> | undefined, facts: Map<string, NodeFacts>, pool: string, cands: NodeFacts[], types: readonly { name: string; capacity: Record<string, number> }[], what: string): void {
+/** Each option of a replacement fits under its pool's limits, counting the nodes that stay (as Karpenter's simulation does). */
+function checkPoolLimits(limits: Record<string, string> | undefined, facts: Map<string, NodeFacts>, leaving: ReadonlySet<string>, pool: string, cands: NodeFacts[], types: readonly { name: string; capacity: Record<string, number> }[], what: string): void {
   if (!limits) return;
   const max = capacity(limits);
   const gone = new Set(cands.map((f) => f.name));
   const used: Record<string, number> = { nodes: 0 };
   for (const f of facts.values()) {
-    if (!f.managed || f.marked || f.poolName !== pool || gone.has(f.name)) continue;
+    if (!f.managed || leaving.has(f.name) || f.poolName !== pool || gone.has(f.name)) continue;
     used["nodes"]! += 1;
     for (const [k, v] of Object.entries(capacity(f.node.status?.capacity))) used[k] = (used[k] ?? 0) + v;
   }
