@@ -16,7 +16,8 @@ function find(dir, out) {
 
 const args = process.argv.slice(2);
 const dirs = args.filter((a) => !a.startsWith("--"));
-const files = dirs.flatMap((d) => find(d, [])).sort();
+// Folders are searched; a test file given by name is taken as it is.
+const files = dirs.flatMap((d) => (statSync(d).isDirectory() ? find(d, []) : [d])).sort();
 if (files.length === 0) {
   console.error(`no test files under ${dirs.join(", ")}`);
   process.exit(1);

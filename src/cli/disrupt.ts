@@ -20,6 +20,8 @@ import {
   planDisruption,
 } from "../disruption/index.js";
 import { compileSelector } from "../core/selector.js";
+import type { CliIO } from "./io.js";
+import { safeJSON, safeMessage, safeText } from "./safe-text.js";
 import { classifyManifests } from "./manifests/classify.js";
 import { buildCluster } from "./manifests/cluster.js";
 import type { Manifest } from "./manifests/documents.js";
@@ -83,8 +85,8 @@ function estimateStatus(pdb: V1PodDisruptionBudget, pods: readonly V1Pod[]): V1P
 /** The snapshot as the disruption core's input. */
 export function snapshotInput(manifests: readonly Manifest[], opts: DisruptionSimulationOptions): { input: DisruptionInput; warnings: string[] } {
   const now = opts.now ?? Date.now();
-  const pdbs = manifests.filter((m) => m.object.kind === "PodDisruptionBudget").map((m) => m.object as unknown as V1PodDisruptionBudget);
-  const set = classifyManifests(manifests.filter((m) => m.object.kind !== "PodDisruptionBudget"));
+  const set = classifyManifests(manifests);
+  const pdbs = set.pdbs;
   const cluster = buildCluster(set);
   const types = instanceTypesFor(set.nodePools, set.nodeClasses, opts.region, set.sources);
   const nodes: V1Node[] = set.nodes.map((n) => {
@@ -145,7 +147,9 @@ export function toDisruptionPlanJSON(plan: DisruptionPlan, warnings: readonly st
   };
 }
 
-function table(header: string[], rows: string[][]): string {
+/** Cells come from manifests (names, reasons): each is escaped so that it stays on its row and cannot drive the terminal. */
+function table(header: string[], cells: string[][]): string {
+  const rows = cells.map((r) => r.map(safeText));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("   ").trimEnd();
   return [line(header), ...rows.map(line)].join("\n");
@@ -197,16 +201,16 @@ export function simulateDisruption(manifests: readonly Manifest[], opts: Disrupt
     spotToSpotConsolidation: opts.spotToSpotConsolidation === true,
   });
   const json = toDisruptionPlanJSON(plan, warnings);
-  return { output: opts.output === "json" ? `${JSON.stringify(json, null, 2)}\n` : renderDisruptionTable(json), json, warnings: json.warnings };
+  return { output: opts.output === "json" ? `${safeJSON(json)}\n` : safeMessage(renderDisruptionTable(json)), json, warnings: json.warnings };
 }
 
 /**
  * The `tenon simulate --disruption` hook: prints the plan (warnings on stderr) and returns the
  * exit status. Invalid manifests throw the simulate command's ManifestError/ValidationError.
  */
-export function runDisruptionSimulation(manifests: readonly Manifest[], opts: DisruptionSimulationOptions): number {
+export function runDisruptionSimulation(manifests: readonly Manifest[], io: CliIO, opts: DisruptionSimulationOptions): number {
   const r = simulateDisruption(manifests, opts);
-  for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
-  process.stdout.write(r.output);
+  for (const w of r.warnings) io.stderr(safeMessage(`warning: ${w}\n`));
+  io.stdout(r.output);
   return 0;
 }

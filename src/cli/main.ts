@@ -1,58 +1,20 @@
 #!/usr/bin/env node
-// The `tenon` command: `tenon controller` (the default, so a Karpenter-style deployment that
-// passes only flags starts the controller) and `tenon simulate`, which plans offline from files.
-import { Command, Option } from "commander";
-import { addConfigOptions } from "../operator/config.js";
-import { startController } from "./controller.js";
-import { runSimulate, type SimulateOptions } from "./simulate/command.js";
+// The `tenon` binary: runs the command line against the process's own streams.
+import { processIO } from "./io.js";
+import { runTenon } from "./program.js";
 
-/** The arguments meant for the controller: everything after `controller`, or everything when it was implied. */
-function controllerArgs(argv: readonly string[]): string[] {
-  const args = argv.slice(2);
-  return args[0] === "controller" ? args.slice(1) : args;
+// `tenon simulate … | head` closes the pipe early: that ends the output, it is not a failure.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  process.stderr.write(`tenon: cannot write the output: ${err.code ?? err.message}\n`);
+  process.exit(3);
+});
+
+try {
+  const code = await runTenon(process.argv.slice(2), processIO);
+  if (code !== undefined) process.exitCode = code;
+} catch (err) {
+  // Commands name their own errors; anything reaching here is a bug, told in one line.
+  process.stderr.write(`tenon: internal error (a bug in tenon; please report it): ${err instanceof Error ? err.message.split("\n")[0] : String(err)}\n`);
+  process.exitCode = 3;
 }
-
-function buildProgram(argv: readonly string[], setExitCode: (code: number) => void): Command {
-  const program = new Command("tenon").description("Just-in-time node autoscaler for Kubernetes on AWS, compatible with Karpenter's v1 API");
-
-  addConfigOptions(program.command("controller", { isDefault: true }))
-    .description("run the controller against the cluster (the default command)")
-    .action(() => startController(controllerArgs(argv)));
-
-  program
-    .command("simulate")
-    .description("plan the nodes for the pods in manifest files, offline: nothing is read from or written to a cluster or AWS")
-    .argument("[paths...]", "manifest files or directories (searched recursively for *.yaml, *.yml, *.json); - reads standard input")
-    .option("--region <region>", "AWS region whose bundled instance type catalog to use", "us-east-1")
-    .addOption(new Option("-o, --output <format>", "how to print the plan").choices(["table", "json"]).default("table"))
-    .option("--ignore-preferences", "plan as if pods had no preferred (soft) affinities or spreads")
-    .option("--disruption", "print the disruption (consolidation, drift, sleep) plan for a snapshot of Nodes, Pods and NodePools")
-    .option("--at <time>", "with --disruption: plan as of this RFC 3339 time (default now)")
-    .addHelpText(
-      "after",
-      `
-Reads NodePool, EC2NodeClass, Pod, Deployment, ReplicaSet, StatefulSet, Job, CronJob, DaemonSet,
-Node, PersistentVolumeClaim, PersistentVolume and StorageClass objects, as multi-document YAML or
-JSON, or as \`kubectl get -o yaml\` List output. Workloads become their pods; pods bound to a Node
-count as running there. Exit status: 0 with a plan (pods that cannot be scheduled are part of it),
-1 for input that is not valid, 2 for wrong usage.
-
-Examples:
-  tenon simulate examples/basic
-  kubectl get nodepools,ec2nodeclasses,nodes,pods,deployments -A -o yaml | tenon simulate - -o json`,
-    )
-    .action(async (paths: string[], opts: SimulateOptions) => setExitCode(await runSimulate(paths, opts)));
-
-  return program;
-}
-
-async function main(): Promise<void> {
-  const program = buildProgram(process.argv, (code) => {
-    process.exitCode = code;
-  });
-  // Usage errors (unknown flag, bad --output) exit 2, keeping 1 for bad manifests.
-  for (const cmd of [program, ...program.commands]) cmd.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
-  await program.parseAsync(process.argv);
-}
-
-await main();

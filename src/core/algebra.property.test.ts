@@ -166,3 +166,18 @@ describe("label selectors (properties)", () => {
     );
   });
 });
+
+// Regression: label keys that name inherited JavaScript properties ("constructor", "toString")
+// found the inherited function: normalizeLabelKey returned it (the solver then threw) and a
+// selector "toString Exists" matched every pod.
+describe("label keys are plain data", () => {
+  for (const key of ["constructor", "toString", "__proto__", "hasOwnProperty", "valueOf"]) {
+    test(`"${key}"`, () => {
+      assert.equal(Requirements.fromSpecs([{ key, operator: "In", values: ["x"] }]).get(key)?.key, key);
+      assert.equal(compileSelector({ matchExpressions: [{ key, operator: "Exists" }] }).matches({ app: "a" }), false);
+      assert.equal(compileSelector({ matchExpressions: [{ key, operator: "DoesNotExist" }] }).matches({ app: "a" }), true);
+      assert.equal(labelsMatch({ app: "a" }, Requirements.fromSpecs([{ key, operator: "Exists" }])), false);
+      assert.equal(labelsMatch({ [key]: "x" }, Requirements.fromSpecs([{ key, operator: "In", values: ["x"] }])), true);
+    });
+  }
+});

@@ -10,7 +10,15 @@ const normalized: Record<string, string> = {
 };
 
 export function normalizeLabelKey(key: string): string {
-  return normalized[key] ?? key;
+  return Object.hasOwn(normalized, key) ? normalized[key]! : key;
+}
+
+/**
+ * A label's value, or undefined when the object does not carry it. Labels are plain objects, so a
+ * key such as "constructor" or "toString" must not find what every object inherits.
+ */
+export function labelValue(labels: Readonly<Record<string, string>> | undefined, key: string): string | undefined {
+  return labels !== undefined && Object.hasOwn(labels, key) ? labels[key] : undefined;
 }
 
 /** The pseudo-label for node selector `matchFields` on metadata.name. */

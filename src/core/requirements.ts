@@ -1,5 +1,5 @@
 import type { V1NodeSelectorTerm } from "@kubernetes/client-node";
-import { NodeNameField, normalizeLabelKey } from "./labelkeys.js";
+import { NodeNameField, labelValue, normalizeLabelKey } from "./labelkeys.js";
 import { Requirement } from "./requirement.js";
 import type { RequirementSpec } from "./types.js";
 
@@ -149,7 +149,7 @@ export class Requirements {
 /** Whether concrete node labels satisfy the requirements exactly (kube's node affinity match). */
 export function labelsMatch(labels: Record<string, string>, reqs: Requirements): boolean {
   for (const r of reqs.values()) {
-    const v = labels[r.key];
+    const v = labelValue(labels, r.key);
     if (v === undefined) {
       if (!r.allowsAbsence) return false;
     } else if (!r.has(v)) return false;

@@ -1,4 +1,5 @@
 import type { V1LabelSelector, V1LabelSelectorRequirement } from "@kubernetes/client-node";
+import { labelValue } from "./labelkeys.js";
 
 /** A compiled label selector, with a canonical key so identical selectors share topology groups. */
 export interface Selector {
@@ -13,7 +14,7 @@ interface Expr {
 }
 
 function exprMatches(e: Expr, labels: Record<string, string>): boolean {
-  const v = labels[e.key];
+  const v = labelValue(labels, e.key);
   switch (e.operator) {
     case "In":
       return v !== undefined && e.values.has(v);

@@ -2,12 +2,14 @@
 // As Karpenter's NodeClaim drift check: the NodePool template hash stamped on the claim differs
 // from the pool's (NodePoolDrifted); the claim's labels no longer satisfy the pool's requirements
 // (RequirementsDrifted); or the cloud provider says so (AMI, subnet, security groups, the
-// EC2NodeClass hash …). The first that applies is the reason.
-import { ConditionDrifted, ConditionLaunched, NodePoolHashAnnotation } from "../apis/labels.js";
+// EC2NodeClass hash …). The first that applies is the reason. The cloud provider's answer counts
+// only for an initialized claim: before that its instance may still show partial data (a security
+// group not yet attached), and an answer from then would be a stale view.
+import { ConditionDrifted, ConditionInitialized, ConditionLaunched, NodePoolHashAnnotation } from "../apis/labels.js";
 import type { NodeClaim } from "../apis/nodeclaim.js";
 import type { NodePool } from "../apis/nodepool.js";
 import type { DriftReason, RequirementSpec } from "../cloudprovider/types.js";
-import { isNodePoolTemplateDrifted } from "../controllers/nodepool/hash.js";
+import { isNodePoolTemplateDrifted } from "../apis/nodepoolhash.js";
 import { Requirements } from "../core/requirements.js";
 import { WellKnownLabels } from "../scheduling/wellknown.js";
 import { conditionOf, timeOf } from "./state.js";
@@ -37,7 +39,7 @@ export function driftOf(claim: NodeClaim, np: NodePool | undefined, cloud: Drift
   }
   const req = requirementsDrift(claim, np);
   if (req !== undefined) return { claim: name, reason: "RequirementsDrifted", message: `labels no longer satisfy NodePool "${np.metadata.name}" requirements: ${req}` };
-  if (cloud !== undefined) return { claim: name, reason: cloud, message: cloudMessages[cloud] ?? cloud };
+  if (cloud !== undefined && conditionOf(claim, ConditionInitialized)?.status === "True") return { claim: name, reason: cloud, message: cloudMessages[cloud] ?? cloud };
   return { claim: name };
 }
 

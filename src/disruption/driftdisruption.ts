@@ -1,7 +1,10 @@
 // Drift: replace nodes that no longer match their NodePool or node class, oldest drift first,
 // within the Drifted budget. Empty drifted nodes go at once (nothing to move); a node with pods is
-// replaced by whatever the simulation says its pods need (any number of new NodeClaims, any price:
-// the point is to move off the old configuration), one per pass, and only if every pod has a place.
+// replaced by whatever the simulation says its pods need (any price: the point is to move off the
+// old configuration), one per pass, and only if every pod has a place. The simulation places the
+// node's own pods alone, on the room other nodes have and on new NodeClaims: pending pods and the
+// pods of nodes already going are not packed into its replacements (they have the provisioner and
+// their own commands), so a replacement launches no more nodes than the node's pods need.
 import { podsBlock } from "./candidates.js";
 import { makeCommand } from "./consolidation.js";
 import { driftedSince } from "./drift.js";
@@ -44,7 +47,7 @@ export function driftDisruption(pass: Pass, eligible: (n: number) => void): Comm
       pass.explain(c, "drift", { kind: "Budget", message: pass.budgetMessage("drift", pool) });
       continue;
     }
-    const r = pass.sim.simulate([c], { kind: "any" });
+    const r = pass.sim.simulate([c], { kind: "any" }, { alone: true });
     if (!r.ok) {
       const f = r.failures[0]!;
       pass.explain(c, "drift", { kind: f.kind, message: f.message, pods: r.failures.map((x) => podName(x.pod)) });

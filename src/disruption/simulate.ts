@@ -401,17 +401,23 @@ export class Simulator {
     return m;
   }
 
-  simulate(cands: readonly Candidate[], launch: LaunchPolicy): SimulationResult {
+  /**
+   * Where the candidates' pods would go. `alone`: place only their pods, not the pending pods and
+   * those of nodes already on their way out (a drift replacement is sized for its own pods: the
+   * others have the provisioner, or the commands that are taking their nodes away, to place them).
+   */
+  simulate(cands: readonly Candidate[], launch: LaunchPolicy, o: { alone?: boolean } = {}): SimulationResult {
     const names = new Set(cands.map((c) => c.name));
     const candPods = cands.flatMap((c) => c.reschedulablePods);
-    const mustPlace = new Set<V1Pod>([...candPods, ...this.view.deletingPods]);
-    const pods = [...candPods, ...this.others];
-    if (this.othersHostnameSpread || candPods.some(hostnameSpread)) {
+    const others = o.alone ? [] : this.others;
+    const mustPlace = new Set<V1Pod>([...candPods, ...(o.alone ? [] : this.view.deletingPods)]);
+    const pods = [...candPods, ...others];
+    if ((!o.alone && this.othersHostnameSpread) || candPods.some(hostnameSpread)) {
       // A spread over hostnames balances against every node: hand over the whole cluster.
       return this.run(pods, this.nodes.filter((n) => !names.has(n.s.name)).map((n) => n.full), cands, mustPlace, launch);
     }
-    const selectors = [...this.othersSelectors, ...candPods.flatMap(topologySelectors)];
-    const min = this.minRequest(candPods, this.othersMin);
+    const selectors = [...(o.alone ? [] : this.othersSelectors), ...candPods.flatMap(topologySelectors)];
+    const min = this.minRequest(candPods, o.alone ? [Infinity, Infinity, Infinity] : this.othersMin);
     // Nodes that could take at least one pod that must move: room for the smallest, and taints and
     // node selection that let one of them in.
     const sigs = new Map<string, Signature>();

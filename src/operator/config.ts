@@ -125,20 +125,34 @@ const settingKeys = Object.keys(settings) as SettingKey[];
 const trueWords = new Set(["1", "t", "T", "TRUE", "true", "True"]);
 const falseWords = new Set(["0", "f", "F", "FALSE", "false", "False"]);
 
+/** A value a user gave, quoted; a long one cut short, so a hostile value cannot flood the log. */
+function quote(value: string): string {
+  return value.length > 80 ? `${JSON.stringify(`${value.slice(0, 80)}…`)} (${value.length} characters)` : JSON.stringify(value);
+}
+
 function got(value: string): string {
-  return `got ${JSON.stringify(value)}`;
+  return `got ${quote(value)}`;
 }
 
 const requiredString = z.string({ error: "is required" }).trim().min(1, "must not be empty");
 const optionalString = z.string().trim().optional().transform((s) => (s === "" ? undefined : s));
 
+/** The longest Go's time.Duration holds (2^63−1 ns, about 292 years): Karpenter refuses longer ones too. */
+export const maxDurationMs = 9_223_372_036_854;
+
 const durationMs = z.string().transform((s, ctx) => {
+  let ms: number;
   try {
-    return parseDuration(s);
+    ms = parseDuration(s);
   } catch {
     ctx.addIssue({ code: "custom", message: `expected a duration like 10s, 500ms or 1m30s, ${got(s)}` });
     return z.NEVER;
   }
+  if (!Number.isFinite(ms) || ms > maxDurationMs) {
+    ctx.addIssue({ code: "custom", message: `expected a duration of at most 2562047h (Go's limit), ${got(s)}` });
+    return z.NEVER;
+  }
+  return ms;
 });
 
 const bool = z.string().transform((s, ctx) => {
@@ -147,12 +161,22 @@ const bool = z.string().transform((s, ctx) => {
   ctx.addIssue({ code: "custom", message: `expected true or false, ${got(s)}` });
   return z.NEVER;
 });
-const optionalBool = z.string().optional().pipe(z.union([z.undefined(), bool]));
+const optionalBool = z
+  .string()
+  .optional()
+  .transform((s, ctx) => {
+    if (s === undefined) return undefined;
+    const parsed = bool.safeParse(s);
+    if (parsed.success) return parsed.data;
+    ctx.addIssue({ code: "custom", message: `expected true or false, ${got(s)}` });
+    return z.NEVER;
+  });
 
 function integer(min: number, max: number, what: string) {
   return z.string().transform((s, ctx) => {
-    const n = Number(s.trim());
-    if (s.trim() === "" || !Number.isInteger(n) || n < min || n > max) {
+    // Base 10 digits only, as Go's strconv.Atoi reads them: not "0x10", "1e3" or "1_000".
+    const n = /^[0-9]+$/.test(s.trim()) ? Number(s.trim()) : NaN;
+    if (!Number.isInteger(n) || n < min || n > max) {
       ctx.addIssue({ code: "custom", message: `expected ${what} (an integer from ${min} to ${max}), ${got(s)}` });
       return z.NEVER;
     }
@@ -204,7 +228,7 @@ export function parseFeatureGates(text: string): FeatureGates {
     const name = (eq < 0 ? item : item.slice(0, eq)).trim();
     const value = eq < 0 ? "" : item.slice(eq + 1).trim();
     if (!(featureGateNames as readonly string[]).includes(name)) {
-      throw new Error(`unknown feature gate ${JSON.stringify(name)}; known gates are ${featureGateNames.join(", ")}`);
+      throw new Error(`unknown feature gate ${quote(name)}; known gates are ${featureGateNames.join(", ")}`);
     }
     if (trueWords.has(value)) gates[name as FeatureGate] = true;
     else if (falseWords.has(value)) gates[name as FeatureGate] = false;
@@ -354,6 +378,14 @@ function dropUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
+/** `--help` or `-h` was given: not an error; the caller prints the text and exits 0. */
+export class HelpRequested extends Error {
+  constructor(readonly help: string) {
+    super("help requested");
+    this.name = "HelpRequested";
+  }
+}
+
 /** Parses user arguments (without node and script) and the environment into a Config. */
 export function loadConfig(args: readonly string[], env: Env): Config {
   const cmd = addConfigOptions(new Command("tenon"))
@@ -363,6 +395,8 @@ export function loadConfig(args: readonly string[], env: Env): Config {
   try {
     cmd.parse([...args], { from: "user" });
   } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code === "commander.helpDisplayed" || code === "commander.help") throw new HelpRequested(cmd.helpInformation());
     throw new ConfigError([(err as Error).message.replace(/^error: /, "")]);
   }
   return resolveConfig(cmd.opts(), env);

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { ApiException, CoordinationV1Api, CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
+import { ApiException, CoordinationV1Api, CoreV1Api, CustomObjectsApi, StorageV1Api } from "@kubernetes/client-node";
+import { NotLeaderError, leaderFence } from "./fence.js";
 import { apiStatus, isConflict, isNotFound, loadKubeConfig, makeClients } from "./kube.js";
 
 function kubeconfig(cluster: string, server: string, withContext = true): string {
@@ -99,6 +100,39 @@ describe("makeClients", () => {
     assert.ok(clients.coordination instanceof CoordinationV1Api);
     assert.ok(clients.customObjects instanceof CustomObjectsApi);
     assert.equal(typeof clients.objects.patch, "function");
+  });
+});
+
+describe("makeClients with a leader fence", () => {
+  it("refuses every mutating call before sending it while the fence is down, and lets reads through", async () => {
+    const path = join(dir, "fenced");
+    // Nobody listens there: a call that is sent fails with a connection error, one that is fenced with NotLeaderError.
+    writeFileSync(path, kubeconfig("f", "https://127.0.0.1:1"));
+    let leader = false;
+    const clients = makeClients(loadKubeConfig({ kubeconfig: path }).kubeConfig, { fence: leaderFence(() => leader) });
+    const refused = (p: Promise<unknown>, action: RegExp) => assert.rejects(p, (err: unknown) => err instanceof NotLeaderError && action.test(err.message));
+    const sent = (p: Promise<unknown>) => assert.rejects(p, (err: unknown) => !(err instanceof NotLeaderError));
+    const node = { metadata: { name: "n" } };
+    await refused(clients.core.createNode({ body: node }), /CoreV1Api\.createNode/);
+    await refused(clients.core.patchNode({ name: "n", body: [] }), /patchNode/);
+    await refused(clients.core.replaceNode({ name: "n", body: node }), /replaceNode/);
+    await refused(clients.core.deleteNode({ name: "n" }), /deleteNode/);
+    await refused(clients.core.deleteNamespacedPod({ name: "p", namespace: "d" }), /deleteNamespacedPod/);
+    await refused(clients.core.createNamespacedPodEviction({ name: "p", namespace: "d", body: {} }), /createNamespacedPodEviction/);
+    await refused(clients.customObjects.patchClusterCustomObjectStatus({ group: "karpenter.sh", version: "v1", plural: "nodeclaims", name: "c", body: {} }), /CustomObjectsApi\.patchClusterCustomObjectStatus/);
+    await refused(clients.customObjects.createClusterCustomObject({ group: "karpenter.sh", version: "v1", plural: "nodeclaims", body: {} }), /createClusterCustomObject/);
+    await refused(clients.objects.patch({ apiVersion: "v1", kind: "Node", metadata: { name: "n" } }), /KubernetesObjectApi\.patch/);
+    await refused(clients.policy.patchNamespacedPodDisruptionBudgetStatus({ name: "x", namespace: "d", body: {} }), /patchNamespacedPodDisruptionBudgetStatus/);
+    // Clients a controller makes from the fenced KubeConfig are fenced too.
+    await refused(clients.kubeConfig.makeApiClient(StorageV1Api).deleteVolumeAttachment({ name: "va" }), /StorageV1Api\.deleteVolumeAttachment/);
+    // Reads are never fenced: they are sent (and fail here only because nobody listens).
+    await sent(clients.core.listNode());
+    await sent(clients.customObjects.getClusterCustomObject({ group: "karpenter.sh", version: "v1", plural: "nodeclaims", name: "c" }));
+    await sent(clients.kubeConfig.makeApiClient(StorageV1Api).listVolumeAttachment());
+    assert.equal(clients.kubeConfig.getCurrentCluster()?.server, "https://127.0.0.1:1");
+    // Leading again (a fresh process, or a test): writes are sent.
+    leader = true;
+    await sent(clients.core.createNode({ body: node }));
   });
 });
 

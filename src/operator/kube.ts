@@ -4,6 +4,8 @@
 import { existsSync } from "node:fs";
 import { delimiter } from "node:path";
 import {
+  type ApiConstructor,
+  type ApiType,
   ApiextensionsV1Api,
   AppsV1Api,
   CoordinationV1Api,
@@ -15,6 +17,7 @@ import {
   PolicyV1Api,
 } from "@kubernetes/client-node";
 import type { Env } from "./config.js";
+import type { LeaderFence } from "./fence.js";
 
 export type KubeConfigSource = "kubeconfig" | "in-cluster" | "default";
 
@@ -74,18 +77,67 @@ export interface KubeClients {
   objects: KubernetesObjectApi;
 }
 
-export function makeClients(kubeConfig: KubeConfig): KubeClients {
+export interface MakeClientsOptions {
+  /**
+   * Refuse every mutating call (create, patch, replace, delete, and their status and eviction
+   * subresources) with NotLeaderError, before it is sent, whenever the fence is down. Clients made
+   * later through the returned kubeConfig are fenced too. Reads are never fenced.
+   */
+  fence?: LeaderFence;
+}
+
+export function makeClients(kubeConfig: KubeConfig, options: MakeClientsOptions = {}): KubeClients {
+  const { fence } = options;
+  const kc = fence ? fencedKubeConfig(kubeConfig, fence) : kubeConfig;
+  const api = <T extends object>(client: T, name: string): T => (fence ? fenceApi(client, name, fence) : client);
   return {
-    kubeConfig,
-    core: kubeConfig.makeApiClient(CoreV1Api),
-    apps: kubeConfig.makeApiClient(AppsV1Api),
-    policy: kubeConfig.makeApiClient(PolicyV1Api),
-    coordination: kubeConfig.makeApiClient(CoordinationV1Api),
-    events: kubeConfig.makeApiClient(EventsV1Api),
-    apiextensions: kubeConfig.makeApiClient(ApiextensionsV1Api),
-    customObjects: kubeConfig.makeApiClient(CustomObjectsApi),
-    objects: KubernetesObjectApi.makeApiClient(kubeConfig),
+    kubeConfig: kc,
+    core: api(kubeConfig.makeApiClient(CoreV1Api), "CoreV1Api"),
+    apps: api(kubeConfig.makeApiClient(AppsV1Api), "AppsV1Api"),
+    policy: api(kubeConfig.makeApiClient(PolicyV1Api), "PolicyV1Api"),
+    coordination: api(kubeConfig.makeApiClient(CoordinationV1Api), "CoordinationV1Api"),
+    events: api(kubeConfig.makeApiClient(EventsV1Api), "EventsV1Api"),
+    apiextensions: api(kubeConfig.makeApiClient(ApiextensionsV1Api), "ApiextensionsV1Api"),
+    customObjects: api(kubeConfig.makeApiClient(CustomObjectsApi), "CustomObjectsApi"),
+    objects: api(KubernetesObjectApi.makeApiClient(kubeConfig), "KubernetesObjectApi"),
   };
+}
+
+/** client-node's mutating methods, on every generated API and on KubernetesObjectApi. */
+export const isMutatingMethod = (name: string): boolean => /^(create|patch|replace|delete)/.test(name);
+
+/** The API object with its mutating methods checking the fence first; everything else passes through. */
+export function fenceApi<T extends object>(api: T, apiName: string, fence: LeaderFence): T {
+  return new Proxy(api, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== "function") return value;
+      const fn = value as (...args: unknown[]) => unknown;
+      if (typeof prop !== "string" || !isMutatingMethod(prop)) return fn.bind(target);
+      return (...args: unknown[]) => {
+        // A rejected promise, like any failed API call, rather than a synchronous throw.
+        try {
+          fence.assertLeader(`${apiName}.${prop}`);
+        } catch (err) {
+          return Promise.reject(err);
+        }
+        return fn.apply(target, args);
+      };
+    },
+  });
+}
+
+/** The KubeConfig, with the API clients it makes fenced. */
+function fencedKubeConfig(kubeConfig: KubeConfig, fence: LeaderFence): KubeConfig {
+  return new Proxy(kubeConfig, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (prop === "makeApiClient") {
+        return <T extends ApiType>(apiClass: ApiConstructor<T>): T => fenceApi(target.makeApiClient(apiClass), apiClass.name, fence);
+      }
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 /** The HTTP status of a failed API call, or undefined when the failure was not an API response. */

@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ApiException, V1MicroTime, type CoordinationV1Api, type V1Lease } from "@kubernetes/client-node";
+import { NotLeaderError } from "./fence.js";
 import { LeaderElector, coordinationLeaseClient, newIdentity, type LeaseClient, type LeaseState } from "./leaderelection.js";
 import type { LeaseRecord } from "./lease.js";
 
@@ -168,6 +169,54 @@ describe("LeaderElector", () => {
     stop.abort();
     await done;
     assert.deepEqual(seen, ["x"]);
+  });
+
+  it("drops the fence once the renew deadline has passed without a renew, before the elector notices", async () => {
+    const store = leaseStore();
+    const client = store.client();
+    let clock = Date.parse("2026-01-01T00:00:00Z");
+    const events: string[] = [];
+    const stop = new AbortController();
+    const elector = new LeaderElector({
+      ...fast,
+      lease: client,
+      identity: "a",
+      now: () => clock,
+      onStartedLeading: () => void events.push("started"),
+      onStoppedLeading: () => void events.push("stopped"),
+    });
+    const done = elector.run(stop.signal);
+    await until(() => elector.isLeader);
+    elector.fence.assertLeader("write");
+    // A renew that hangs: the elector waits on it, and time runs past the deadline.
+    let hung = false;
+    client.update = () => {
+      hung = true;
+      return new Promise<never>(() => undefined);
+    };
+    await until(() => hung);
+    clock += fast.renewDeadlineMs - 1;
+    assert.equal(elector.fence.isLeader(), true, "still within the deadline of the last renew sent");
+    clock += 1;
+    assert.equal(elector.fence.isLeader(), false);
+    assert.throws(() => elector.fence.assertLeader("patch NodeClaim x"), (err: unknown) => err instanceof NotLeaderError && /refused to patch NodeClaim x/.test(err.message));
+    assert.deepEqual(events, ["started"], "the elector has not stepped down yet: only the fence knows");
+    stop.abort();
+    await done;
+  });
+
+  it("drops the fence and steps down as soon as another holder shows on the lease", async () => {
+    const store = leaseStore();
+    const a = candidate(store.client(), "a");
+    await until(() => a.elector.isLeader);
+    // Someone writes the lease as theirs, as a successor (or an operator) would.
+    const intruder = store.client();
+    const current = (await intruder.get())!;
+    await intruder.update({ ...current.record, holderIdentity: "intruder", leaseDurationSeconds: 3600 }, current.resourceVersion);
+    assert.equal(await a.done, "lost");
+    assert.equal(a.elector.fence.isLeader(), false);
+    assert.deepEqual(a.events, ["started", "stopped"]);
+    assert.equal(store.current?.holderIdentity, "intruder", "the lost leader neither took it back nor released it");
   });
 
   it("rejects timings that cannot work", () => {

@@ -6,6 +6,7 @@ import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import { V1MicroTime, type CoordinationV1Api, type V1Lease } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { type LeaderFence, leaderFence } from "./fence.js";
 import { decideLease, releasedRecord, type LeaseRecord } from "./lease.js";
 import { isConflict, isNotFound } from "./kube.js";
 
@@ -63,6 +64,17 @@ export class LeaderElector {
   private observed: { state: LeaseState; at: number } | undefined;
   private leading = false;
   private lastHolder: string | undefined;
+  /** When the last successful acquire or renew was sent: the lease is ours until a deadline from then. */
+  private renewedAt = 0;
+  /** Another holder seen on the lease while we led: leadership is over, whatever the deadline says. */
+  private takenBy: string | undefined;
+
+  /**
+   * Down as soon as the renew deadline has passed since the last successful renew was sent, or
+   * another holder shows on the lease — even before the elector's loop notices and steps down —
+   * so that no write leaves this process after a successor may have started.
+   */
+  readonly fence: LeaderFence = leaderFence(() => this.holdsLease());
 
   constructor(private readonly options: LeaderElectorOptions) {
     this.identity = options.identity;
@@ -80,7 +92,11 @@ export class LeaderElector {
   }
 
   get isLeader(): boolean {
-    return this.leading;
+    return this.holdsLease();
+  }
+
+  private holdsLease(): boolean {
+    return this.leading && this.takenBy === undefined && this.now() - this.renewedAt < this.renewDeadlineMs;
   }
 
   /**
@@ -90,15 +106,19 @@ export class LeaderElector {
   async run(signal: AbortSignal): Promise<LeaderElectionOutcome> {
     const log = this.options.logger;
     log?.info({ identity: this.identity }, "attempting to acquire leader lease");
+    let sentAt = this.now();
     while (!(await this.tryAcquireOrRenew(this.renewDeadlineMs))) {
       // Jitter keeps candidates that started together from colliding on every attempt.
       if (!(await sleep(this.retryPeriodMs * (1 + Math.random() * 0.2), signal))) return "stopped";
+      sentAt = this.now();
     }
     if (signal.aborted) {
       await this.release();
       return "stopped";
     }
     log?.info({ identity: this.identity }, "successfully acquired lease");
+    this.renewedAt = sentAt;
+    this.takenBy = undefined;
     this.leading = true;
     const leadership = new AbortController();
     Promise.resolve()
@@ -106,14 +126,19 @@ export class LeaderElector {
       .catch((error: unknown) => log?.error({ error }, "leader work failed"));
 
     let outcome: LeaderElectionOutcome = "stopped";
-    let lastRenew = this.now();
     while (await sleep(this.retryPeriodMs, signal)) {
-      const remaining = this.renewDeadlineMs - (this.now() - lastRenew);
+      const started = this.now();
+      const remaining = this.renewDeadlineMs - (started - this.renewedAt);
       if (remaining > 0 && (await this.tryAcquireOrRenew(remaining))) {
-        lastRenew = this.now();
+        this.renewedAt = started;
         continue;
       }
-      if (this.now() - lastRenew >= this.renewDeadlineMs) {
+      if (this.takenBy !== undefined) {
+        log?.error({ identity: this.identity, leader: this.takenBy }, "the leader lease was taken by another holder, stopping leading");
+        outcome = "lost";
+        break;
+      }
+      if (this.now() - this.renewedAt >= this.renewDeadlineMs) {
         log?.error({ identity: this.identity, renewDeadlineMs: this.renewDeadlineMs }, "failed to renew the leader lease in time, stopping leading");
         outcome = "lost";
         break;
@@ -146,6 +171,8 @@ export class LeaderElector {
     const lease = this.options.lease;
     const current = await lease.get();
     this.observe(current);
+    // Once taken from us, leadership is over: never take it back from under the new holder.
+    if (this.leading && this.takenBy !== undefined) return false;
     const decision = decideLease({
       current: current?.record,
       observedAt: this.observed?.at ?? this.now(),
@@ -173,6 +200,7 @@ export class LeaderElector {
     }
     if (this.observed?.state.resourceVersion !== state.resourceVersion) this.observed = { state, at: this.now() };
     const holder = state.record.holderIdentity;
+    if (this.leading && holder !== this.identity && this.takenBy === undefined) this.takenBy = holder || "(released by someone else)";
     if (holder !== "" && holder !== this.lastHolder) {
       this.lastHolder = holder;
       if (holder !== this.identity) this.options.logger?.info({ leader: holder }, "new leader elected");

@@ -8,12 +8,13 @@
 // failures at startup or a lost lease, 0 after a clean shutdown.
 import type { Logger } from "pino";
 import { realClock } from "../controllers/runtime/clock.js";
-import type { ManagedController } from "../controllers/nodeclaim/deps.js";
 import { ClusterState } from "../state/cluster.js";
-import { ConfigError, loadConfig, type Config, type Env } from "./config.js";
+import { ConfigError, HelpRequested, loadConfig, type Config, type Env } from "./config.js";
 import { EventRecorder, coreV1EventSink } from "./events.js";
+import { unfenced } from "./fence.js";
 import { loadKubeConfig, makeClients } from "./kube.js";
 import { LeaderElector, coordinationLeaseClient, newIdentity } from "./leaderelection.js";
+import { ControllerLiveness } from "./liveness.js";
 import { createLogger } from "./logging.js";
 import { collectProcessMetrics, metrics, registry } from "./metrics.js";
 import { Checks, Flag, startHealthServer, startMetricsServer } from "./server.js";
@@ -47,6 +48,10 @@ export async function runController(argv: string[], env: Env = process.env): Pro
   try {
     config = loadConfig(argv, env);
   } catch (err) {
+    if (err instanceof HelpRequested) {
+      process.stdout.write(err.help);
+      process.exit(0);
+    }
     if (err instanceof ConfigError) await fail(ExitConfigError, err.message);
     throw err;
   }
@@ -69,10 +74,10 @@ async function start(config: Config, env: Env, logger: Logger): Promise<void> {
   };
   const shutdown = new Shutdown({ logger, exit }).listen();
 
-  let kube;
+  let raw;
   try {
     const loaded = loadKubeConfig({ kubeconfig: config.kubeconfig, env });
-    kube = makeClients(loaded.kubeConfig);
+    raw = makeClients(loaded.kubeConfig);
     logger.info({ source: loaded.source, server: loaded.kubeConfig.getCurrentCluster()?.server, identity }, "loaded Kubernetes credentials");
   } catch (err) {
     throw new ConfigError([(err as Error).message]);
@@ -82,15 +87,39 @@ async function start(config: Config, env: Env, logger: Logger): Promise<void> {
   const host = bindHost(env);
   collectProcessMetrics(registry);
   const cacheSynced = new Flag("the cluster state cache has not synced yet");
-  const healthz = new Checks().add("ping", () => undefined);
+  const liveness = new ControllerLiveness(() => shutdown.stopping);
+  const healthz = new Checks().add("ping", () => undefined).add("controllers", liveness.check);
   const readyz = new Checks().add("cache-synced", cacheSynced.check);
-  const metricsServer = await startMetricsServer({ host, port: config.metricsPort, registry });
-  const healthServer = await startHealthServer({ host, port: config.healthProbePort, healthz, readyz });
+  const serverLogger = logger.child({ component: "http" });
+  const metricsServer = await startMetricsServer({ host, port: config.metricsPort, registry, logger: serverLogger });
+  const healthServer = await startHealthServer({ host, port: config.healthProbePort, healthz, readyz, logger: serverLogger });
   shutdown.register("metrics server", () => metricsServer.close());
   shutdown.register("health server", () => healthServer.close());
   logger.info({ metrics: `${metricsServer.url}/metrics`, health: `${healthServer.url}/healthz` }, "serving metrics and health probes");
 
-  const state = new ClusterState(kube.kubeConfig, logger.child({ component: "state" }));
+  // Writes are fenced by the leader lease: once this replica no longer surely leads, every
+  // mutating call (Kubernetes and AWS) is refused before it is sent. Only the lease itself and
+  // Events go out unfenced.
+  const stop = new AbortController();
+  let leading: Promise<void> | undefined;
+  const elector = config.leaderElect
+    ? new LeaderElector({
+        lease: coordinationLeaseClient(raw.coordination, config.leaderElectionNamespace, config.leaderElectionName),
+        identity,
+        logger,
+        // The elector aborts the signal when leadership ends, then awaits onStoppedLeading.
+        onStartedLeading: (signal) => {
+          leading = lead(signal);
+        },
+        onStoppedLeading: async () => {
+          await leading;
+        },
+      })
+    : undefined;
+  const fence = elector?.fence ?? unfenced;
+  const kube = makeClients(raw.kubeConfig, { fence });
+
+  const state = new ClusterState(raw.kubeConfig, logger.child({ component: "state" }));
   shutdown.register("cluster state", () => state.stop());
   const synced = state.start().then(() => {
     cacheSynced.set(true);
@@ -100,13 +129,14 @@ async function start(config: Config, env: Env, logger: Logger): Promise<void> {
   const aws = await buildAWSCloudProvider({
     config,
     env,
-    kubeConfig: kube.kubeConfig,
+    kubeConfig: raw.kubeConfig,
     getNodeClass: async (name) => state.nodeClasses.get(name),
     logger,
+    fence,
   });
   shutdown.register("cloud provider", () => aws.stop());
 
-  const recorder = new EventRecorder({ sink: coreV1EventSink(kube.core, { reportingInstance: identity }), logger });
+  const recorder = new EventRecorder({ sink: coreV1EventSink(raw.core, { reportingInstance: identity }), logger });
   shutdown.register("events", () => recorder.flush());
 
   const controllers = buildControllers({ kube, state, cloudProvider: aws, aws, recorder, logger, clock: realClock, metrics, config });
@@ -114,14 +144,14 @@ async function start(config: Config, env: Env, logger: Logger): Promise<void> {
     await untilAborted(synced, signal);
     if (signal.aborted) return;
     logger.info({ controllers: controllers.map((c) => c.name) }, "starting controllers");
-    aws.start().catch((error: unknown) => logger.warn({ error }, "the first price refresh failed; using the bundled prices until the next one"));
+    // Refresh failures are logged, counted and aged by the pricing provider itself; this starts the loop.
+    void aws.start();
     for (const c of controllers) c.watch(state);
-    await runAll(controllers, signal, logger);
+    await liveness.runAll(controllers, signal, logger);
   };
 
-  if (!config.leaderElect) {
+  if (!elector) {
     logger.info("leader election is off: this replica runs the controllers");
-    const stop = new AbortController();
     const running = lead(stop.signal);
     shutdown.register("controllers", async () => {
       stop.abort();
@@ -130,20 +160,6 @@ async function start(config: Config, env: Env, logger: Logger): Promise<void> {
     return;
   }
 
-  const stop = new AbortController();
-  let leading: Promise<void> | undefined;
-  const elector = new LeaderElector({
-    lease: coordinationLeaseClient(kube.coordination, config.leaderElectionNamespace, config.leaderElectionName),
-    identity,
-    logger,
-    // The elector aborts the signal when leadership ends, then awaits onStoppedLeading.
-    onStartedLeading: (signal) => {
-      leading = lead(signal);
-    },
-    onStoppedLeading: async () => {
-      await leading;
-    },
-  });
   const election = elector.run(stop.signal).then((outcome) => {
     if (outcome === "lost" && !shutdown.stopping) {
       logger.error({ lease: `${config.leaderElectionNamespace}/${config.leaderElectionName}` }, "leader lease lost, exiting");
@@ -162,15 +178,4 @@ async function start(config: Config, env: Env, logger: Logger): Promise<void> {
 function untilAborted(promise: Promise<unknown>, signal: AbortSignal): Promise<unknown> {
   if (signal.aborted) return Promise.resolve();
   return Promise.race([promise, new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }))]);
-}
-
-/** Runs every controller until the signal aborts; one that fails is logged and the others go on. */
-async function runAll(controllers: ManagedController[], signal: AbortSignal, logger: Logger): Promise<void> {
-  await Promise.all(
-    controllers.map((c) =>
-      c.run(signal).catch((error: unknown) => {
-        logger.error({ error, controller: c.name }, "controller stopped with an error");
-      }),
-    ),
-  );
 }

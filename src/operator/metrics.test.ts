@@ -25,6 +25,7 @@ const expected: Record<string, { type: string; labels: string[] }> = {
     labels: ["name", "namespace", "owner", "node", "nodepool", "zone", "arch", "capacity_type", "instance_type", "phase"],
   },
   karpenter_pods_startup_duration_seconds: { type: "summary", labels: [] },
+  karpenter_pods_eviction_requests_total: { type: "counter", labels: ["code"] },
   karpenter_scheduler_scheduling_duration_seconds: { type: "histogram", labels: ["controller"] },
   karpenter_scheduler_queue_depth: { type: "gauge", labels: ["controller", "scheduling_id"] },
   karpenter_cloudprovider_duration_seconds: { type: "histogram", labels: ["controller", "method", "provider"] },

@@ -185,6 +185,13 @@ export function createMetrics(registry: Registry) {
       percentiles: [0, 0.5, 0.9, 0.99, 1],
       registers,
     }),
+    // Pod evictions (the node termination's eviction queue)
+    podsEvictionRequests: new Counter({
+      name: "karpenter_pods_eviction_requests_total",
+      help: "Eviction requests sent to the API server, by the HTTP status code of the answer.",
+      labelNames: ["code"] as const,
+      registers,
+    }),
 
     // Scheduler (the provisioner's and disruption's scheduling simulations)
     schedulingDuration: new Histogram({
@@ -317,3 +324,35 @@ export function collectProcessMetrics(registry: Registry): void {
 export const registry = new Registry();
 /** The process-wide metrics, registered on `registry`. */
 export const metrics: Metrics = createMetrics(registry);
+
+// ---- Prices (tenon's own: Karpenter has no metric for a price refresh that fails) ----
+
+/** Price refresh failures and the age of the prices in use, fed by the AWS provider's pricing. */
+export function createPricingMetrics(registry: Registry) {
+  const readers: (() => { priceType: "on-demand" | "spot"; seconds: number }[])[] = [];
+  return {
+    pricingRefreshErrors: new Counter({
+      name: "tenon_pricing_refresh_errors_total",
+      help: "Price refreshes that failed (the prices in use were kept), by price type (on-demand, spot).",
+      labelNames: ["price_type"] as const,
+      registers: [registry],
+    }),
+    pricingAge: new Gauge({
+      name: "tenon_pricing_age_seconds",
+      help: "Seconds since the prices in use were last refreshed, by price type; prices never refreshed count from the controller's start.",
+      labelNames: ["price_type"] as const,
+      registers: [registry],
+      collect() {
+        for (const read of readers) for (const a of read()) this.set({ price_type: a.priceType }, a.seconds);
+      },
+    }),
+    /** What the age gauge reads at each scrape. */
+    observePricingAge(read: () => { priceType: "on-demand" | "spot"; seconds: number }[]): void {
+      readers.push(read);
+    },
+  };
+}
+
+export type PricingMetrics = ReturnType<typeof createPricingMetrics>;
+/** The process-wide pricing metrics, registered on `registry`. */
+export const pricingMetrics: PricingMetrics = createPricingMetrics(registry);

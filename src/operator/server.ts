@@ -2,9 +2,11 @@
 // /healthz and /readyz probes on the health port. Probe semantics follow controller-runtime's:
 // 200 "ok" when every registered check passes, 500 naming the failed checks otherwise, and a
 // per-check report with `?verbose`.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import { type Handler, listen, reply, type RunningServer, type ServerLimits } from "./httpserver.js";
+
+export type { RunningServer, ServerLimits } from "./httpserver.js";
 
 /** A probe check: resolves when healthy, throws (or rejects) with the reason when not. */
 export type Check = () => void | Promise<void>;
@@ -71,66 +73,26 @@ export class Flag {
   };
 }
 
-export interface RunningServer {
-  /** The bound port; the real one when 0 was asked for. */
-  readonly port: number;
-  readonly url: string;
-  close(): Promise<void>;
-}
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
-
-async function listen(host: string, port: number, routes: Record<string, Handler>): Promise<RunningServer> {
-  const server: Server = createServer((req, res) => {
-    const path = new URL(req.url ?? "/", "http://localhost").pathname;
-    const handler = routes[path];
-    if (!handler) return reply(res, 404, "not found\n");
-    if (req.method !== "GET" && req.method !== "HEAD") return reply(res, 405, "method not allowed\n");
-    handler(req, res).catch((err: unknown) => reply(res, 500, `${err instanceof Error ? err.message : String(err)}\n`));
-  });
-  // Probes and scrapes are short; without this, close() waits on idle keep-alive sockets.
-  server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const bound = (server.address() as AddressInfo).port;
-  const urlHost = host.includes(":") ? `[${host}]` : host;
-  return {
-    port: bound,
-    url: `http://${urlHost}:${bound}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeIdleConnections();
-      }),
-  };
-}
-
-function reply(res: ServerResponse, status: number, body: string, contentType = "text/plain; charset=utf-8"): void {
-  if (res.headersSent) return void res.end();
-  res.writeHead(status, { "Content-Type": contentType, "X-Content-Type-Options": "nosniff" });
-  res.end(body);
-}
-
-export interface MetricsServerOptions {
+interface ServerOptions {
   host: string;
   port: number;
+  /** Timeouts and caps against slow or flooding clients; the defaults suit production. */
+  limits?: Partial<ServerLimits>;
+  logger?: Pick<Logger, "warn" | "debug">;
+}
+
+export interface MetricsServerOptions extends ServerOptions {
   registry: Registry;
 }
 
 export function startMetricsServer(options: MetricsServerOptions): Promise<RunningServer> {
-  return listen(options.host, options.port, {
-    "/metrics": async (_req, res) => reply(res, 200, await options.registry.metrics(), options.registry.contentType),
+  return listen({
+    ...options,
+    routes: { "/metrics": async (_req, res) => reply(res, 200, await options.registry.metrics(), options.registry.contentType) },
   });
 }
 
-export interface HealthServerOptions {
-  host: string;
-  port: number;
+export interface HealthServerOptions extends ServerOptions {
   /** Liveness: failing restarts the pod. */
   healthz: Checks;
   /** Readiness: failing takes the pod out of service endpoints. */
@@ -140,15 +102,14 @@ export interface HealthServerOptions {
 export function startHealthServer(options: HealthServerOptions): Promise<RunningServer> {
   const probe =
     (name: string, checks: Checks): Handler =>
-    async (req, res) => {
+    async (_req, res, query) => {
       const results = await checks.run();
       const ok = results.every((r) => r.ok);
-      const verbose = new URL(req.url ?? "/", "http://localhost").searchParams.has("verbose");
-      reply(res, ok ? 200 : 500, ok && !verbose ? "ok" : report(name, results, ok));
+      reply(res, ok ? 200 : 500, ok && !query.has("verbose") ? "ok" : report(name, results, ok));
     };
-  return listen(options.host, options.port, {
-    "/healthz": probe("healthz", options.healthz),
-    "/readyz": probe("readyz", options.readyz),
+  return listen({
+    ...options,
+    routes: { "/healthz": probe("healthz", options.healthz), "/readyz": probe("readyz", options.readyz) },
   });
 }
 

@@ -7,8 +7,11 @@ import { CoreV1Api, NetworkingV1Api, VersionApi, type KubeConfig } from "@kubern
 import type { Logger } from "pino";
 import type { EC2NodeClass } from "../apis/ec2nodeclass.js";
 import { AWSCloudProvider } from "../cloudprovider/aws/provider.js";
-import { createAWSClients } from "../cloudprovider/aws/clients.js";
+import { type AWSClients, createAWSClients } from "../cloudprovider/aws/clients.js";
+import type { PricingMetricsSink } from "../cloudprovider/aws/pricing/pricing.js";
 import { ConfigError, settings, type Config, type Env } from "./config.js";
+import type { LeaderFence } from "./fence.js";
+import { pricingMetrics } from "./metrics.js";
 
 const IMDS = "http://169.254.169.254";
 
@@ -106,6 +109,42 @@ export interface AWSProviderInputs {
   logger: Pick<Logger, "warn" | "info">;
   /** Static credentials (tests); the SDK's default provider chain when omitted. */
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Price refresh metrics; the process-wide ones when omitted. */
+  pricingMetrics?: PricingMetricsSink;
+  /** Every AWS call that changes something (launch, terminate, tag, launch templates, instance profiles) checks it first. */
+  fence?: LeaderFence;
+}
+
+/** AWS API calls that only read: Describe*, Get*, List*. Everything else changes something. */
+export const isReadOnlyAWSCommand = (commandName: string): boolean => /^(Describe|Get|List)[A-Z]/.test(commandName);
+
+/**
+ * Makes every mutating call on the clients check the leader fence before it is signed and sent,
+ * through the SDK's own middleware stack, so that each call the provider makes — today's and any
+ * added later — is covered without the provider knowing about leadership.
+ */
+export function fenceAWSClients<C extends AWSClients>(clients: C, fence: LeaderFence): C {
+  for (const client of Object.values(clients) as FenceableClient[]) {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const command = context.commandName ?? "";
+        if (!isReadOnlyAWSCommand(command)) fence.assertLeader(`${context.clientName ?? "AWS"}.${command}`);
+        return next(args);
+      },
+      { step: "initialize", name: "tenonLeaderFence", override: true },
+    );
+  }
+  return clients;
+}
+
+/** The part of an SDK v3 client the fence uses: an initialize-step middleware that sees the command's name. */
+interface FenceableClient {
+  middlewareStack: {
+    add(
+      middleware: (next: (args: unknown) => Promise<unknown>, context: { commandName?: string; clientName?: string }) => (args: unknown) => Promise<unknown>,
+      options: { step: "initialize"; name: string; override: boolean },
+    ): void;
+  };
 }
 
 export async function buildAWSCloudProvider(i: AWSProviderInputs): Promise<AWSCloudProvider> {
@@ -115,11 +154,12 @@ export async function buildAWSCloudProvider(i: AWSProviderInputs): Promise<AWSCl
     throw new ConfigError([`missing setting ${settings.clusterEndpoint.env} (${settings.clusterEndpoint.flag}): the API server URL new nodes join; set it (tenon does not discover it from EKS)`]);
   }
   const e = config.awsEndpoints;
-  const clients = createAWSClients({
+  const created = createAWSClients({
     region,
     endpoints: { default: e.default, ec2: e.ec2, iam: e.iam, ssm: e.ssm, pricing: e.pricing },
     ...(i.credentials ? { credentials: i.credentials } : {}),
   });
+  const clients = i.fence ? fenceAWSClients(created, i.fence) : created;
   const facts = await readClusterFacts(i.kubeConfig, config, i.logger);
   i.logger.info({ region, endpoint: e.default, clusterCIDR: facts.clusterCIDR, kubeDNSIP: facts.kubeDNSIP }, "built the AWS cloud provider");
   return new AWSCloudProvider({
@@ -135,5 +175,7 @@ export async function buildAWSCloudProvider(i: AWSProviderInputs): Promise<AWSCl
     vmMemoryOverheadPercent: config.vmMemoryOverheadPercent,
     reservedENIs: config.reservedENIs,
     isolatedVPC: config.isolatedVPC,
+    logger: i.logger,
+    pricingMetrics: i.pricingMetrics ?? pricingMetrics,
   });
 }

@@ -2,6 +2,7 @@ import type { V1PersistentVolume, V1PersistentVolumeClaim, V1Pod, V1StorageClass
 import { RegionLabel, ZoneLabel } from "../apis/labels.js";
 import { Requirement } from "../core/requirement.js";
 import { Requirements } from "../core/requirements.js";
+import { labelValue } from "../core/labelkeys.js";
 
 /** The cluster's storage objects, indexed for lookups. */
 export class VolumeCatalog {
@@ -63,7 +64,7 @@ function pvTerms(pv: V1PersistentVolume): Requirements[] {
     [RegionLabel, RegionLabel],
     ["failure-domain.beta.kubernetes.io/region", RegionLabel],
   ] as const) {
-    const v = labels[key];
+    const v = labelValue(labels, key);
     if (v) zonal.add(Requirement.create(stable, "In", v.split("__")));
   }
   if (zonal.size === 0) return terms;

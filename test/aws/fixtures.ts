@@ -56,12 +56,17 @@ export function publicParameters(k8s = K8S_VERSION): Record<string, string> {
   };
 }
 
-/** Serves `params` from the client and passes every other GetParameter to moto. */
-export function overlaySSM(ssm: SSMClient, moto: Moto, params: Record<string, string>): void {
+/**
+ * Serves `params` from the client and passes every other GetParameter to moto. A parameter named
+ * in `faults` fails with that error instead (one call per throw while it stays there).
+ */
+export function overlaySSM(ssm: SSMClient, moto: Moto, params: Record<string, string>, faults: Map<string, Error> = new Map()): void {
   const real = new SSMClient(moto.clientConfig());
   mockClient(ssm)
     .on(GetParameterCommand)
     .callsFake(async (input: { Name?: string }) => {
+      const fault = input.Name ? faults.get(input.Name) : undefined;
+      if (fault) throw fault;
       const v = input.Name ? params[input.Name] : undefined;
       if (v !== undefined) return { Parameter: { Name: input.Name, Value: v, Type: "String" } };
       return real.send(new GetParameterCommand({ Name: input.Name }));
@@ -165,11 +170,14 @@ export interface TestProvider {
   nodeClasses: Map<string, EC2NodeClass>;
   /** Resolves a node class's status as the status controller would and stores it. */
   resolve(nc: EC2NodeClass): Promise<EC2NodeClass>;
+  /** SSM parameters that fail, by name, with the error given (e.g. a ThrottlingException). */
+  ssmFaults: Map<string, Error>;
 }
 
 export function testProvider(moto: Moto, overrides: Partial<AWSCloudProviderOptions> = {}): TestProvider {
   const clients = createAWSClients({ region: moto.region, endpoints: { default: moto.endpoint }, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
-  overlaySSM(clients.ssm, moto, publicParameters());
+  const ssmFaults = new Map<string, Error>();
+  overlaySSM(clients.ssm, moto, publicParameters(), ssmFaults);
   const nodeClasses = new Map<string, EC2NodeClass>();
   const provider = new AWSCloudProvider({
     clusterName: CLUSTER,
@@ -190,8 +198,11 @@ export function testProvider(moto: Moto, overrides: Partial<AWSCloudProviderOpti
     provider,
     clients,
     nodeClasses,
+    ssmFaults,
     async resolve(nc) {
-      const resolved = { ...nc, status: await provider.resolveNodeClass(nc) };
+      // What the status controller writes: the status without the resolver's report of failures.
+      const { refreshFailures: _reported, ...status } = await provider.resolveNodeClass(nc);
+      const resolved = { ...nc, status };
       nodeClasses.set(nc.metadata.name ?? "", resolved);
       return resolved;
     },

@@ -2,12 +2,15 @@
 // its answers are mocked, and the fallback to the bundled snapshot is checked against moto).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { EC2Client } from "@aws-sdk/client-ec2";
+import { DescribeSpotPriceHistoryCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { GetProductsCommand, PricingClient } from "@aws-sdk/client-pricing";
 import { mockClient } from "aws-sdk-client-mock";
+import { pino } from "pino";
 import { readCatalog } from "../../src/cloudprovider/aws/catalog.js";
 import { PricingProvider } from "../../src/cloudprovider/aws/pricing/pricing.js";
+import { Registry, createPricingMetrics } from "../../src/operator/metrics.js";
 import { useMoto } from "../env/index.js";
+import { passthroughMock } from "./mocks.js";
 
 const product = (instanceType: string, usd: string) =>
   JSON.stringify({
@@ -65,5 +68,54 @@ describe("pricing", () => {
     const p = new PricingProvider({ ec2: new EC2Client(moto().clientConfig()), pricing, region: "us-east-1", isolatedVPC: true });
     await p.refreshOnDemand();
     assert.equal(mock.calls().length, 0);
+  });
+
+  it("logs a failing refresh once per streak, counts every failure, and exposes the age of the prices in use", async () => {
+    let now = Date.parse("2026-01-01T00:00:00Z");
+    const logs: { level: string; msg: string; obj: Record<string, unknown> }[] = [];
+    const logger = pino({ level: "info" }, {
+      write: (line: string) => {
+        const o = JSON.parse(line) as Record<string, unknown>;
+        logs.push({ level: pino.levels.labels[Number(o.level)] ?? "", msg: String(o.msg), obj: o });
+      },
+    });
+    const registry = new Registry();
+    const metrics = createPricingMetrics(registry);
+    const pricing = new PricingClient({ region: "us-east-1" });
+    const api = mockClient(pricing);
+    const throttled = Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+    api.on(GetProductsCommand).rejectsOnce(throttled).rejectsOnce(throttled).rejectsOnce(throttled).resolves({ PriceList: [product("m5.large", "0.1000000000")] });
+    const ec2 = new EC2Client(moto().clientConfig());
+    const spot = passthroughMock(ec2);
+    spot.on(DescribeSpotPriceHistoryCommand).rejectsOnce(Object.assign(new Error("Service Unavailable"), { name: "ServiceUnavailable" }));
+    const p = new PricingProvider({ ec2, pricing, region: "us-east-1", clock: () => now, logger, metrics });
+    const sample = async (name: string, type: string) => {
+      const m = new RegExp(`^${name}\\{price_type="${type}"\\} (\\S+)$`, "m").exec(await registry.metrics());
+      return m ? Number(m[1]) : undefined;
+    };
+
+    for (let i = 0; i < 3; i++) {
+      now += 60_000;
+      await p.refreshOnDemand();
+    }
+    assert.equal(p.onDemand("m5.large"), bundled("m5.large"), "the bundled prices stay in use");
+    assert.equal(await sample("tenon_pricing_refresh_errors_total", "on-demand"), 3, "every failure counted");
+    assert.deepEqual(logs.map((l) => [l.level, l.msg]), [["warn", "refreshing on-demand prices failed; using the bundled snapshot until a refresh succeeds"]], "logged once for the streak");
+    assert.equal(logs[0]!.obj.error, "Rate exceeded");
+    assert.equal(await sample("tenon_pricing_age_seconds", "on-demand"), 180, "never refreshed: as old as the provider");
+
+    now += 60_000;
+    await p.refreshOnDemand();
+    assert.equal(p.onDemand("m5.large"), 0.1);
+    assert.deepEqual(logs.at(-1)?.msg, "refreshed on-demand prices after 3 failed attempt(s)");
+    now += 30_000;
+    assert.equal(await sample("tenon_pricing_age_seconds", "on-demand"), 30, "seconds since the last successful refresh");
+
+    await p.refreshSpot();
+    assert.equal(await sample("tenon_pricing_refresh_errors_total", "spot"), 1);
+    assert.match(logs.at(-1)?.msg ?? "", /^refreshing spot prices failed; using on-demand prices for spot/);
+    await p.refreshSpot();
+    assert.equal(await sample("tenon_pricing_age_seconds", "spot"), 0);
+    assert.equal(logs.at(-1)?.msg, "refreshed spot prices after 1 failed attempt(s)");
   });
 });

@@ -1,10 +1,11 @@
-// `tenon simulate` on the committed examples. Each assertion is something the example is built to
+// `tenon simulate` on the committed examples, run in process through the command line. Each assertion is something the example is built to
 // force (by requirements, selectors, taints, topology or volumes), not a snapshot of one plan.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { loadCatalogInstanceTypes } from "../../src/cloudprovider/aws/catalog.js";
 import type { InstanceType } from "../../src/cloudprovider/types.js";
-import { type PlanJSON, claimOf, plannedPods, runCli, simulateJSON } from "./run-cli.js";
+import { simulateJSON, tenon } from "./in-process.js";
+import { type PlanJSON, claimOf, plannedPods } from "./run-cli.js";
 
 const catalog = new Map(loadCatalogInstanceTypes("us-east-1").map((t) => [t.name, t]));
 const Gi = 2 ** 30;
@@ -63,7 +64,7 @@ describe("tenon simulate examples", { concurrency: true }, () => {
   });
 
   it("basic: prints a readable table by default", async () => {
-    const r = await runCli(["simulate", "examples/basic"]);
+    const r = await tenon(["simulate", "examples/basic"]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /NODEPOOL/);
     assert.match(r.stdout, /default/);

@@ -1,9 +1,13 @@
 // How `tenon simulate` treats its input: files, directories, stdin, bad manifests and exit codes.
+// In process through the command line, except where the process itself matters (its stdin, its
+// exit status, its output pipe).
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { repoRoot, runCli, simulateJSON } from "./run-cli.js";
+import { simulateJSON, tenon } from "./in-process.js";
+import { repoRoot, runCli, simulateJSON as simulateJSONProcess } from "./run-cli.js";
 
 const basicFiles = readdirSync(join(repoRoot, "examples/basic"))
   .filter((f) => f.endsWith(".yaml"))
@@ -29,7 +33,7 @@ spec: {containers: [{name: c, image: nginx, resources: {requests: {cpu: "${cpu}"
 describe("tenon simulate input", { concurrency: true }, () => {
   it("reads stdin (-) and plans the same as from the files, and files the same as their directory", async () => {
     const stdin = basicFiles.map(readExample).join("\n---\n");
-    const [fromStdin, fromFiles, fromDir] = await Promise.all([simulateJSON(["-"], stdin), simulateJSON(basicFiles), simulateJSON(["examples/basic"])]);
+    const [fromStdin, fromFiles, fromDir] = await Promise.all([simulateJSONProcess(["-"], stdin), simulateJSON(basicFiles), simulateJSON(["examples/basic"])]);
     assert.deepEqual(fromStdin.plan, fromDir.plan);
     assert.deepEqual(fromFiles.plan, fromDir.plan);
   });
@@ -44,7 +48,7 @@ describe("tenon simulate input", { concurrency: true }, () => {
   });
 
   it("lists a pod that fits no instance type as unschedulable and still exits 0", async () => {
-    const r = await runCli(["simulate", "-o", "json", "-"], `${nodePoolOnly}---\n${pod("huge", "5000")}---\n${pod("small", "1")}`);
+    const r = await tenon(["simulate", "-o", "json", "-"], `${nodePoolOnly}---\n${pod("huge", "5000")}---\n${pod("small", "1")}`);
     assert.equal(r.code, 0, r.stderr);
     const plan = JSON.parse(r.stdout) as { unschedulable: { pod: string; reasons: string[] }[]; nodeClaims: { pods: string[] }[] };
     assert.deepEqual(
@@ -85,7 +89,7 @@ spec:
   });
 
   it("refuses unknown fields", async () => {
-    const r = await runCli(["simulate", "examples/bad/unknown-field.yaml"]);
+    const r = await tenon(["simulate", "examples/bad/unknown-field.yaml"]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /examples\/bad\/unknown-field\.yaml: NodePool "typo" is invalid/);
     assert.match(r.stderr, /spec\.template\.spec\.requirments: unknown field/);
@@ -93,27 +97,27 @@ spec:
   });
 
   it("refuses a Deployment without a template", async () => {
-    const r = await runCli(["simulate", "examples/bad/deployment-without-template.yaml"]);
+    const r = await tenon(["simulate", "examples/bad/deployment-without-template.yaml"]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /examples\/bad\/deployment-without-template\.yaml: Deployment "web" is invalid/);
+    assert.match(r.stderr, /examples\/bad\/deployment-without-template\.yaml: Deployment "default\/web" is invalid/);
     assert.match(r.stderr, /spec\.template: /);
   });
 
   it("refuses an EC2NodeClass without role or instanceProfile", async () => {
-    const r = await runCli(["simulate", "examples/bad/nodeclass.yaml"]);
+    const r = await tenon(["simulate", "examples/bad/nodeclass.yaml"]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /examples\/bad\/nodeclass\.yaml: EC2NodeClass "no-role" is invalid/);
     assert.match(r.stderr, /role/);
   });
 
   it("refuses YAML that does not parse, naming the line", async () => {
-    const r = await runCli(["simulate", "examples/bad/unparseable.yaml"]);
+    const r = await tenon(["simulate", "examples/bad/unparseable.yaml"]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /examples\/bad\/unparseable\.yaml:\d+:\d+: invalid YAML/);
   });
 
   it("names a path that does not exist", async () => {
-    const r = await runCli(["simulate", "examples/nope"]);
+    const r = await tenon(["simulate", "examples/nope"]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /examples\/nope: cannot read: no such file or directory/);
   });
@@ -121,8 +125,8 @@ spec:
   it("exits 2 on wrong usage: no input, an unknown region, an unknown output format", async () => {
     const [none, region, output] = await Promise.all([
       runCli(["simulate"]),
-      runCli(["simulate", "--region", "mars-north-1", "examples/basic"]),
-      runCli(["simulate", "-o", "xml", "examples/basic"]),
+      tenon(["simulate", "--region", "mars-north-1", "examples/basic"]),
+      tenon(["simulate", "-o", "xml", "examples/basic"]),
     ]);
     assert.equal(none.code, 2);
     assert.match(none.stderr, /no input/);
@@ -133,8 +137,24 @@ spec:
     assert.match(output.stderr, /xml/);
   });
 
+  it("ends quietly when its reader stops early (tenon simulate … | head)", async () => {
+    const deployment = readExample("examples/basic/inflate.yaml").replace("replicas: 5", "replicas: 20000").replace("cpu: 1", "cpu: 10m");
+    const stdin = [readExample("examples/basic/nodepool.yaml"), readExample("examples/basic/ec2nodeclass.yaml"), deployment].join("\n---\n");
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "simulate", "-o", "json", "-"], { cwd: repoRoot });
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      // Like head -1: read the first chunk, then close the pipe while tenon still writes.
+      child.stdout.once("data", () => child.stdout.destroy());
+      child.on("close", (code) => resolve({ code, stderr }));
+      child.stdin.end(stdin);
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /EPIPE|^\s+at /m);
+  });
+
   it("lists both commands in its help, and the controller's settings in the controller's", async () => {
-    const [top, controller] = await Promise.all([runCli(["--help"]), runCli(["controller", "--help"])]);
+    const [top, controller] = await Promise.all([tenon(["--help"]), tenon(["controller", "--help"])]);
     assert.equal(top.code, 0);
     assert.match(top.stdout, /controller/);
     assert.match(top.stdout, /simulate/);

@@ -61,8 +61,12 @@ export interface ControlPlane {
   writeKubeconfig(token: string, name?: string): string;
   /** A token for a ServiceAccount (TokenRequest API; the account must exist). */
   serviceAccountToken(namespace: string, name: string, expirationSeconds?: number): Promise<string>;
-  /** Stops kube-apiserver, waits downMs, and starts it again on the same port (etcd keeps the data). */
-  restartApiServer(downMs?: number): Promise<void>;
+  /**
+   * Stops kube-apiserver, waits downMs (or until the given function resolves, for a test that
+   * waits on a condition while the server is away), and starts it again on the same port (etcd
+   * keeps the data).
+   */
+  restartApiServer(downMs?: number | (() => Promise<unknown>)): Promise<void>;
   /** Kills every process (SIGTERM, then SIGKILL) and removes tmpDir. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -339,7 +343,8 @@ async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
       },
       async restartApiServer(downMs = 0) {
         await processes["kube-apiserver"]?.stop();
-        if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+        if (typeof downMs === "function") await downMs();
+        else if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
         // Same port and certificate directory: clients reconnect to what they knew.
         await startApiServer();
       },

@@ -24,7 +24,7 @@ import {
 import type { NodeClaim } from "../../src/apis/nodeclaim.js";
 import type { NodePool } from "../../src/apis/nodepool.js";
 import type { InstanceType, RequirementSpec } from "../../src/cloudprovider/types.js";
-import { NODEPOOL_HASH_VERSION, nodePoolHash } from "../../src/controllers/nodepool/hash.js";
+import { NODEPOOL_HASH_VERSION, nodePoolHash } from "../../src/apis/nodepoolhash.js";
 import { parseResourceList } from "../../src/core/quantity.js";
 import type { DisruptionInput, DisruptionOptions } from "../../src/disruption/types.js";
 import { WellKnownLabels } from "../../src/scheduling/wellknown.js";
@@ -264,7 +264,9 @@ export function driftReason(claim: NodeClaim, np: NodePool, cloud: string | unde
     const holds = v === undefined ? r.operator === "NotIn" || r.operator === "DoesNotExist" || (known && (r.operator === "In" || r.operator === "Exists")) : reqAllows([r], r.key, v);
     if (!holds) return "RequirementsDrifted";
   }
-  return cloud;
+  // The cloud provider's answer counts once the claim is initialized (before, its instance may
+  // show partial data).
+  return claim.status?.conditions?.find((c) => c.type === ConditionInitialized)?.status === "True" ? cloud : undefined;
 }
 
 /** A node's (or claim's) capacity, as limits count it. */

@@ -9,7 +9,7 @@ import type { NodeClaim } from "../../src/apis/nodeclaim.js";
 import type { NodePool } from "../../src/apis/nodepool.js";
 import { parseNodeClaim } from "../../src/apis/parse.js";
 import type { InstanceType } from "../../src/cloudprovider/types.js";
-import { nodePoolHashAnnotations } from "../../src/controllers/nodepool/hash.js";
+import { nodePoolHashAnnotations } from "../../src/apis/nodepoolhash.js";
 import { formatQuantity } from "../../src/core/quantity.js";
 import type { DisruptionInput } from "../../src/disruption/types.js";
 import { allocatable } from "../../src/scheduling/instancetypes.js";

@@ -3,8 +3,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, type V1Node } from "@kubernetes/client-node";
+import { createLogger } from "../../src/operator/logging.js";
 import { ClusterState } from "../../src/state/cluster.js";
+import { Store } from "../../src/state/store.js";
 import { installCRDs, useControlPlane, waitFor } from "../env/index.js";
 import { repoRoot } from "../env/paths.js";
 
@@ -47,6 +49,34 @@ describe("ClusterState", () => {
     await core.createNode({ body: { metadata: { name: "after-restart" } } });
     await core.deleteNode({ name: "early" });
     await waitFor("the cache to follow the restarted server", async () => (state.nodes.get("after-restart") && !state.nodes.get("early")) || undefined, { timeoutMs: 60_000 });
+  });
+
+  it("backs off exponentially up to a cap while the API server is away, resyncs when it returns, and starts over once healthy", async () => {
+    const lines: { path?: string; attempt?: number; retryInMs?: number }[] = [];
+    const logger = createLogger({ level: "warn", destination: { write: (line: string) => void lines.push(JSON.parse(line)) } });
+    const policy = { baseMs: 50, maxMs: 400, factor: 2, jitter: "equal" as const };
+    // The top of the jitter range, so each delay is its ceiling: base × 2^(attempt−1), capped.
+    const store = new Store<V1Node>({ kc: cluster().kubeConfig(), path: "/api/v1/nodes", list: () => core.listNode(), logger, backoff: policy, random: () => 1, healthyAfterMs: 200 });
+    await store.start();
+    try {
+      await waitFor("a healthy watch", async () => (store.failures === 0 ? true : undefined), { timeoutMs: 10_000 });
+      await cluster().restartApiServer(() => waitFor("eight failed attempts in a row", async () => (store.failures >= 8 ? true : undefined), { timeoutMs: 30_000, intervalMs: 20 }));
+      const retries = lines.filter((l) => l.retryInMs !== undefined);
+      const byAttempt = new Map(retries.map((l) => [l.attempt!, l.retryInMs!]));
+      assert.deepEqual(
+        [1, 2, 3, 4, 5, 6, 7, 8].map((n) => byAttempt.get(n)),
+        [50, 100, 200, 400, 400, 400, 400, 400],
+        `delays by attempt: ${JSON.stringify(retries.map((l) => [l.attempt, l.retryInMs]))}`,
+      );
+      for (const l of retries) assert.ok(l.retryInMs! <= policy.maxMs, "capped");
+
+      // Back: what changed after the restart reaches the store, and a healthy watch resets the backoff.
+      await core.createNode({ body: { metadata: { name: "after-backoff" } } });
+      await waitFor("the store to resync", async () => store.get("after-backoff"), { timeoutMs: 60_000 });
+      await waitFor("the backoff to reset", async () => (store.failures === 0 ? true : undefined), { timeoutMs: 10_000 });
+    } finally {
+      await store.stop();
+    }
   });
 
   it("parses NodePools with Karpenter's defaults", async () => {

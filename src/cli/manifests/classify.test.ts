@@ -27,7 +27,7 @@ spec: {containers: [{name: c, resources: {requests: {cpu: 1}}}]}
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: d}
-spec: {template: {spec: {containers: [{name: c}]}}}
+spec: {selector: {matchLabels: {app: d}}, template: {metadata: {labels: {app: d}}, spec: {containers: [{name: c}]}}}
 `);
     assert.equal(set.nodePools.length, 1);
     assert.equal(set.nodePools[0]!.spec.disruption.consolidationPolicy, "WhenEmptyOrUnderutilized");
@@ -52,15 +52,15 @@ spec: {template: {spec: {containers: [{name: c}]}}}
   it("names the field a workload lacks", () => {
     assert.throws(
       () => classify("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: 2}\n"),
-      (err: Error) => err.message.startsWith('f.yaml: Deployment "web" is invalid') && err.message.includes("spec.template"),
+      (err: Error) => err.message.startsWith('f.yaml: Deployment "default/web" is invalid') && err.message.includes("spec.template"),
     );
     assert.throws(() => classify("apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec: {replicas: -1, template: {spec: {containers: [{name: c}]}}}\n"), /spec\.replicas/);
     assert.throws(() => classify("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, resources: {requests: {cpu: lots}}}]}\n"), /spec\.containers\[0\]\.resources\.requests\.cpu/);
-    assert.throws(() => classify("apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: old}\nspec: {template: {spec: {containers: [{name: c}]}}}\n"), /Deployment "old" is invalid:\n {2}- apiVersion/);
+    assert.throws(() => classify("apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: old}\nspec: {template: {spec: {containers: [{name: c}]}}}\n"), /Deployment "default\/old" is invalid:\n {2}- apiVersion/);
   });
 
   it("refuses an object defined twice, and skips kinds it does not use with a warning", () => {
-    assert.throws(() => classify(`${nodePool("a")}---\n${nodePool("a")}`), /NodePool a is defined twice/);
+    assert.throws(() => classify(`${nodePool("a")}---\n${nodePool("a")}`), /f\.yaml: NodePool "a" is defined twice \(first in f\.yaml\)/);
     const set = classify("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: t}\n");
     assert.deepEqual(set.warnings, ["ignored 2 Service objects: tenon simulate does not use this kind"]);
   });

@@ -10,6 +10,7 @@ import type {
   V1PersistentVolume,
   V1PersistentVolumeClaim,
   V1Pod,
+  V1PodDisruptionBudget,
   V1ReplicaSet,
   V1StatefulSet,
   V1StorageClass,
@@ -28,12 +29,15 @@ import {
   NodeSchema,
   PersistentVolumeClaimSchema,
   PersistentVolumeSchema,
+  PodDisruptionBudgetSchema,
   PodSchema,
   ReplicaSetSchema,
   StatefulSetSchema,
   StorageClassSchema,
 } from "./kube-schemas.js";
+import { apiRules } from "./rules/index.js";
 import { unknownFields } from "./unknown-fields.js";
+import { quote } from "../safe-text.js";
 
 /** Everything the simulation reads, validated and sorted by kind. */
 export interface ManifestSet {
@@ -50,6 +54,8 @@ export interface ManifestSet {
   claims: V1PersistentVolumeClaim[];
   volumes: V1PersistentVolume[];
   storageClasses: V1StorageClass[];
+  /** Read by the disruption plan only. */
+  pdbs: V1PodDisruptionBudget[];
   /** Where each object came from, for messages about it later (a NodePool's missing node class …). */
   sources: Map<object, string>;
   warnings: string[];
@@ -69,6 +75,7 @@ export const emptyManifestSet = (): ManifestSet => ({
   claims: [],
   volumes: [],
   storageClasses: [],
+  pdbs: [],
   sources: new Map(),
   warnings: [],
 });
@@ -76,13 +83,32 @@ export const emptyManifestSet = (): ManifestSet => ({
 /** zod's words for a missing field ("expected object, received undefined") say what to do less plainly than this. */
 function issueMessage(message: string): string {
   const missing = /^Invalid input: expected (\w+), received undefined$/.exec(message);
-  return missing ? `required field is missing (expected ${missing[1]})` : message;
+  if (missing) return `required field is missing (expected ${missing[1]})`;
+  // YAML 1.1, as kubectl reads it, makes unquoted yes/no/on/off/true/false booleans.
+  if (/expected string, received boolean$/.test(message)) return `${message} (YAML reads unquoted yes, no, on, off, true and false as booleans, as kubectl does: quote the value)`;
+  return message;
+}
+
+/** Kinds that are cluster-scoped; the rest are namespaced, so two objects of one name in two namespaces differ. */
+const clusterScoped = new Set(["NodePool", "EC2NodeClass", "Node", "PersistentVolume", "StorageClass"]);
+
+/**
+ * How messages name an object: its kind, and "namespace/name" for namespaced kinds (the namespace
+ * is "default" when the manifest gives none), quoted and safe for a terminal.
+ */
+export function objectRef(kind: string, obj: unknown): string {
+  const meta = (obj as { metadata?: { name?: unknown; namespace?: unknown } } | null)?.metadata;
+  const name = meta?.name;
+  if (typeof name !== "string") return `${kind} (unnamed)`;
+  const namespace = typeof meta?.namespace === "string" && meta.namespace !== "" ? meta.namespace : "default";
+  return `${kind} ${quote(clusterScoped.has(kind) ? name : `${namespace}/${name}`)}`;
 }
 
 /**
  * Parses (applying defaults) or throws a ValidationError naming the file, the object and every bad
  * field. `strict` also rejects fields the schema does not define: used for tenon's own kinds, whose
- * schemas are complete; the core kinds' schemas only cover what the simulation reads.
+ * schemas are complete; the core kinds' schemas only cover what the simulation reads. Once the
+ * shape is right, the API server's value rules run on the object as written.
  */
 function validate<S extends z.ZodType>(schema: S, kind: string, obj: unknown, source: string, strict: boolean): z.output<S> {
   const result = schema.safeParse(obj);
@@ -90,13 +116,9 @@ function validate<S extends z.ZodType>(schema: S, kind: string, obj: unknown, so
     ...(strict ? unknownFields(schema, obj).map((path) => ({ path, message: "unknown field (check its spelling and indentation)" })) : []),
     ...(result.success ? [] : result.error.issues.map((i) => ({ path: formatPath(i.path), message: issueMessage(i.message) }))),
   ];
-  if (issues.length > 0 || !result.success) throw new ValidationError(`${source}: ${kind} ${describeName(obj)}`, issues);
+  if (issues.length === 0) issues.push(...apiRules(kind, obj, !clusterScoped.has(kind)));
+  if (issues.length > 0 || !result.success) throw new ValidationError(`${source}: ${objectRef(kind, obj)}`, issues);
   return result.data;
-}
-
-function describeName(obj: unknown): string {
-  const name = (obj as { metadata?: { name?: unknown } }).metadata?.name;
-  return typeof name === "string" ? `"${name}"` : "(unnamed)";
 }
 
 const strict = <T>(schema: z.ZodType, kind: string, obj: unknown, source: string): T => validate(schema, kind, obj, source, true) as T;
@@ -104,7 +126,8 @@ const strict = <T>(schema: z.ZodType, kind: string, obj: unknown, source: string
 const loose = <T>(schema: z.ZodType, kind: string, obj: unknown, source: string): T => validate(schema, kind, obj, source, false) as T;
 
 type Handler = (set: ManifestSet, obj: unknown, source: string) => object;
-const handlers: Record<string, Handler> = {
+// A Map, not an object: a manifest's kind is data, and `kind: constructor` must find nothing.
+const handlers = new Map<string, Handler>(Object.entries({
   NodePool: (s, o, src) => push(s.nodePools, strict<NodePool>(NodePoolSchema, "NodePool", o, src)),
   EC2NodeClass: (s, o, src) => push(s.nodeClasses, strict<EC2NodeClass>(EC2NodeClassSchema, "EC2NodeClass", o, src)),
   Pod: (s, o, src) => push(s.pods, loose<V1Pod>(PodSchema, "Pod", o, src)),
@@ -118,15 +141,13 @@ const handlers: Record<string, Handler> = {
   PersistentVolumeClaim: (s, o, src) => push(s.claims, loose<V1PersistentVolumeClaim>(PersistentVolumeClaimSchema, "PersistentVolumeClaim", o, src)),
   PersistentVolume: (s, o, src) => push(s.volumes, loose<V1PersistentVolume>(PersistentVolumeSchema, "PersistentVolume", o, src)),
   StorageClass: (s, o, src) => push(s.storageClasses, loose<V1StorageClass>(StorageClassSchema, "StorageClass", o, src)),
-};
+  PodDisruptionBudget: (s, o, src) => push(s.pdbs, loose<V1PodDisruptionBudget>(PodDisruptionBudgetSchema, "PodDisruptionBudget", o, src)),
+} satisfies Record<string, Handler>));
 
 function push<T extends object>(list: T[], item: T): T {
   list.push(item);
   return item;
 }
-
-/** Kinds that are namespaced, so two objects of the same name in different namespaces are distinct. */
-const clusterScoped = new Set(["NodePool", "EC2NodeClass", "Node", "PersistentVolume", "StorageClass"]);
 
 /**
  * Validates and sorts the objects. Throws on the first invalid object (naming file, object and
@@ -138,7 +159,7 @@ export function classifyManifests(manifests: readonly Manifest[]): ManifestSet {
   const seen = new Map<string, string>();
   const skipped = new Map<string, number>();
   for (const { source, object } of manifests) {
-    const handler = handlers[object.kind];
+    const handler = handlers.get(object.kind);
     if (!handler) {
       skipped.set(object.kind, (skipped.get(object.kind) ?? 0) + 1);
       continue;
@@ -149,9 +170,9 @@ export function classifyManifests(manifests: readonly Manifest[]): ManifestSet {
     const key = `${object.kind} ${clusterScoped.has(object.kind) ? "" : `${meta.namespace ?? "default"}/`}${meta.name}`;
     const first = seen.get(key);
     // Two definitions of one object would make the plan depend on file order; say so instead.
-    if (first !== undefined) throw new ManifestError(`${source}: ${key} is defined twice (first in ${first}); remove one of them`);
+    if (first !== undefined) throw new ManifestError(`${source}: ${objectRef(object.kind, parsed)} is defined twice (first in ${first}); remove one of them`);
     seen.set(key, source);
   }
-  for (const [kind, n] of skipped) set.warnings.push(`ignored ${n} ${kind} object${n === 1 ? "" : "s"}: tenon simulate does not use this kind`);
+  for (const [kind, n] of skipped) set.warnings.push(`ignored ${n} ${quote(kind).slice(1, -1)} object${n === 1 ? "" : "s"}: tenon simulate does not use this kind`);
   return set;
 }

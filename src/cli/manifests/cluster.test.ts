@@ -74,7 +74,7 @@ describe("buildCluster", () => {
   });
 
   it("adds only the pods a workload is missing, and leaves a Deployment's ReplicaSet to the Deployment", () => {
-    const template = "  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: c}]}\n";
+    const template = "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: c}]}\n";
     const c = build(
       [
         `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 3\n${template}`,
@@ -90,7 +90,7 @@ describe("buildCluster", () => {
   it("creates a StatefulSet's claims and keeps the ones the input has", () => {
     const c = build(
       [
-        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec:\n  replicas: 2\n  template: {spec: {containers: [{name: c}]}}\n  volumeClaimTemplates: [{metadata: {name: data}, spec: {storageClassName: gp3}}]\n",
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: db}}\n  template: {metadata: {labels: {app: db}}, spec: {containers: [{name: c}]}}\n  volumeClaimTemplates: [{metadata: {name: data}, spec: {storageClassName: gp3}}]\n",
         "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data-db-0}\nspec: {storageClassName: gp3, volumeName: pv0}\n",
       ].join("---\n"),
     );

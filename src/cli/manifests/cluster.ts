@@ -1,14 +1,27 @@
 // Assembles what the solver needs from the validated manifests: the pods waiting for a node
 // (pending pods from the input plus the pods of its workloads), the existing nodes with the pods
 // already bound to them, the DaemonSets, and the volume topology.
-import type { V1Node, V1PersistentVolumeClaim, V1Pod, V1Taint } from "@kubernetes/client-node";
+import type { V1CronJob, V1Node, V1PersistentVolumeClaim, V1Pod, V1Taint } from "@kubernetes/client-node";
 import { DisruptedTaintKey, HostnameLabel, NodeInitializedLabel, NodePoolLabel } from "../../apis/labels.js";
 import type { ResourceList } from "../../cloudprovider/types.js";
 import { type ExistingNode, type SchedulingInput, parseResourceList } from "../../scheduling/index.js";
-import type { ManifestSet } from "./classify.js";
+import { type ManifestSet, objectRef } from "./classify.js";
 import { isTerminal, podsByWorkload, workloadKey } from "./ownership.js";
 import { podRef, withPodDefaults } from "./pod-defaults.js";
-import { expandCronJob, expandDeployment, expandJob, expandReplicaSet, expandStatefulSet, isDaemonSetPod } from "./workloads.js";
+import {
+  cronJobPodCount,
+  deploymentPodCount,
+  expandCronJob,
+  expandDeployment,
+  expandJob,
+  expandReplicaSet,
+  expandStatefulSet,
+  isDaemonSetPod,
+  jobPodCount,
+  replicaSetPodCount,
+  statefulSetPodCount,
+} from "./workloads.js";
+import { type PodContribution, checkPodCap } from "./pod-cap.js";
 
 export interface SimulatedCluster {
   pendingPods: V1Pod[];
@@ -82,25 +95,35 @@ export function buildCluster(set: ManifestSet): SimulatedCluster {
 
   // Workloads: only the pods they are still missing. A ReplicaSet run by a Deployment in the input is the Deployment's business.
   const deployments = new Set(set.deployments.map((d) => workloadKey("Deployment", ns(d), d.metadata!.name!)));
+  const replicaSets = set.replicaSets.filter((rs) => {
+    const owner = rs.metadata?.ownerReferences?.find((r) => r.kind === "Deployment");
+    return !(owner && deployments.has(workloadKey("Deployment", ns(rs), owner.name)));
+  });
+  const jobsOfCronJobs = new Set(
+    set.jobs.flatMap((j) => (j.metadata?.ownerReferences ?? []).filter((r) => r.kind === "CronJob").map((r) => workloadKey("CronJob", ns(j), r.name))),
+  );
+  const hasActiveJob = (cj: V1CronJob) => jobsOfCronJobs.has(workloadKey("CronJob", ns(cj), cj.metadata!.name!));
+  const contribution = (kind: string, obj: object, field: string, pods: number): PodContribution => ({ ref: objectRef(kind, obj), source: set.sources.get(obj) ?? "input", field, pods });
+  checkPodCap(inputPods.length, [
+    ...set.deployments.map((d) => contribution("Deployment", d, "spec.replicas", deploymentPodCount(d, ownedBy("Deployment", d)))),
+    ...replicaSets.map((rs) => contribution("ReplicaSet", rs, "spec.replicas", replicaSetPodCount(rs, ownedBy("ReplicaSet", rs)))),
+    ...set.statefulSets.map((sts) => contribution("StatefulSet", sts, "spec.replicas", statefulSetPodCount(sts, ownedBy("StatefulSet", sts)))),
+    ...set.jobs.map((j) => contribution("Job", j, "spec.parallelism", jobPodCount(j, ownedBy("Job", j)))),
+    ...set.cronJobs.map((cj) => contribution("CronJob", cj, "spec.jobTemplate.spec.parallelism", cronJobPodCount(cj, hasActiveJob(cj)))),
+  ]);
+
   const claimNames = new Set(set.claims.map((c) => `${ns(c)}/${c.metadata!.name!}`));
   const generatedClaims: V1PersistentVolumeClaim[] = [];
   const generated: V1Pod[] = [];
   for (const d of set.deployments) generated.push(...expandDeployment(d, ownedBy("Deployment", d)));
-  for (const rs of set.replicaSets) {
-    const owner = rs.metadata?.ownerReferences?.find((r) => r.kind === "Deployment");
-    if (owner && deployments.has(workloadKey("Deployment", ns(rs), owner.name))) continue;
-    generated.push(...expandReplicaSet(rs, ownedBy("ReplicaSet", rs)));
-  }
+  for (const rs of replicaSets) generated.push(...expandReplicaSet(rs, ownedBy("ReplicaSet", rs)));
   for (const sts of set.statefulSets) {
     const { pods, claims } = expandStatefulSet(sts, ownedBy("StatefulSet", sts), (namespace, name) => claimNames.has(`${namespace}/${name}`));
     generated.push(...pods);
     generatedClaims.push(...claims);
   }
-  const jobsOfCronJobs = new Set(
-    set.jobs.flatMap((j) => (j.metadata?.ownerReferences ?? []).filter((r) => r.kind === "CronJob").map((r) => workloadKey("CronJob", ns(j), r.name))),
-  );
   for (const job of set.jobs) generated.push(...expandJob(job, ownedBy("Job", job)));
-  for (const cj of set.cronJobs) generated.push(...expandCronJob(cj, jobsOfCronJobs.has(workloadKey("CronJob", ns(cj), cj.metadata!.name!))));
+  for (const cj of set.cronJobs) generated.push(...expandCronJob(cj, hasActiveJob(cj)));
   pendingPods.push(...generated.map(withPodDefaults));
 
   const pools = new Map(set.nodePools.map((np) => [np.metadata.name ?? "", np]));

@@ -37,8 +37,8 @@ describe("parseDocuments", () => {
   });
 
   it("refuses objects without apiVersion or kind, naming the document", () => {
-    assert.throws(() => parse("kind: Pod\n---\napiVersion: v1\n"), /in\.yaml \(document 1\): object has no apiVersion/);
+    assert.throws(() => parse("kind: Pod\n---\napiVersion: v1\n"), /in\.yaml \(document 1\): apiVersion: required field is missing/);
     assert.throws(() => parse("- a\n- b\n"), /in\.yaml: expected a Kubernetes object .* got a list/);
-    assert.throws(() => parse("apiVersion: v1\nkind: List\nitems: [{apiVersion: v1}]\n"), /in\.yaml: items\[0\]: object has no kind/);
+    assert.throws(() => parse("apiVersion: v1\nkind: List\nitems: [{apiVersion: v1}]\n"), /in\.yaml: items\[0\]: kind: required field is missing/);
   });
 });

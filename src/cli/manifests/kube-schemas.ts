@@ -2,11 +2,18 @@
 // simulation depends on (so a typo there is reported, not simulated wrongly) and let every other
 // field through untouched: the full core API is the API server's business, not ours.
 import { z } from "zod";
-import { QuantitySchema } from "../../apis/common.js";
+import { quantityText } from "./rules/quantities.js";
 
 const LabelMap = z.record(z.string(), z.string());
-/** Quantities as strings, the form the Kubernetes client types use, whether YAML said `2` or `"2"`. */
-const ResourceQuantities = z.record(z.string(), QuantitySchema.transform((q) => String(q)));
+/**
+ * Quantities as strings, the form the Kubernetes client types use, whether YAML said `0.5` or
+ * `"500m"`: the API server reads a number as the quantity it spells. Whether the text is a valid
+ * quantity is checked by the API rules (rules/quantities.ts), which know the resource.
+ */
+const ResourceQuantities = z.record(
+  z.string(),
+  z.union([z.string(), z.number()], { error: "must be a Kubernetes quantity: a string such as 500m, 2 or 1.5Gi, or a finite number" }).transform(quantityText),
+);
 
 /** Object metadata of a top-level object: a name is required, since pods and messages are named after it. */
 export const KubeMetaSchema = z.looseObject({
@@ -101,7 +108,8 @@ export const PodSpecSchema = z.looseObject({
 });
 export const PodTemplateSchema = z.looseObject({ metadata: TemplateMetaSchema.optional(), spec: PodSpecSchema });
 
-const Replicas = z.number().int().min(0);
+/** Replica counts are int32 in the API. */
+const Replicas = z.number().int().min(0).max(2_147_483_647);
 const kind = <K extends string>(apiVersion: string, k: K) => ({ apiVersion: z.literal(apiVersion), kind: z.literal(k), metadata: KubeMetaSchema });
 
 export const PodSchema = z.looseObject({
@@ -183,4 +191,14 @@ export const StorageClassSchema = z.looseObject({
   provisioner: z.string().min(1),
   volumeBindingMode: z.enum(["Immediate", "WaitForFirstConsumer"]).optional(),
   allowedTopologies: z.array(z.looseObject({ matchLabelExpressions: z.array(z.looseObject({ key: z.string().min(1), values: z.array(z.string()).min(1) })).optional() })).optional(),
+});
+
+/** minAvailable/maxUnavailable: a count or a percentage, as the API server takes them. */
+const IntOrPercent = z.union([z.number().int().min(0), z.string().regex(/^[0-9]+%$/)], { error: "must be a number of pods or a percentage such as 50%" });
+export const PodDisruptionBudgetSchema = z.looseObject({
+  ...kind("policy/v1", "PodDisruptionBudget"),
+  spec: z
+    .looseObject({ selector: LabelSelectorSchema.nullable().optional(), minAvailable: IntOrPercent.optional(), maxUnavailable: IntOrPercent.optional() })
+    .refine((s) => s.minAvailable === undefined || s.maxUnavailable === undefined, { message: "minAvailable and maxUnavailable cannot both be set", path: ["maxUnavailable"] })
+    .optional(),
 });

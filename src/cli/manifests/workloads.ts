@@ -13,6 +13,37 @@ function ownerOf(apiVersion: string, kind: string, obj: Named): Owner {
 
 const missing = (desired: number, existing: number): number => Math.max(0, desired - existing);
 
+/*
+ * How many pods each expansion below adds, computed without creating any: the simulation checks
+ * the total against its cap (limits.ts) before a single pod is built.
+ */
+export const deploymentPodCount = (d: V1Deployment, existing: readonly V1Pod[]): number => missing(d.spec!.replicas ?? 1, existing.length);
+export const replicaSetPodCount = (rs: V1ReplicaSet, existing: readonly V1Pod[]): number => missing(rs.spec!.replicas ?? 1, existing.length);
+
+export function statefulSetPodCount(sts: V1StatefulSet, existing: readonly V1Pod[]): number {
+  const name = sts.metadata?.name ?? "";
+  const start = sts.spec!.ordinals?.start ?? 0;
+  const replicas = sts.spec!.replicas ?? 1;
+  const present = new Set(existing.map((p) => p.metadata?.name));
+  let inRange = 0;
+  for (const podName of present) {
+    const ordinal = podName?.startsWith(`${name}-`) ? Number(podName.slice(name.length + 1)) : NaN;
+    if (Number.isInteger(ordinal) && ordinal >= start && ordinal < start + replicas && podName === `${name}-${ordinal}`) inRange++;
+  }
+  return replicas - inRange;
+}
+
+/** The pods a Job runs at once: `parallelism` (default 1), no more than its completions, none when suspended. */
+export function jobPodCount(job: V1Job, existing: readonly V1Pod[]): number {
+  const spec = job.spec!;
+  if (spec.suspend === true) return 0;
+  const active = Math.min(spec.parallelism ?? 1, spec.completions ?? Number.POSITIVE_INFINITY);
+  return missing(active, existing.length);
+}
+
+export const cronJobPodCount = (cj: V1CronJob, hasActiveJob: boolean): number =>
+  cj.spec!.suspend === true || hasActiveJob ? 0 : jobPodCount({ spec: cj.spec!.jobTemplate.spec }, []);
+
 /**
  * A Deployment's pods, owned (as in a cluster) by its current ReplicaSet `<name>-<pod-template-hash>`;
  * the hash is derived from the template, so a changed template means new pod names.
@@ -22,7 +53,7 @@ export function expandDeployment(d: V1Deployment, existing: readonly V1Pod[]): V
   const hash = stableSuffix(10, JSON.stringify(d.spec!.template));
   const rsName = `${deployment.name}-${hash}`;
   const rs: Owner = { apiVersion: "apps/v1", kind: "ReplicaSet", name: rsName, namespace: deployment.namespace, uid: stableUID("ReplicaSet", deployment.namespace, rsName) };
-  const count = missing(d.spec!.replicas ?? 1, existing.length);
+  const count = deploymentPodCount(d, existing);
   return Array.from({ length: count }, (_, i) =>
     podFromTemplate(d.spec!.template, { name: `${rsName}-${stableSuffix(5, rsName, String(i))}`, owner: rs, labels: { "pod-template-hash": hash } }),
   );
@@ -30,7 +61,7 @@ export function expandDeployment(d: V1Deployment, existing: readonly V1Pod[]): V
 
 export function expandReplicaSet(rs: V1ReplicaSet, existing: readonly V1Pod[]): V1Pod[] {
   const owner = ownerOf("apps/v1", "ReplicaSet", rs);
-  const count = missing(rs.spec!.replicas ?? 1, existing.length);
+  const count = replicaSetPodCount(rs, existing);
   return Array.from({ length: count }, (_, i) => podFromTemplate(rs.spec!.template!, { name: `${owner.name}-${stableSuffix(5, owner.name, String(i))}`, owner }));
 }
 
@@ -93,10 +124,9 @@ export function expandStatefulSet(sts: V1StatefulSet, existing: readonly V1Pod[]
 export function expandJob(job: V1Job, existing: readonly V1Pod[]): V1Pod[] {
   const owner = ownerOf("batch/v1", "Job", job);
   const spec = job.spec!;
-  if (spec.suspend === true) return [];
-  const active = Math.min(spec.parallelism ?? 1, spec.completions ?? Number.POSITIVE_INFINITY);
+  const count = jobPodCount(job, existing);
+  if (count === 0) return [];
   const labels = { "batch.kubernetes.io/controller-uid": owner.uid, "batch.kubernetes.io/job-name": owner.name, "controller-uid": owner.uid, "job-name": owner.name };
-  const count = missing(active, existing.length);
   if (spec.completionMode !== "Indexed") {
     return Array.from({ length: count }, (_, i) => podFromTemplate(spec.template, { name: `${owner.name}-${stableSuffix(5, owner.name, String(i))}`, owner, labels }));
   }

@@ -2,12 +2,15 @@
 // scheduled with the reasons, and the totals against the lower bound.
 import type { SchedulingResult } from "../../scheduling/index.js";
 import { podRef } from "../manifests/pod-defaults.js";
+import { safeText } from "../safe-text.js";
 import { explanationText } from "./explanations.js";
 
 /** How many instance type names a row shows before summarising the rest as "+N more". */
 const ShownInstanceTypes = 3;
 
-function table(header: string[], rows: string[][]): string {
+/** Cells come from manifests (names, values): each is escaped so that it stays on its row and cannot drive the terminal. */
+function table(header: string[], cells: string[][]): string {
+  const rows = cells.map((r) => r.map(safeText));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) =>
     cells
@@ -60,8 +63,8 @@ export function renderTable(result: SchedulingResult): string {
   if (result.unschedulable.length > 0) {
     out.push("", `Pods that cannot be scheduled: ${result.unschedulable.length}`);
     for (const u of result.unschedulable) {
-      out.push(`  ${podRef(u.pod)}`);
-      for (const r of u.reasons) out.push(`    - ${explanationText(r)}`);
+      out.push(`  ${safeText(podRef(u.pod))}`);
+      for (const r of u.reasons) out.push(`    - ${safeText(explanationText(r))}`);
     }
   }
 

@@ -2,7 +2,7 @@
 // drift compares the instance with what the node class resolves to now (its status).
 import type { Instance } from "@aws-sdk/client-ec2";
 import type { EC2NodeClass } from "../../apis/ec2nodeclass.js";
-import { CapacityReservationIDLabel, EC2NodeClassHashAnnotation, EC2NodeClassHashVersionAnnotation } from "../../apis/labels.js";
+import { CapacityReservationIDLabel, ConditionReady, EC2NodeClassHashAnnotation, EC2NodeClassHashVersionAnnotation } from "../../apis/labels.js";
 import type { NodeClaim } from "../../apis/nodeclaim.js";
 import type { DriftReason, InstanceType, RequirementSpec } from "../types.js";
 import { NODECLASS_HASH_VERSION, nodeClassHash } from "./nodeclass/hash.js";
@@ -14,6 +14,27 @@ export function staticDrift(claim: NodeClaim, nodeClass: EC2NodeClass): DriftRea
   if (a[EC2NodeClassHashVersionAnnotation] !== NODECLASS_HASH_VERSION) return undefined;
   const hash = a[EC2NodeClassHashAnnotation];
   return hash !== undefined && hash !== nodeClassHash(nodeClass) ? "NodeClassDrifted" : undefined;
+}
+
+/**
+ * Why the node class's status cannot be judged against, if so: it is not one whole resolution of the
+ * current spec (Ready False — a part never resolved — or Ready observed for an older generation).
+ */
+export function unresolvedStatus(nodeClass: EC2NodeClass): string | undefined {
+  const name = nodeClass.metadata.name ?? "";
+  const ready = nodeClass.status?.conditions?.find((c) => c.type === ConditionReady);
+  if (ready?.status !== "True") return `EC2NodeClass "${name}" is not ready${ready?.message ? ` (${ready.message})` : ""}`;
+  const generation = nodeClass.metadata.generation;
+  if (generation !== undefined && ready.observedGeneration !== undefined && ready.observedGeneration < generation) {
+    return `EC2NodeClass "${name}" status is for generation ${ready.observedGeneration}, its spec is at ${generation}`;
+  }
+  return undefined;
+}
+
+/** What the instance does not show yet that drift compares (its image, subnet, security groups), if anything. */
+export function unsettledInstance(instance: Instance): string | undefined {
+  const missing = [!instance.ImageId && "image", !instance.SubnetId && "subnet", (instance.SecurityGroups ?? []).length === 0 && "security groups"].filter(Boolean);
+  return missing.length > 0 ? `shows no ${missing.join(", ")}` : undefined;
 }
 
 export function dynamicDrift(claim: NodeClaim, instance: Instance, nodeClass: EC2NodeClass, instanceType: InstanceType | undefined): DriftReason | undefined {

@@ -61,3 +61,24 @@ export function describeAWSFailure(nodeClass: string, field: string, action: str
   }
   return nodeClassMessage(nodeClass, field, `could not be resolved: ${action} failed: ${errorMessage(err)}`, "check the AWS endpoint and credentials; tenon retries");
 }
+
+/**
+ * An AWS call made to resolve a node class field gave no answer (throttled, 5xx, unreachable,
+ * denied): nothing was learned, so the last resolved status stands and the call is retried. Not
+ * to be confused with a ConfigurationError, which is an answer (no subnet matches, no such role).
+ */
+export class ResolutionFailure extends Error {
+  constructor(
+    nodeClass: string,
+    /** The spec field being resolved, e.g. spec.subnetSelectorTerms. */
+    readonly field: string,
+    /** The call that failed, as its IAM action, e.g. ec2:DescribeSubnets. */
+    readonly call: string,
+    readonly error: unknown,
+    /** What the call was about, when the field alone does not say (an SSM parameter's name). */
+    target?: string,
+  ) {
+    super(describeAWSFailure(nodeClass, field, target ? `${call} (${target})` : call, error));
+    this.name = "ResolutionFailure";
+  }
+}

@@ -2,7 +2,7 @@
 export { AWSCloudProvider } from "./provider.js";
 export type { AWSCloudProviderOptions } from "./options.js";
 export { createAWSClients, type AWSClients, type AWSClientSettings } from "./clients.js";
-export { NodeClassResolver, resolveNodeClass, isNodeClassReady, type NodeClassResolverDeps } from "./nodeclass/resolve.js";
+export { NodeClassResolver, resolveNodeClass, isNodeClassReady, type NodeClassResolverDeps, type RefreshFailure, type ResolvedStatus } from "./nodeclass/resolve.js";
 export { nodeClassHash, NODECLASS_HASH_VERSION } from "./nodeclass/hash.js";
 export { instanceProfileName } from "./nodeclass/instanceprofile.js";
 export { loadCatalogInstanceTypes, catalogRegions, ESTIMATED_SPOT_FRACTION_OF_ON_DEMAND, type CatalogOptions } from "./catalog.js";

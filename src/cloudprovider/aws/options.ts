@@ -1,9 +1,11 @@
 // What a controller passes to construct the AWS cloud provider.
+import type { Logger } from "pino";
 import type { EC2NodeClass } from "../../apis/ec2nodeclass.js";
 import type { Clock } from "./cache.js";
 import type { AWSClients } from "./clients.js";
 import type { InstanceBatching } from "./instances.js";
 import type { FleetOptions } from "./launch/fleet.js";
+import type { PricingMetricsSink } from "./pricing/pricing.js";
 
 export interface AWSCloudProviderOptions {
   clusterName: string;
@@ -33,4 +35,8 @@ export interface AWSCloudProviderOptions {
   fleetBatching?: FleetOptions;
   instanceBatching?: InstanceBatching;
   clock?: Clock;
+  /** Where price refresh failures are logged (once per streak). */
+  logger?: Pick<Logger, "warn" | "info">;
+  /** Where price refreshes are counted and the prices' age exposed. */
+  pricingMetrics?: PricingMetricsSink;
 }

@@ -1,7 +1,7 @@
 // The AWS CloudProvider: EC2NodeClass resolution, instance types and prices, launches through
 // CreateFleet, lookups and termination — all behind the one interface controllers use.
 import type { Instance } from "@aws-sdk/client-ec2";
-import type { EC2NodeClass, EC2NodeClassStatus } from "../../apis/ec2nodeclass.js";
+import type { EC2NodeClass } from "../../apis/ec2nodeclass.js";
 import { AWSGroup, ConditionReady } from "../../apis/labels.js";
 import type { NodeClaim } from "../../apis/nodeclaim.js";
 import type { NodePool } from "../../apis/nodepool.js";
@@ -9,7 +9,7 @@ import { ConfigurationError, InsufficientCapacityError, NodeClaimNotFoundError, 
 import type { CloudProvider, DriftReason, InstanceType } from "../types.js";
 import { amiFamilyOf } from "./amifamily.js";
 import { TTLCache, systemClock } from "./cache.js";
-import { dynamicDrift, staticDrift } from "./drift.js";
+import { dynamicDrift, staticDrift, unresolvedStatus, unsettledInstance } from "./drift.js";
 import { errorMessage } from "./errors.js";
 import { DEFAULT_VM_MEMORY_OVERHEAD_PERCENT } from "./instancetype/capacity.js";
 import { toInstanceType } from "./instancetype/instancetypes.js";
@@ -24,7 +24,7 @@ import { capacityTypeOf, instanceNodeClaim, launchedNodeClaim } from "./nodeclai
 import { reservationAvailability } from "./nodeclass/capacityreservations.js";
 import { nodeClassHash } from "./nodeclass/hash.js";
 import { deleteInstanceProfile } from "./nodeclass/instanceprofile.js";
-import { NodeClassResolver, isNodeClassReady } from "./nodeclass/resolve.js";
+import { NodeClassResolver, type ResolvedStatus, isNodeClassReady } from "./nodeclass/resolve.js";
 import type { AWSCloudProviderOptions } from "./options.js";
 import { PricingProvider } from "./pricing/pricing.js";
 import { UnavailableOfferings } from "./unavailableofferings.js";
@@ -46,7 +46,15 @@ export class AWSCloudProvider implements CloudProvider {
     const { ec2, iam, ssm, pricing } = o.clients;
     const clock = o.clock ?? systemClock;
     this.resolver = new NodeClassResolver({ ec2, iam, ssm, clusterName: o.clusterName, region: o.region, kubernetesVersion: o.kubernetesVersion, clock });
-    this.pricing = new PricingProvider({ ec2, pricing, region: o.region, isolatedVPC: o.isolatedVPC ?? false, clock });
+    this.pricing = new PricingProvider({
+      ec2,
+      pricing,
+      region: o.region,
+      isolatedVPC: o.isolatedVPC ?? false,
+      clock,
+      ...(o.logger ? { logger: o.logger } : {}),
+      ...(o.pricingMetrics ? { metrics: o.pricingMetrics } : {}),
+    });
     this.unavailableOfferings = new UnavailableOfferings(undefined, clock);
     this.instanceTypes = new InstanceTypeProvider({
       ec2,
@@ -73,7 +81,7 @@ export class AWSCloudProvider implements CloudProvider {
   }
 
   /** An EC2NodeClass's status as AWS has it now (for the node class status controller). */
-  resolveNodeClass(nodeClass: EC2NodeClass): Promise<EC2NodeClassStatus> {
+  resolveNodeClass(nodeClass: EC2NodeClass): Promise<ResolvedStatus> {
     return this.resolver.resolveNodeClass(nodeClass);
   }
 
@@ -254,18 +262,30 @@ export class AWSCloudProvider implements CloudProvider {
     return Promise.all((await this.instances.list()).map((i) => this.toClaim(i, nodeClassOf)));
   }
 
+  /**
+   * Why the claim's instance no longer matches its node class, from a DescribeInstances made for
+   * this judgement and the node class's status. Throws (the caller keeps its last answer) when
+   * either view cannot be trusted: the node class's status is not one whole resolution of its
+   * current spec (not Ready, or Ready for an older generation), or the instance does not show its
+   * network and image yet (EC2 may show partial data while it starts).
+   */
   async isDrifted(claim: NodeClaim): Promise<DriftReason | undefined> {
+    const name = claim.metadata.name ?? "";
     const nc = await this.o.getNodeClass(claim.spec.nodeClassRef.name);
     if (!nc) return undefined;
     const s = staticDrift(claim, nc);
     if (s) return s;
+    const unresolved = unresolvedStatus(nc);
+    if (unresolved) throw new Error(`NodeClaim "${name}": cannot judge drift yet: ${unresolved}`);
     let instance: Instance | undefined;
     try {
       instance = await this.instanceOf(claim);
     } catch (err) {
-      throw new Error(`NodeClaim "${claim.metadata.name}": checking drift: ${errorMessage(err)}`);
+      throw new Error(`NodeClaim "${name}": checking drift: ${errorMessage(err)}`);
     }
     if (!instance) return undefined;
+    const partial = unsettledInstance(instance);
+    if (partial) throw new Error(`NodeClaim "${name}": cannot judge drift yet: instance ${instance.InstanceId} ${partial}`);
     return dynamicDrift(claim, instance, nc, await this.instanceTypeOf(instance, nc));
   }
 }

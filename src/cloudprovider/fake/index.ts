@@ -1,2 +1,2 @@
 export { FakeCloudProvider, type FakeCalls, type FakeCloudProviderOptions, type OfferingMatch } from "./provider.js";
-export { catalogInstanceTypes, fakeInstanceType, DEFAULT_FAKE_TYPES, FAKE_REGION, FAKE_ZONES, type FakeTypeSpec } from "./instancetypes.js";
+export { defaultFakeInstanceTypes, fakeInstanceType, DEFAULT_FAKE_TYPES, FAKE_REGION, FAKE_ZONES, type FakeTypeSpec } from "./instancetypes.js";

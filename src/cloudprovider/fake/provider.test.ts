@@ -25,7 +25,7 @@ describe("FakeCloudProvider", () => {
     const c = await cp.create(claim("a", [{ key: "node.kubernetes.io/instance-type", operator: "In", values: ["m5.large", "m5.xlarge"] }]));
     assert.equal(c.metadata.labels?.["node.kubernetes.io/instance-type"], "m5.large");
     assert.equal(c.metadata.labels?.["karpenter.sh/capacity-type"], "spot");
-    assert.match(c.status?.providerID ?? "", /^aws:\/\/\/us-east-1[abc]\/i-fake/);
+    assert.match(c.status?.providerID ?? "", /^fake:\/\/\/us-east-1[abc]\/i-fake/);
     assert.equal(c.status?.capacity?.pods, "29");
     assert.equal(cp.calls.create.length, 1);
     assert.deepEqual(await cp.get(c.status!.providerID!), c);

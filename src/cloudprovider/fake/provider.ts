@@ -1,14 +1,17 @@
-// An in-memory CloudProvider for controller tests: launches pick the cheapest allowed offering
-// like the AWS provider does, failures can be injected, and every call is recorded.
+// An in-memory CloudProvider for controller tests, provider-neutral (no AWS code): a launch takes
+// the cheapest allowed, available offering of a type that fits the claim (reserved, then spot,
+// then on-demand, as capacity types are preferred), failures can be injected, and every call is
+// recorded.
 import type { CapacityType } from "../../apis/labels.js";
-import { AWSGroup, EC2NodeClassLabel } from "../../apis/labels.js";
+import { AWSGroup, CapacityTypeLabel, EC2NodeClassLabel, ZoneLabel } from "../../apis/labels.js";
 import type { NodeClaim } from "../../apis/nodeclaim.js";
 import type { NodePool } from "../../apis/nodepool.js";
+import { parseResourceList } from "../../core/quantity.js";
+import { Requirements, allowedValues } from "../../core/requirements.js";
+import { fitsIn, subtractFloor, sumLists, toQuantities } from "../../core/resources.js";
 import { InsufficientCapacityError, NodeClaimNotFoundError } from "../errors.js";
-import type { CloudProvider, DriftReason, InstanceType } from "../types.js";
-import { candidateTypes, capacityTypeOrder, offeringsFor } from "../aws/launch/plan.js";
-import { launchedNodeClaim } from "../aws/nodeclaim.js";
-import { catalogInstanceTypes } from "./instancetypes.js";
+import type { CloudProvider, DriftReason, InstanceType, Offering, ResourceList } from "../types.js";
+import { defaultFakeInstanceTypes } from "./instancetypes.js";
 
 export interface OfferingMatch {
   instanceType?: string;
@@ -55,7 +58,7 @@ export class FakeCloudProvider implements CloudProvider {
   private seq = 0;
 
   constructor(opts: FakeCloudProviderOptions = {}) {
-    this.instanceTypes = opts.instanceTypes ?? catalogInstanceTypes();
+    this.instanceTypes = opts.instanceTypes ?? defaultFakeInstanceTypes();
     this.instanceTypesByNodePool = opts.instanceTypesByNodePool ?? {};
   }
 
@@ -96,17 +99,26 @@ export class FakeCloudProvider implements CloudProvider {
     const name = claim.metadata.name ?? "";
     const existing = [...this.instances.values()].find((i) => !i.terminated && i.claim.metadata.name === name);
     if (existing) return existing.claim;
-    const types = candidateTypes(claim, this.typesFor(claim.metadata.labels?.["karpenter.sh/nodepool"]));
-    for (const capacityType of capacityTypeOrder(claim, types)) {
-      const pick = offeringsFor(claim, types, capacityType).find((c) => !this.insufficientCapacity.some((m) => matches(m, c.instanceType.name, c.offering.zone, capacityType)));
+    const reqs = Requirements.fromSpecs(claim.spec.requirements);
+    const requests = parseResourceList(claim.spec.resources?.requests, "spec.resources.requests");
+    const types = this.typesFor(claim.metadata.labels?.["karpenter.sh/nodepool"]).filter(
+      (it) => Requirements.fromSpecs(it.requirements.filter((r) => r.key !== ZoneLabel && r.key !== CapacityTypeLabel)).intersects(reqs) === undefined && fitsIn(requests, allocatableOf(it)),
+    );
+    const zones = reqs.get(ZoneLabel);
+    for (const capacityType of allowedValues(claim.spec.requirements, CapacityTypeLabel, ["reserved", "spot", "on-demand"]) as CapacityType[]) {
+      const offers: { it: InstanceType; o: Offering }[] = [];
+      for (const it of types) {
+        for (const o of it.offerings) {
+          if (o.capacityType !== capacityType || !o.available || (zones && !zones.has(o.zone))) continue;
+          if (this.insufficientCapacity.some((m) => matches(m, it.name, o.zone, capacityType))) continue;
+          offers.push({ it, o });
+        }
+      }
+      offers.sort((a, b) => a.o.price - b.o.price || a.it.name.localeCompare(b.it.name));
+      const pick = offers[0];
       if (!pick) continue;
       const id = `i-fake${String(++this.seq).padStart(8, "0")}`;
-      const launched = launchedNodeClaim(
-        claim,
-        { instanceID: id, zone: pick.offering.zone, capacityType, instanceType: pick.instanceType, instanceTypeName: pick.instanceType.name, imageID: "ami-fake", reservationID: pick.offering.reservationID },
-        "fake",
-      );
-      launched.metadata.labels = { ...launched.metadata.labels, [EC2NodeClassLabel]: claim.spec.nodeClassRef.name };
+      const launched = launchedClaim(claim, pick.it, pick.o, `fake:///${pick.o.zone}/${id}`);
       this.instances.set(launched.status!.providerID!, { claim: launched, terminated: false });
       return launched;
     }
@@ -154,4 +166,22 @@ export class FakeCloudProvider implements CloudProvider {
   getSupportedNodeClasses(): { group: string; kind: string }[] {
     return [{ group: AWSGroup, kind: "EC2NodeClass" }];
   }
+}
+
+function allocatableOf(it: InstanceType): ResourceList {
+  return subtractFloor(it.capacity, sumLists(it.overhead.kubeReserved, it.overhead.systemReserved, it.overhead.evictionThreshold));
+}
+
+/** The claim as launched onto the offering: the type's single-valued labels, the offering's zone and capacity type, and status. */
+function launchedClaim(claim: NodeClaim, it: InstanceType, o: Offering, providerID: string): NodeClaim {
+  const labels: Record<string, string> = {};
+  for (const r of it.requirements) if (r.operator === "In" && r.values?.length === 1 && r.key !== ZoneLabel && r.key !== CapacityTypeLabel) labels[r.key] = r.values[0]!;
+  return {
+    ...claim,
+    metadata: {
+      ...claim.metadata,
+      labels: { ...(claim.metadata.labels ?? {}), ...labels, [ZoneLabel]: o.zone, [CapacityTypeLabel]: o.capacityType, [EC2NodeClassLabel]: claim.spec.nodeClassRef.name },
+    },
+    status: { ...(claim.status ?? {}), providerID, imageID: "ami-fake", capacity: toQuantities(it.capacity), allocatable: toQuantities(allocatableOf(it)) },
+  };
 }

@@ -1,11 +1,15 @@
 // Carrying out disruption commands, the writing half of the controller. A consolidation waits
-// out its validation TTL first (the reconciler re-validates it); then:
+// out its validation TTL first (the reconciler re-validates it); a drift command first looks at
+// each candidate's drift afresh (the cloud provider describes the instance again) and does not
+// start if one is no longer drifted or cannot be judged; then:
 //   1. its candidates' NodeClaims get the Disrupting condition (the intent survives in the API);
 //   2. replacement NodeClaims are created, built as the provisioner builds them;
 //   3. it waits, pass after pass, until every replacement is Initialized (a replacement that
 //      disappears — an insufficient-capacity launch is deleted — or takes longer than the timeout
 //      abandons the command);
-//   4. a last look that nothing now blocks the candidates (a do-not-disrupt pod that arrived …);
+//   4. a last look that nothing now blocks the candidates (a do-not-disrupt pod that arrived …) and,
+//      for drift, that each is still drifted (a fresh look again; if it cannot be judged now, the
+//      next pass looks again, until the timeout);
 //   5. the candidates' Nodes are tainted karpenter.sh/disrupted:NoSchedule and their NodeClaims
 //      deleted; termination drains them through the Eviction API (PDBs, terminationGracePeriod).
 // Commands live in memory: after a restart, what is left behind (a Disrupting condition, a taint
@@ -15,7 +19,8 @@ import type { V1Node } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { CapacityTypeLabel, ConditionInitialized, DisruptedTaintKey, NodePoolLabel } from "../../apis/labels.js";
 import { type NodeClaim, NodeClaimSchema } from "../../apis/nodeclaim.js";
-import { type Command, type DisruptionInput, type DisruptionOptions, MethodInfos, describeCommand, validateCommand } from "../../disruption/index.js";
+import type { CloudProvider, DriftReason } from "../../cloudprovider/types.js";
+import { type Command, type DisruptionInput, type DisruptionOptions, MethodInfos, describeCommand, driftOf, validateCommand } from "../../disruption/index.js";
 import type { EventRecorder } from "../../operator/events.js";
 import { type KubeClients, isConflict, isNotFound } from "../../operator/kube.js";
 import type { Metrics } from "../../operator/metrics.js";
@@ -43,6 +48,7 @@ export interface ActiveCommand {
 interface OrchestratorDeps {
   kube: KubeClients;
   state: ClusterState;
+  cloudProvider: CloudProvider;
   recorder: EventRecorder;
   clock: Clock;
   metrics: Metrics;
@@ -79,10 +85,38 @@ export class Orchestrator {
     this.deleted.set(name, this.d.clock.now());
   }
 
+  /**
+   * Why a drift command's candidates may not go now, from a fresh look at each: one is no longer
+   * drifted (`retry` false), or its drift cannot be judged at the moment (`retry` true).
+   */
+  async driftGone(command: Command): Promise<{ reason: string; retry: boolean } | undefined> {
+    if (command.method !== "drift") return undefined;
+    for (const c of command.candidates) {
+      const name = c.claim?.metadata.name;
+      const claim = name ? (this.d.state.nodeClaims.get(name) ?? c.claim) : undefined;
+      if (!claim) continue;
+      let cloud: DriftReason | undefined;
+      try {
+        cloud = await this.d.cloudProvider.isDrifted(claim);
+      } catch (err) {
+        return { reason: `looking at nodeclaim/${name}'s drift again failed: ${err instanceof Error ? err.message : String(err)}`, retry: true };
+      }
+      if (driftOf(claim, this.d.state.nodePools.get(c.nodePoolName ?? ""), cloud).reason === undefined) return { reason: `nodeclaim/${name} is no longer drifted`, retry: false };
+    }
+    return undefined;
+  }
+
   /** Starts a validated command: marks its candidates, creates its replacements. */
   async start(command: Command): Promise<void> {
     const info = MethodInfos[command.method];
     const description = describeCommand(command);
+    const gone = await this.driftGone(command);
+    if (gone) {
+      // Nothing was done yet: no replacement is launched for a node that may stay.
+      this.d.log.info({ command: description, reason: gone.reason }, "not starting disruption command, it no longer holds");
+      for (const c of command.candidates) this.d.recorder.publish(...abandonedEvents(c.node, c.claim, description, gone.reason));
+      return;
+    }
     const active: ActiveCommand = { id: ++this.seq, command, description, replacements: [], startedAt: this.d.clock.now(), initialized: new Set() };
     this.d.log.info({ command: description, method: command.method, savingsPerHour: Number(command.savingsPerHour.toFixed(4)) }, `disrupting node(s) via ${info.reason.toLowerCase()}`);
     this.d.metrics.disruptionDecisions.inc({ decision: command.decision, reason: info.metricReason, consolidation_type: info.consolidationType });
@@ -151,6 +185,16 @@ export class Orchestrator {
     const check = validateCommand(a.command, await freshInput(a), opts, { simulate: false, blockersOnly: true });
     if (!check.valid) {
       await this.abandon(a, check.reason);
+      return;
+    }
+    const gone = await this.driftGone(a.command);
+    if (gone?.retry) {
+      if (now - a.startedAt > this.d.settings.replacementTimeoutMs) await this.abandon(a, gone.reason);
+      else this.d.log.debug({ command: a.description, reason: gone.reason }, "waiting to confirm drift before disrupting");
+      return;
+    }
+    if (gone) {
+      await this.abandon(a, gone.reason);
       return;
     }
     for (const c of check.command.candidates) {

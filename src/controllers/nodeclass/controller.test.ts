@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type EC2NodeClass, parseEC2NodeClass } from "../../apis/index.js";
-import { normalizeStatus, statusPatch } from "./controller.js";
+import { normalizeStatus, retryAfterMs, statusPatch } from "./controller.js";
 
 function nodeClass(status?: EC2NodeClass["status"]): EC2NodeClass {
   return parseEC2NodeClass({
@@ -60,5 +60,18 @@ describe("statusPatch", () => {
     const before = { ...full, capacityReservations: [{ id: "cr-1", availabilityZone: "us-east-1a", instanceType: "m5.large", ownerID: "123456789012", instanceMatchCriteria: "open" as const, reservationType: "default" as const, state: "active" as const }] };
     const patch = statusPatch(before, { ...full, instanceProfile: "q" });
     assert.deepEqual(patch, { capacityReservations: null, instanceProfile: "q" });
+  });
+});
+
+describe("retryAfterMs", () => {
+  it("retries a failed refresh within seconds, doubling per failure in a row up to two minutes; else every five minutes", () => {
+    assert.deepEqual([0, 1, 2, 3, 4, 7, 8, 20].map(retryAfterMs), [300_000, 2_000, 4_000, 8_000, 16_000, 120_000, 120_000, 120_000]);
+  });
+});
+
+describe("normalizeStatus with refresh failures", () => {
+  it("writes no refreshFailures field into the status", () => {
+    const s = normalizeStatus(nodeClass(), { ...full, refreshFailures: [{ condition: "SubnetsReady", field: "spec.subnetSelectorTerms", call: "ec2:DescribeSubnets", message: "m", kept: true }] }, 0);
+    assert.equal("refreshFailures" in s, false);
   });
 });

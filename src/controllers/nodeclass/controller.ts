@@ -3,10 +3,14 @@
 // karpenter.k8s.aws/ec2nodeclass-hash annotations on it, resolves what its selectors select now
 // (subnets, security groups, AMIs, instance profile, capacity reservations) and writes that as
 // status with SubnetsReady / SecurityGroupsReady / AMIsReady / InstanceProfileReady / Ready
-// conditions, again every five minutes since AWS changes without telling anyone. For a node class
+// conditions, again every five minutes since AWS changes without telling anyone. A refresh whose AWS
+// calls fail (throttled, 5xx) changes nothing it could not learn: the parts keep their last resolved
+// value and True condition (its message says what failed), a Warning event names the field and
+// the call, and the refresh is retried within seconds, backing off. Only an answer (no subnet
+// matches the terms …) turns a condition False. For a node class
 // being deleted it waits until no NodeClaim uses it, deletes what tenon created for it (instance
 // profile, launch templates) and releases the finalizer.
-import type { Condition } from "../../apis/common.js";
+import { type Condition, ConditionSchema } from "../../apis/common.js";
 import type { EC2NodeClass, EC2NodeClassStatus } from "../../apis/ec2nodeclass.js";
 import {
   AWSGroup,
@@ -17,15 +21,18 @@ import {
   ConditionReady,
   ConditionSecurityGroupsReady,
   ConditionSubnetsReady,
+  ConditionValidationSucceeded,
   EC2NodeClassHashAnnotation,
   EC2NodeClassHashVersionAnnotation,
   NodeClassTerminationFinalizer,
 } from "../../apis/labels.js";
 import type { NodeClaim } from "../../apis/nodeclaim.js";
 import { NODECLASS_HASH_VERSION, nodeClassHash } from "../../cloudprovider/aws/nodeclass/hash.js";
+import type { RefreshFailure, ResolvedStatus } from "../../cloudprovider/aws/nodeclass/resolve.js";
 import { isConflict } from "../../operator/kube.js";
 import { controllerLogger } from "../../operator/logging.js";
 import type { ClusterState } from "../../state/cluster.js";
+import type { Rejected } from "../../state/store.js";
 import { type ConditionUpdate, getCondition, isConditionTrue, sameConditions, setConditions } from "../nodepool/conditions.js";
 import type { ControllerDeps, ManagedController } from "../nodepool/deps.js";
 import { EC2NodeClasses, NodeClaims, patchMetadata, patchStatus } from "../nodepool/kube.js";
@@ -33,8 +40,11 @@ import { Controller, type ReconcileResult, type Reconciler } from "../runtime/co
 
 /** Resolution and cleanup of a node class in AWS; the AWS cloud provider implements it. */
 export interface NodeClassResolution {
-  /** The node class's status as AWS has it now; problems become False conditions, not throws. */
-  resolveNodeClass(nodeClass: EC2NodeClass): Promise<EC2NodeClassStatus>;
+  /**
+   * The node class's status as AWS has it now; problems become False conditions, not throws. Parts
+   * whose AWS call gave no answer keep their last resolved value and are listed in refreshFailures.
+   */
+  resolveNodeClass(nodeClass: EC2NodeClass): Promise<ResolvedStatus>;
   /** Deletes what tenon made for the node class (its instance profile, its launch templates). */
   deleteNodeClassResources(nodeClass: EC2NodeClass): Promise<void>;
 }
@@ -47,6 +57,16 @@ export interface NodeClassControllerDeps extends ControllerDeps {
 export const NODECLASS_RESOLVE_INTERVAL_MS = 5 * 60_000;
 /** While NodeClaims still use a deleting node class, look again (and repeat the event) this often. */
 export const NODECLASS_TERMINATION_RECHECK_MS = 10 * 60_000;
+/** After a failed refresh the node class is resolved again this soon, doubling per failure in a row… */
+export const NODECLASS_RETRY_BASE_MS = 2_000;
+/** …up to this. */
+export const NODECLASS_RETRY_MAX_MS = 2 * 60_000;
+
+/** When to resolve again after `failures` failed refreshes in a row (0: the regular interval). */
+export function retryAfterMs(failures: number): number {
+  if (failures === 0) return NODECLASS_RESOLVE_INTERVAL_MS;
+  return Math.min(NODECLASS_RETRY_MAX_MS, NODECLASS_RETRY_BASE_MS * 2 ** (failures - 1));
+}
 
 const EC2NodeClassKind = "EC2NodeClass";
 const isDeleting = (o: { metadata: { deletionTimestamp?: string } }): boolean => o.metadata.deletionTimestamp !== undefined;
@@ -92,7 +112,7 @@ const parts: Part[] = [
  * from the fields when the resolver did not say), messages naming the node class, and Ready
  * summarising them — False with the failing conditions' messages, so `kubectl get` shows why.
  */
-export function normalizeStatus(nodeClass: EC2NodeClass, resolved: EC2NodeClassStatus, now: number): EC2NodeClassStatus {
+export function normalizeStatus(nodeClass: EC2NodeClass, resolved: ResolvedStatus, now: number): EC2NodeClassStatus {
   const name = nodeClass.metadata.name ?? "";
   const given = resolved.conditions ?? [];
   const prefix = (m: string) => (m.includes(`EC2NodeClass "${name}"`) ? m : `EC2NodeClass "${name}": ${m}`);
@@ -114,7 +134,7 @@ export function normalizeStatus(nodeClass: EC2NodeClass, resolved: EC2NodeClassS
   // Conditions others manage are kept; a CapacityReservationsReady the resolver no longer reports
   // (the selector terms were removed) goes.
   const previous = (nodeClass.status?.conditions ?? []).filter((c) => c.type !== ConditionCapacityReservationsReady || reservations !== undefined);
-  const { conditions: _ignored, ...fields } = resolved;
+  const { conditions: _ignored, refreshFailures: _reported, ...fields } = resolved;
   return { ...fields, conditions: setConditions(previous, updates, nodeClass.metadata.generation, now) };
 }
 
@@ -136,6 +156,8 @@ export function statusPatch(before: EC2NodeClassStatus | undefined, after: EC2No
 export class NodeClassController implements Reconciler, ManagedController {
   readonly name = "nodeclass";
   readonly controller: Controller;
+  /** Failed refreshes in a row, by node class name (for the retry backoff and to log once per streak). */
+  private readonly failures = new Map<string, number>();
 
   constructor(private readonly deps: NodeClassControllerDeps) {
     this.controller = new Controller(this, { clock: deps.clock, logger: controllerLogger(deps.logger, this.name), concurrency: 2 });
@@ -160,6 +182,9 @@ export class NodeClassController implements Reconciler, ManagedController {
       if (nc && isDeleting(nc)) this.controller.enqueue(claim.spec.nodeClassRef.name);
     });
     for (const nc of state.nodeClasses.list()) this.controller.enqueue(nc.metadata.name ?? "");
+    // A node class the cache sets aside (it fails the schema) is told so on its status at once.
+    state.nodeClasses.onRejection((_event, r) => this.controller.enqueue(r.name));
+    for (const r of state.nodeClasses.rejected()) this.controller.enqueue(r.name);
   }
 
   run(signal: AbortSignal): Promise<void> {
@@ -168,8 +193,53 @@ export class NodeClassController implements Reconciler, ManagedController {
 
   async reconcile(name: string): Promise<ReconcileResult | undefined> {
     const nodeClass = this.deps.state.nodeClasses.get(name);
-    if (!nodeClass) return undefined;
-    return isDeleting(nodeClass) ? this.finalize(nodeClass) : this.resolve(nodeClass);
+    if (!nodeClass) {
+      this.failures.delete(name);
+      const rejected = this.deps.state.nodeClasses.rejected().find((r) => r.name === name);
+      if (rejected) return this.markInvalid(rejected);
+      return undefined;
+    }
+    if (isDeleting(nodeClass)) {
+      this.failures.delete(name);
+      return this.finalize(nodeClass);
+    }
+    return this.resolve(nodeClass);
+  }
+
+  /**
+   * A node class tenon cannot read: ValidationSucceeded and Ready False naming the field (the
+   * other conditions as they were), and a Warning Event. Nothing launches from it meanwhile: its
+   * NodePools are not Ready, and drift is not judged from it.
+   */
+  private async markInvalid(r: Rejected): Promise<ReconcileResult | undefined> {
+    const name = r.name;
+    const meta = (r.raw.metadata ?? {}) as { generation?: number; resourceVersion?: string; uid?: string };
+    const rawConditions = ((r.raw.status as { conditions?: unknown[] } | undefined)?.conditions ?? []).filter((c) => ConditionSchema.safeParse(c).success) as Condition[];
+    const message = `EC2NodeClass "${name}" is invalid: ${r.message}`;
+    const conditions = setConditions(
+      rawConditions,
+      [
+        { type: ConditionValidationSucceeded, status: "False", reason: "NodeClassValidationFailed", message },
+        { type: ConditionReady, status: "False", reason: "NodeClassValidationFailed", message },
+      ],
+      meta.generation,
+      this.deps.clock.now(),
+    );
+    if (!sameConditions(rawConditions, conditions)) {
+      try {
+        await patchStatus(this.deps.kube, EC2NodeClasses, name, meta.resourceVersion, { conditions });
+      } catch (err) {
+        if (isConflict(err)) return { requeueAfterMs: 100 };
+        throw err;
+      }
+      this.deps.recorder.publish({
+        involvedObject: { apiVersion: "karpenter.k8s.aws/v1", kind: EC2NodeClassKind, name, ...(meta.uid ? { uid: meta.uid } : {}) },
+        type: "Warning",
+        reason: "NodeClassValidationFailed",
+        message: `${message}; nothing launches from it until it is fixed`,
+      });
+    }
+    return undefined;
   }
 
   private claimsUsing(name: string): NodeClaim[] {
@@ -217,7 +287,39 @@ export class NodeClassController implements Reconciler, ManagedController {
       }
       this.logTransitions(log, nodeClass.status?.conditions, status.conditions ?? []);
     }
-    return { requeueAfterMs: NODECLASS_RESOLVE_INTERVAL_MS };
+    return { requeueAfterMs: this.afterRefresh(nodeClass, resolved.refreshFailures ?? [], log) };
+  }
+
+  /**
+   * Records how the refresh went: a failed one is an Event naming the node class, the field and the
+   * call (and a warning in the log once per streak of failures), and is retried soon, backing off;
+   * a successful one resets the streak and waits for the regular interval.
+   */
+  private afterRefresh(nodeClass: EC2NodeClass, refreshFailures: readonly RefreshFailure[], log: ControllerDeps["logger"]): number {
+    const name = nodeClass.metadata.name ?? "";
+    const before = this.failures.get(name) ?? 0;
+    if (refreshFailures.length === 0) {
+      this.failures.delete(name);
+      if (before > 0) log.info({ failures: before }, "ec2nodeclass status refreshed again");
+      return retryAfterMs(0);
+    }
+    const failures = before + 1;
+    this.failures.set(name, failures);
+    const retryMs = retryAfterMs(failures);
+    for (const f of refreshFailures) {
+      const effect = f.kept ? `${f.condition} keeps the last resolved status` : `${f.condition} stays False until it resolves`;
+      this.deps.recorder.publish({
+        involvedObject: { apiVersion: "karpenter.k8s.aws/v1", kind: EC2NodeClassKind, name, ...(nodeClass.metadata.uid ? { uid: nodeClass.metadata.uid } : {}) },
+        type: "Warning",
+        reason: "FailedRefreshingStatus",
+        message: `${f.message} (${effect}; retrying in ${Math.round(retryMs / 1000)}s)`,
+        dedupeValues: [nodeClass.metadata.uid ?? name, f.field, f.call],
+      });
+    }
+    const fields = refreshFailures.map((f) => ({ condition: f.condition, field: f.field, call: f.call, kept: f.kept, message: f.message }));
+    if (before === 0) log.warn({ failed: fields, retryInMs: retryMs }, "refreshing ec2nodeclass status failed; keeping the last resolved status");
+    else log.debug({ failed: fields, failures, retryInMs: retryMs }, "refreshing ec2nodeclass status failed again");
+    return retryMs;
   }
 
   private logTransitions(log: ControllerDeps["logger"], before: readonly Condition[] | undefined, after: readonly Condition[]): void {

@@ -11,7 +11,7 @@ import type { ClusterState } from "../../state/cluster.js";
 import { Controller, type ReconcileResult, type Reconciler } from "../runtime/controller.js";
 import { isConditionTrue } from "./conditions.js";
 import type { ControllerDeps, ManagedController } from "./deps.js";
-import { NODEPOOL_HASH_VERSION, nodePoolHash } from "./hash.js";
+import { NODEPOOL_HASH_VERSION, nodePoolHash } from "../../apis/nodepoolhash.js";
 import { NodeClaims, NodePools, patchMetadata } from "./kube.js";
 
 const isDeleting = (o: { metadata: { deletionTimestamp?: string } }): boolean => o.metadata.deletionTimestamp !== undefined;

@@ -85,6 +85,7 @@ export class NodePoolStatusController implements Reconciler, ManagedController {
     // A NodePool the cache sets aside (it fails the schema) gets its ValidationSucceeded condition at once.
     state.nodePools.onRejection((_event, r) => enqueue(r.name));
     state.nodeClasses.on((_event, nc) => forNodeClass(nc.metadata.name));
+    state.nodeClasses.onRejection((_event, r) => forNodeClass(r.name));
     state.nodeClaims.on((event, c, old) => {
       const pool = c.metadata.labels?.[NodePoolLabel];
       const oldPool = old?.metadata.labels?.[NodePoolLabel];
@@ -187,9 +188,11 @@ export class NodePoolStatusController implements Reconciler, ManagedController {
 
   /** Why a referenced node class the cache lacks is missing: undefined when it does not exist. */
   private async nodeClassProblem(name: string): Promise<string | undefined> {
+    const rejected = this.deps.state.nodeClasses.rejected().find((r) => r.name === name);
+    if (rejected) return `${rejected.message}; fix it and apply it again`;
     const raw = await getRaw(this.deps.kube, EC2NodeClasses, name);
     if (!raw) return undefined;
-    return "it does not match the EC2NodeClass schema (see the controller's warning log for the field); fix it and apply it again";
+    return "it does not match the EC2NodeClass schema; fix it and apply it again";
   }
 
   /** An invalid NodePool launches nothing: say so on the object, naming the fields, once per change. */

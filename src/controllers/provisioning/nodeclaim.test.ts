@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { NodeClaimSchema, parseNodePool } from "../../apis/index.js";
 import { fakeInstanceType } from "../../cloudprovider/fake/index.js";
 import type { PlannedNodeClaim } from "../../scheduling/types.js";
-import { nodePoolHash } from "../nodepool/hash.js";
+import { nodePoolHash } from "../../apis/nodepoolhash.js";
 import { buildNodeClaim, claimableKey } from "./nodeclaim.js";
 
 const nodePool = parseNodePool({

@@ -10,7 +10,7 @@ import type { NodePool } from "../../apis/nodepool.js";
 import type { RequirementSpec, ResourceList } from "../../cloudprovider/types.js";
 import { formatQuantity } from "../../core/quantity.js";
 import type { PlannedNodeClaim } from "../../scheduling/types.js";
-import { nodePoolHashAnnotations } from "../nodepool/hash.js";
+import { nodePoolHashAnnotations } from "../../apis/nodepoolhash.js";
 
 const keyRules = requirementKeyRules({ allowNodePool: true });
 

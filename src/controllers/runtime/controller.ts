@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { isNotLeader } from "../../operator/fence.js";
 import { type Clock, realClock } from "./clock.js";
 import { WorkQueue } from "./workqueue.js";
 
@@ -16,14 +17,27 @@ export interface Reconciler<K = string> {
 export interface ControllerOptions {
   concurrency?: number;
   clock?: Clock;
-  logger?: Pick<Logger, "error" | "debug">;
+  logger?: Pick<Logger, "error" | "warn" | "debug">;
   /** Called with the duration of every reconcile, for metrics. */
   observe?: (controller: string, ms: number, error: unknown) => void;
 }
 
+/** A worker stopped for a reason other than a failed reconcile: the controller no longer works its queue. */
+export class WorkerDiedError extends Error {
+  constructor(
+    readonly controller: string,
+    override readonly cause: unknown,
+  ) {
+    super(`controller ${controller}: a worker died outside reconcile: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = "WorkerDiedError";
+  }
+}
+
 /**
  * Runs a reconciler over a work queue with a few workers. Errors are logged and the key retried
- * with backoff; a key is never reconciled by two workers at once.
+ * with backoff; a key is never reconciled by two workers at once. A worker that dies outside
+ * reconcile (the queue itself failing) makes run() reject at once, naming the controller, so the
+ * process can report itself unhealthy rather than silently stop working that queue.
  */
 export class Controller<K = string> {
   readonly queue: WorkQueue<K>;
@@ -43,12 +57,20 @@ export class Controller<K = string> {
     this.queue.add(key);
   }
 
-  /** Runs until the signal aborts. */
+  /** Runs until the signal aborts; rejects with WorkerDiedError if a worker dies. */
   async run(signal: AbortSignal): Promise<void> {
     const stop = () => this.queue.shutdown();
     if (signal.aborted) stop();
     signal.addEventListener("abort", stop, { once: true });
-    await Promise.all(Array.from({ length: this.concurrency }, () => this.worker(signal)));
+    await Promise.all(
+      Array.from({ length: this.concurrency }, () =>
+        this.worker(signal).catch((err: unknown) => {
+          const died = new WorkerDiedError(this.reconciler.name, err);
+          this.opts.logger?.error({ controller: this.reconciler.name, err }, died.message);
+          throw died;
+        }),
+      ),
+    );
   }
 
   private async worker(signal: AbortSignal): Promise<void> {
@@ -60,16 +82,26 @@ export class Controller<K = string> {
         const result = await this.reconciler.reconcile(key, signal);
         this.queue.forget(key);
         if (result?.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
-        this.opts.observe?.(this.reconciler.name, this.clock.now() - started, undefined);
+        this.observe(started, undefined);
       } catch (err) {
-        this.opts.observe?.(this.reconciler.name, this.clock.now() - started, err);
+        this.observe(started, err);
         if (!signal.aborted) {
-          this.opts.logger?.error({ controller: this.reconciler.name, key: String(key), err }, "reconcile failed");
+          if (isNotLeader(err)) this.opts.logger?.warn({ controller: this.reconciler.name, key: String(key), err: err.message }, "write refused: this replica no longer leads");
+          else this.opts.logger?.error({ controller: this.reconciler.name, key: String(key), err }, "reconcile failed");
           this.queue.addRateLimited(key);
         }
       } finally {
         this.queue.done(key);
       }
+    }
+  }
+
+  /** Metrics must never take a worker down with them. */
+  private observe(started: number, error: unknown): void {
+    try {
+      this.opts.observe?.(this.reconciler.name, this.clock.now() - started, error);
+    } catch (err) {
+      this.opts.logger?.warn({ controller: this.reconciler.name, err }, "recording reconcile metrics failed");
     }
   }
 }

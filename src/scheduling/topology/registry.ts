@@ -4,6 +4,7 @@ import type { PoolContext } from "../nodepools.js";
 import { offeringAllowed } from "../instancetypes.js";
 import type { Requirements } from "../../core/requirements.js";
 import { compileSelector, namespaceScope } from "../../core/selector.js";
+import { labelValue } from "../../core/labelkeys.js";
 import { WellKnownLabels } from "../wellknown.js";
 import { type GroupKind, TopologyGroup } from "./group.js";
 import { NodeFilter } from "./nodefilter.js";
@@ -17,7 +18,7 @@ export interface TopologyNode {
 
 /** The value of a topology key on a real node; the hostname falls back to the node's name (as Karpenter). */
 export function nodeDomain(node: TopologyNode, key: string): string | undefined {
-  const v = node.labels[key];
+  const v = labelValue(node.labels, key);
   if (v === undefined && key === HostnameLabel) return node.name;
   return v;
 }
@@ -65,7 +66,10 @@ export class TopologyRegistry {
   spreadGroup(pod: V1Pod, c: V1TopologySpreadConstraint, strictAlternatives: Requirements[]): TopologyGroup {
     const labels = pod.metadata?.labels ?? {};
     const extra: V1LabelSelectorRequirement[] = [];
-    for (const k of c.matchLabelKeys ?? []) if (labels[k] !== undefined) extra.push({ key: k, operator: "In", values: [labels[k]!] });
+    for (const k of c.matchLabelKeys ?? []) {
+      const v = labelValue(labels, k);
+      if (v !== undefined) extra.push({ key: k, operator: "In", values: [v] });
+    }
     const selector = compileSelector(c.labelSelector, extra);
     const ns = pod.metadata?.namespace ?? "default";
     const scope = namespaceScope(ns, undefined, undefined, this.namespaceLabels);
@@ -83,8 +87,14 @@ export class TopologyRegistry {
   termGroup(kind: "affinity" | "antiAffinity", pod: V1Pod, term: V1PodAffinityTerm): TopologyGroup {
     const labels = pod.metadata?.labels ?? {};
     const extra: V1LabelSelectorRequirement[] = [];
-    for (const k of term.matchLabelKeys ?? []) if (labels[k] !== undefined) extra.push({ key: k, operator: "In", values: [labels[k]!] });
-    for (const k of term.mismatchLabelKeys ?? []) if (labels[k] !== undefined) extra.push({ key: k, operator: "NotIn", values: [labels[k]!] });
+    for (const k of term.matchLabelKeys ?? []) {
+      const v = labelValue(labels, k);
+      if (v !== undefined) extra.push({ key: k, operator: "In", values: [v] });
+    }
+    for (const k of term.mismatchLabelKeys ?? []) {
+      const v = labelValue(labels, k);
+      if (v !== undefined) extra.push({ key: k, operator: "NotIn", values: [v] });
+    }
     const selector = compileSelector(term.labelSelector, extra);
     const scope = namespaceScope(pod.metadata?.namespace ?? "default", term.namespaces, term.namespaceSelector, this.namespaceLabels);
     return this.intern(kind, term.topologyKey, `${scope.key}|${selector.key}`, (id, identity) =>

@@ -31,6 +31,7 @@ describe("node termination", () => {
   let policy: PolicyV1Api;
   let storage: StorageV1Api;
   let stop: () => Promise<void>;
+  let termination: ReturnType<typeof newNodeTerminationController>;
   const deletedPods: string[] = [];
 
   before(async () => {
@@ -43,7 +44,8 @@ describe("node termination", () => {
     h.state.pods.on((event, pod) => {
       if (event === "delete") deletedPods.push(pod.metadata!.name!);
     });
-    stop = h.run(newNodeClaimLifecycleController(h.deps), newNodeTerminationController(h.deps, { evictionBackoff: { baseMs: 200, maxMs: 2000 } }));
+    termination = newNodeTerminationController(h.deps, { evictionBackoff: { baseMs: 200, maxMs: 2000 } });
+    stop = h.run(newNodeClaimLifecycleController(h.deps), termination);
   });
   after(async () => {
     await stop?.();
@@ -109,7 +111,8 @@ describe("node termination", () => {
     assert.ok(node.metadata!.deletionTimestamp, "the claim's finalization deleted the node");
     assert.ok(node.spec!.taints!.some((t) => t.key === "karpenter.sh/disrupted" && t.effect === "NoSchedule"), "tainted disrupted:NoSchedule");
     assert.equal(node.metadata!.labels!["node.kubernetes.io/exclude-from-external-load-balancers"], "karpenter");
-    await new Promise((r) => setTimeout(r, 1500));
+    // Refused again and again (not once by chance): the PDB holds web, and the DaemonSet pod waits for its group.
+    await wait("web refused three times", () => (termination.evictions.attempts(h.state.pods.get("web", ns)!) >= 3 ? true : undefined));
     assert.ok(podExists("web") && podExists("agent"), "the PDB holds web, and the DaemonSet pod waits for its group");
     assert.equal(h.fake.instances.get(providerID)!.terminated, false);
 

@@ -73,7 +73,7 @@ describe("NodeClaim lifecycle and garbage collection", () => {
       });
       assert.deepEqual(launched.metadata.finalizers, ["karpenter.sh/termination"]);
       const providerID = launched.status!.providerID!;
-      assert.match(providerID, /^aws:\/\/\/us-east-1[abc]\/i-fake/);
+      assert.match(providerID, /^fake:\/\/\/us-east-1[abc]\/i-fake/);
       assert.equal(launched.metadata.labels!["node.kubernetes.io/instance-type"], "m5.large");
       assert.equal(launched.metadata.labels!["karpenter.sh/capacity-type"], "on-demand");
       assert.ok(launched.metadata.labels!["topology.kubernetes.io/zone"]);

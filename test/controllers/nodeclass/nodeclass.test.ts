@@ -69,6 +69,20 @@ describe("EC2NodeClass controller", () => {
     assert.equal(fixed.status?.conditions?.find((c) => c.type === "SubnetsReady")?.lastTransitionTime, byType.get("SubnetsReady")?.lastTransitionTime, "an unchanged condition keeps its transition time");
   });
 
+  // A node class the CRD admits but no kubelet can read (the quantity pattern lets "1e1.5" through)
+  // used to vanish from the cache with a log line only; now it says so on itself.
+  it("sets aside an EC2NodeClass it cannot read: ValidationSucceeded and Ready False naming the field, and an Event", async () => {
+    const base = ec2NodeClass("unreadable") as { spec: Record<string, unknown> };
+    await create(h.kube, EC2NodeClassesAPI, { ...base, spec: { ...base.spec, kubelet: { evictionHard: { "memory.available": "1e1.5" } } } });
+    const nc = await waitForCondition<{ status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } }>(h.kube, EC2NodeClassesAPI, "unreadable", "ValidationSucceeded", "False");
+    const byType = new Map((nc.status?.conditions ?? []).map((c) => [c.type, c]));
+    assert.equal(byType.get("ValidationSucceeded")?.reason, "NodeClassValidationFailed");
+    assert.match(byType.get("ValidationSucceeded")!.message, /spec\.kubelet\.evictionHard\.memory\.available: is not a quantity Kubernetes can read/);
+    assert.equal(byType.get("Ready")?.status, "False");
+    const ev = await waitFor("the NodeClassValidationFailed event", async () => (await events(h.kube, "default", "unreadable")).find((e) => e.reason === "NodeClassValidationFailed"), { timeoutMs: 15_000 });
+    assert.equal(ev.type, "Warning");
+  });
+
   it("on deletion waits for its NodeClaims, then deletes its AWS resources and releases the finalizer", async () => {
     await create(h.kube, EC2NodeClassesAPI, ec2NodeClass("doomed"));
     await waitForCondition<EC2NodeClass>(h.kube, EC2NodeClassesAPI, "doomed", "Ready", "True");

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseNodeClaim } from "../../../apis/parse.js";
-import { fakeInstanceType } from "../../fake/instancetypes.js";
+import { InstanceGPUCountLabel } from "../../../apis/labels.js";
+import { type FakeTypeSpec, fakeInstanceType } from "../../fake/instancetypes.js";
+import type { InstanceType, RequirementSpec } from "../../types.js";
 import { candidateTypes, capacityTypeOrder, offeringsFor } from "./plan.js";
 
 const claim = (requirements: { key: string; operator: string; values?: string[] }[], requests?: Record<string, string>) =>
@@ -12,9 +14,15 @@ const claim = (requirements: { key: string; operator: string; values?: string[] 
     spec: { nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "default" }, requirements, ...(requests ? { resources: { requests } } : {}) },
   });
 
-const small = fakeInstanceType({ name: "fake.large", cpu: 2, memoryMiB: 8192, price: 0.1, spotPrice: 0.03 });
-const big = fakeInstanceType({ name: "fake.4xlarge", cpu: 16, memoryMiB: 65536, price: 0.8, spotPrice: 0.5 });
-const gpu = fakeInstanceType({ name: "fakeg.xlarge", cpu: 4, memoryMiB: 16384, price: 0.5, nvidiaGPUs: 1 });
+/** A neutral fake type with the GPU-count label the AWS provider gives every type (DoesNotExist without GPUs). */
+function awsLike(spec: FakeTypeSpec): InstanceType {
+  const it = fakeInstanceType(spec);
+  const gpus: RequirementSpec = spec.nvidiaGPUs ? { key: InstanceGPUCountLabel, operator: "In", values: [String(spec.nvidiaGPUs)] } : { key: InstanceGPUCountLabel, operator: "DoesNotExist" };
+  return { ...it, requirements: [...it.requirements, gpus] };
+}
+const small = awsLike({ name: "fake.large", cpu: 2, memoryMiB: 8192, price: 0.1, spotPrice: 0.03 });
+const big = awsLike({ name: "fake.4xlarge", cpu: 16, memoryMiB: 65536, price: 0.8, spotPrice: 0.5 });
+const gpu = awsLike({ name: "fakeg.xlarge", cpu: 4, memoryMiB: 16384, price: 0.5, nvidiaGPUs: 1 });
 
 describe("launch planning", () => {
   it("tries reserved, then spot, then on-demand, as far as the claim allows", () => {

@@ -6,7 +6,7 @@ import { ArchLabel } from "../../../apis/labels.js";
 import { ConfigurationError } from "../../errors.js";
 import type { RequirementSpec } from "../../types.js";
 import { aliasOf } from "../amifamily.js";
-import { describeAWSFailure, errorMessage, isUnauthorized, nodeClassMessage } from "../errors.js";
+import { ResolutionFailure, nodeClassMessage } from "../errors.js";
 import { kubeArchitectures } from "../instancetype/shape.js";
 import { aliasParameters, variantRequirements } from "./aliases.js";
 import { describeTerms, tagFilters } from "./selectors.js";
@@ -60,25 +60,31 @@ async function queriesFor(nodeClass: EC2NodeClass, deps: AMIResolverDeps): Promi
   const name = nodeClass.metadata.name ?? "";
   const alias = aliasOf(nodeClass.spec);
   if (alias) {
-    const k8s = await deps.kubernetesVersion();
+    const field = "spec.amiSelectorTerms[0].alias";
+    let k8s: string;
+    try {
+      k8s = await deps.kubernetesVersion();
+    } catch (err) {
+      throw new ResolutionFailure(name, field, "reading the cluster's Kubernetes version", err);
+    }
     const known = new Map<string, RequirementSpec[][]>();
-    let lastError: unknown;
+    // Every parameter must answer. One left out would drop its AMI (an architecture or variant)
+    // from the status, and every node of that kind would look AMI-drifted.
     for (const p of aliasParameters(alias, k8s)) {
+      let id: string | undefined;
       try {
-        const id = await deps.parameters.get(p.path, alias.version === "latest");
-        if (id) known.set(id, [...(known.get(id) ?? []), ...p.variants.map((v) => variantRequirements(v, alias))]);
+        id = await deps.parameters.get(p.path, alias.version === "latest");
       } catch (err) {
-        if (isUnauthorized(err)) throw new ConfigurationError(describeAWSFailure(name, "spec.amiSelectorTerms[0].alias", "ssm:GetParameter", err));
-        lastError = err;
+        throw new ResolutionFailure(name, field, "ssm:GetParameter", err, p.path);
       }
+      if (id) known.set(id, [...(known.get(id) ?? []), ...p.variants.map((v) => variantRequirements(v, alias))]);
     }
     if (known.size === 0) {
-      const why = lastError ? ` (${errorMessage(lastError)})` : "";
       throw new ConfigurationError(
         nodeClassMessage(
           name,
-          "spec.amiSelectorTerms[0].alias",
-          `"${nodeClass.spec.amiSelectorTerms[0]?.alias}" found no AMI for Kubernetes ${k8s}${why}`,
+          field,
+          `"${nodeClass.spec.amiSelectorTerms[0]?.alias}" found no AMI for Kubernetes ${k8s}`,
           "use a version published for this Kubernetes version, or \"latest\"",
         ),
       );
@@ -92,7 +98,7 @@ async function queriesFor(nodeClass: EC2NodeClass, deps: AMIResolverDeps): Promi
       try {
         id = await deps.parameters.get(term.ssmParameter, true);
       } catch (err) {
-        throw new ConfigurationError(describeAWSFailure(name, `spec.amiSelectorTerms[${i}].ssmParameter`, "ssm:GetParameter", err));
+        throw new ResolutionFailure(name, `spec.amiSelectorTerms[${i}].ssmParameter`, "ssm:GetParameter", err, term.ssmParameter);
       }
       if (!id) {
         throw new ConfigurationError(
@@ -121,7 +127,7 @@ export async function resolveAMIs(nodeClass: EC2NodeClass, deps: AMIResolverDeps
     try {
       images = await describeImages(deps.ec2, q);
     } catch (err) {
-      throw new ConfigurationError(describeAWSFailure(name, "spec.amiSelectorTerms", "ec2:DescribeImages", err));
+      throw new ResolutionFailure(name, "spec.amiSelectorTerms", "ec2:DescribeImages", err);
     }
     for (const image of images) {
       const arch = kubeArchitectures[image.Architecture ?? ""];

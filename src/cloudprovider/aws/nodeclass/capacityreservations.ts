@@ -1,8 +1,7 @@
 // spec.capacityReservationSelectorTerms → on-demand capacity reservations nodes may launch into.
 import { type CapacityReservation, DescribeCapacityReservationsCommand, type EC2Client, type Filter } from "@aws-sdk/client-ec2";
 import type { EC2NodeClass, EC2NodeClassStatus } from "../../../apis/ec2nodeclass.js";
-import { ConfigurationError } from "../../errors.js";
-import { describeAWSFailure } from "../errors.js";
+import { ResolutionFailure } from "../errors.js";
 import { tagFilters } from "./selectors.js";
 
 export type StatusReservation = NonNullable<EC2NodeClassStatus["capacityReservations"]>[number];
@@ -29,7 +28,7 @@ export async function resolveCapacityReservations(ec2: EC2Client, nodeClass: EC2
       } while (token);
     }
   } catch (err) {
-    throw new ConfigurationError(describeAWSFailure(nodeClass.metadata.name ?? "", "spec.capacityReservationSelectorTerms", "ec2:DescribeCapacityReservations", err));
+    throw new ResolutionFailure(nodeClass.metadata.name ?? "", "spec.capacityReservationSelectorTerms", "ec2:DescribeCapacityReservations", err);
   }
   return [...found.values()]
     .filter((r) => r.InstanceType && r.AvailabilityZone && r.OwnerId)

@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import type { EC2NodeClass } from "../../../apis/ec2nodeclass.js";
 import { EC2NodeClassTag, EKSClusterNameTag, RegionLabel, clusterOwnershipTag } from "../../../apis/labels.js";
 import { ConfigurationError } from "../../errors.js";
-import { describeAWSFailure, isAlreadyExists, isNotFound, nodeClassMessage } from "../errors.js";
+import { ResolutionFailure, isAlreadyExists, isNotFound, nodeClassMessage } from "../errors.js";
 
 export interface InstanceProfileDeps {
   iam: IAMClient;
@@ -51,7 +51,7 @@ export async function ensureInstanceProfile(nodeClass: EC2NodeClass, deps: Insta
     try {
       profile = await getProfile(deps.iam, given);
     } catch (err) {
-      throw new ConfigurationError(describeAWSFailure(ncName, "spec.instanceProfile", "iam:GetInstanceProfile", err));
+      throw new ResolutionFailure(ncName, "spec.instanceProfile", "iam:GetInstanceProfile", err);
     }
     if (!profile) {
       throw new ConfigurationError(nodeClassMessage(ncName, "spec.instanceProfile", `"${given}" does not exist`, "create the instance profile (with the node role) or set spec.role to let tenon manage one"));
@@ -88,7 +88,7 @@ export async function ensureInstanceProfile(nodeClass: EC2NodeClass, deps: Insta
     if (isNotFound(err) && action === "iam:AddRoleToInstanceProfile") {
       throw new ConfigurationError(nodeClassMessage(ncName, "spec.role", `"${role}" does not exist`, "create the node role (with the EKS worker policies) or fix the name"));
     }
-    throw new ConfigurationError(describeAWSFailure(ncName, "spec.role", action, err));
+    throw new ResolutionFailure(ncName, "spec.role", action, err);
   }
 }
 

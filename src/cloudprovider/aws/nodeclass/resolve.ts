@@ -15,7 +15,8 @@ import {
   ConditionSubnetsReady,
 } from "../../../apis/labels.js";
 import { type Clock, systemClock } from "../cache.js";
-import { errorMessage } from "../errors.js";
+import { ConfigurationError } from "../../errors.js";
+import { ResolutionFailure } from "../errors.js";
 import { resolveAMIs } from "./amis.js";
 import { type ResolvedReservation, resolveCapacityReservations } from "./capacityreservations.js";
 import { ensureInstanceProfile } from "./instanceprofile.js";
@@ -34,17 +35,46 @@ export interface NodeClassResolverDeps {
   clock?: Clock;
 }
 
-interface Part<T> {
+/**
+ * A part of the status that could not be refreshed: its AWS call gave no answer. The part keeps
+ * what the last successful resolution found (if any), and the node class controller retries soon.
+ */
+export interface RefreshFailure {
+  /** The condition of the part, e.g. SubnetsReady. */
   condition: string;
-  value?: T;
-  error?: string;
+  /** The spec field being resolved, e.g. spec.subnetSelectorTerms. */
+  field: string;
+  /** The call that failed, as its IAM action, e.g. ec2:DescribeSubnets. */
+  call: string;
+  /** Names the node class, the field, the call and AWS's error. */
+  message: string;
+  /** Whether the part kept its last resolved value (false: it never resolved, and stays not ready). */
+  kept: boolean;
 }
 
-async function attempt<T>(condition: string, f: () => Promise<T>): Promise<Part<T>> {
+/** The resolver's answer: the status to write, and the parts whose refresh failed this time. */
+export type ResolvedStatus = EC2NodeClassStatus & { refreshFailures?: RefreshFailure[] };
+
+type StatusField = "subnets" | "securityGroups" | "amis" | "instanceProfile" | "capacityReservations";
+
+interface Part<T> {
+  condition: string;
+  field: StatusField;
+  value?: T;
+  /** A definitive answer that the part cannot be resolved (no match, no such role …). */
+  error?: string;
+  /** No answer at all: the call failed. */
+  failure?: ResolutionFailure;
+}
+
+async function attempt<T>(condition: string, field: StatusField, nodeClass: string, f: () => Promise<T>): Promise<Part<T>> {
   try {
-    return { condition, value: await f() };
+    return { condition, field, value: await f() };
   } catch (err) {
-    return { condition, error: errorMessage(err) };
+    if (err instanceof ConfigurationError) return { condition, field, error: err.message };
+    // Anything else (a throttled or failed call, a network error …) teaches nothing about the spec.
+    const failure = err instanceof ResolutionFailure ? err : new ResolutionFailure(nodeClass, `status.${field}`, "resolving", err);
+    return { condition, field, failure };
   }
 }
 
@@ -60,29 +90,42 @@ export class NodeClassResolver {
   }
 
   /**
-   * The node class's status as AWS has it now. Never throws for AWS or configuration problems: each
-   * becomes a False condition whose message names the node class, the field and the fix, and the
-   * fields that did resolve are still filled in.
+   * The node class's status as AWS has it now. Never throws for AWS or configuration problems. A
+   * definitive answer (nothing matches, no such role) becomes a False condition whose message names
+   * the node class, the field and the fix. A call that gave no answer (throttled, 5xx, denied)
+   * changes nothing: the part keeps what the last resolution found — its field and its True
+   * condition, whose message then says what failed — and is listed in refreshFailures. A status is
+   * thus always one whole resolution per part, never a partial one (a drift check reading it must
+   * not see half the AMIs).
    */
-  async resolveNodeClass(nodeClass: EC2NodeClass): Promise<EC2NodeClassStatus> {
+  async resolveNodeClass(nodeClass: EC2NodeClass): Promise<ResolvedStatus> {
     const d = this.deps;
-    const [subnets, securityGroups, amis, instanceProfile, reservations] = await Promise.all([
-      attempt(ConditionSubnetsReady, () => resolveSubnets(d.ec2, nodeClass)),
-      attempt(ConditionSecurityGroupsReady, () => resolveSecurityGroups(d.ec2, nodeClass)),
-      attempt(ConditionAMIsReady, () => resolveAMIs(nodeClass, { ec2: d.ec2, parameters: this.parameters, kubernetesVersion: d.kubernetesVersion })),
-      attempt(ConditionInstanceProfileReady, () => ensureInstanceProfile(nodeClass, { iam: d.iam, clusterName: d.clusterName, region: d.region })),
-      attempt(ConditionCapacityReservationsReady, () => resolveCapacityReservations(d.ec2, nodeClass)),
-    ]);
     const name = nodeClass.metadata.name ?? "";
+    const [subnets, securityGroups, amis, instanceProfile, reservations] = await Promise.all([
+      attempt(ConditionSubnetsReady, "subnets", name, () => resolveSubnets(d.ec2, nodeClass)),
+      attempt(ConditionSecurityGroupsReady, "securityGroups", name, () => resolveSecurityGroups(d.ec2, nodeClass)),
+      attempt(ConditionAMIsReady, "amis", name, () => resolveAMIs(nodeClass, { ec2: d.ec2, parameters: this.parameters, kubernetesVersion: d.kubernetesVersion })),
+      attempt(ConditionInstanceProfileReady, "instanceProfile", name, () => ensureInstanceProfile(nodeClass, { iam: d.iam, clusterName: d.clusterName, region: d.region })),
+      attempt(ConditionCapacityReservationsReady, "capacityReservations", name, () => resolveCapacityReservations(d.ec2, nodeClass)),
+    ]);
     if (reservations.value) this.reservations.set(name, reservations.value);
+    const fresh: Partial<EC2NodeClassStatus> = {
+      ...(subnets.value ? { subnets: subnets.value.map((s) => ({ id: s.id, zone: s.zone, ...(s.zoneID ? { zoneID: s.zoneID } : {}) })) } : {}),
+      ...(securityGroups.value ? { securityGroups: securityGroups.value } : {}),
+      ...(amis.value ? { amis: amis.value.map((a) => ({ id: a.id, ...(a.name ? { name: a.name } : {}), ...(a.deprecated ? { deprecated: true } : {}), requirements: a.requirements })) } : {}),
+      ...(instanceProfile.value ? { instanceProfile: instanceProfile.value } : {}),
+      ...(reservations.value && reservations.value.length > 0
+        ? { capacityReservations: reservations.value.map(({ availableInstanceCount: _unused, ...r }) => r) }
+        : {}),
+    };
     const parts: Part<unknown>[] = [subnets, securityGroups, amis, instanceProfile];
     if ((nodeClass.spec.capacityReservationSelectorTerms ?? []).length > 0) parts.push(reservations);
-    const previous = nodeClass.status?.conditions ?? [];
+    const previous = nodeClass.status;
     const now = new Date(this.clock()).toISOString();
     const generation = nodeClass.metadata.generation;
     const condition = (type: string, ok: boolean, reason: string, message: string): Condition => {
       const status = ok ? "True" : "False";
-      const before = previous.find((c) => c.type === type);
+      const before = previous?.conditions?.find((c) => c.type === type);
       return {
         type,
         status,
@@ -93,28 +136,43 @@ export class NodeClassResolver {
         ...(generation !== undefined ? { observedGeneration: generation } : {}),
       };
     };
-    const conditions = parts.map((p) => (p.error === undefined ? condition(p.condition, true, p.condition, "") : condition(p.condition, false, `${p.condition.replace(/Ready$/, "")}NotReady`, p.error)));
-    const failing = parts.filter((p) => p.error !== undefined);
+    const status: EC2NodeClassStatus = { ...fresh };
+    const conditions: Condition[] = [];
+    const refreshFailures: RefreshFailure[] = [];
+    for (const p of parts) {
+      const base = p.condition.replace(/Ready$/, "");
+      if (p.failure) {
+        const last = lastGood(previous, p);
+        const f = p.failure;
+        refreshFailures.push({ condition: p.condition, field: f.field, call: f.call, message: f.message, kept: last.ok });
+        if (last.ok) {
+          if (last.value !== undefined) (status as Record<StatusField, unknown>)[p.field] = last.value;
+          conditions.push(condition(p.condition, true, p.condition, `${f.message} (status.${p.field} is kept from the last successful resolution)`));
+        } else conditions.push(condition(p.condition, false, `${base}ResolutionFailed`, f.message));
+      } else if (p.error !== undefined) conditions.push(condition(p.condition, false, `${base}NotReady`, p.error));
+      else conditions.push(condition(p.condition, true, p.condition, ""));
+    }
+    const failing = conditions.filter((c) => c.status !== "True");
     conditions.push(
-      failing.length === 0
-        ? condition(ConditionReady, true, ConditionReady, "")
-        : condition(ConditionReady, false, "NotReady", failing.map((p) => p.error).join("\n")),
+      failing.length === 0 ? condition(ConditionReady, true, ConditionReady, "") : condition(ConditionReady, false, "NotReady", failing.map((c) => c.message).join("\n")),
     );
-    return {
-      ...(subnets.value ? { subnets: subnets.value.map((s) => ({ id: s.id, zone: s.zone, ...(s.zoneID ? { zoneID: s.zoneID } : {}) })) } : {}),
-      ...(securityGroups.value ? { securityGroups: securityGroups.value } : {}),
-      ...(amis.value ? { amis: amis.value.map((a) => ({ id: a.id, ...(a.name ? { name: a.name } : {}), ...(a.deprecated ? { deprecated: true } : {}), requirements: a.requirements })) } : {}),
-      ...(instanceProfile.value ? { instanceProfile: instanceProfile.value } : {}),
-      ...(reservations.value && reservations.value.length > 0
-        ? { capacityReservations: reservations.value.map(({ availableInstanceCount: _unused, ...r }) => r) }
-        : {}),
-      conditions,
-    };
+    return { ...status, conditions, ...(refreshFailures.length > 0 ? { refreshFailures } : {}) };
   }
 }
 
+/** What the last status holds for a part, if its condition said it resolved (a usable last good value). */
+function lastGood(previous: EC2NodeClassStatus | undefined, p: Part<unknown>): { ok: boolean; value?: unknown } {
+  const c = previous?.conditions?.find((x) => x.type === p.condition);
+  if (c?.status !== "True") return { ok: false };
+  const value = previous?.[p.field];
+  // Every part but capacity reservations has something when it resolved; reservations may be none.
+  const present = Array.isArray(value) ? value.length > 0 : value !== undefined && value !== "";
+  if (!present && p.field !== "capacityReservations") return { ok: false };
+  return { ok: true, ...(present ? { value } : {}) };
+}
+
 /** One-shot form of NodeClassResolver.resolveNodeClass (a resolver kept around also keeps its SSM cache). */
-export function resolveNodeClass(nodeClass: EC2NodeClass, deps: NodeClassResolverDeps): Promise<EC2NodeClassStatus> {
+export function resolveNodeClass(nodeClass: EC2NodeClass, deps: NodeClassResolverDeps): Promise<ResolvedStatus> {
   return new NodeClassResolver(deps).resolveNodeClass(nodeClass);
 }
 

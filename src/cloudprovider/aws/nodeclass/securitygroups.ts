@@ -2,7 +2,7 @@
 import { type EC2Client, DescribeSecurityGroupsCommand, type Filter, type SecurityGroup } from "@aws-sdk/client-ec2";
 import type { EC2NodeClass } from "../../../apis/ec2nodeclass.js";
 import { ConfigurationError } from "../../errors.js";
-import { describeAWSFailure, nodeClassMessage } from "../errors.js";
+import { ResolutionFailure, nodeClassMessage } from "../errors.js";
 import { describeTerms, tagFilters } from "./selectors.js";
 
 export interface ResolvedSecurityGroup {
@@ -29,7 +29,7 @@ export async function resolveSecurityGroups(ec2: EC2Client, nodeClass: EC2NodeCl
       } while (token);
     }
   } catch (err) {
-    throw new ConfigurationError(describeAWSFailure(name, "spec.securityGroupSelectorTerms", "ec2:DescribeSecurityGroups", err));
+    throw new ResolutionFailure(name, "spec.securityGroupSelectorTerms", "ec2:DescribeSecurityGroups", err);
   }
   if (found.size === 0) {
     throw new ConfigurationError(

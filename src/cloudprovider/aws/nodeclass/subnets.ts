@@ -2,7 +2,7 @@
 import { type EC2Client, DescribeSubnetsCommand, type Filter, type Subnet } from "@aws-sdk/client-ec2";
 import type { EC2NodeClass } from "../../../apis/ec2nodeclass.js";
 import { ConfigurationError } from "../../errors.js";
-import { describeAWSFailure, nodeClassMessage } from "../errors.js";
+import { ResolutionFailure, nodeClassMessage } from "../errors.js";
 import { describeTerms, tagFilters } from "./selectors.js";
 
 export interface ResolvedSubnet {
@@ -34,7 +34,7 @@ export async function resolveSubnets(ec2: EC2Client, nodeClass: EC2NodeClass): P
       for (const s of await describeAll(ec2, filters)) if (s.SubnetId) found.set(s.SubnetId, s);
     }
   } catch (err) {
-    throw new ConfigurationError(describeAWSFailure(name, "spec.subnetSelectorTerms", "ec2:DescribeSubnets", err));
+    throw new ResolutionFailure(name, "spec.subnetSelectorTerms", "ec2:DescribeSubnets", err);
   }
   if (found.size === 0) {
     throw new ConfigurationError(nodeClassMessage(name, "spec.subnetSelectorTerms", `matched no subnet ${describeTerms(terms)}`, "tag your subnets or fix the selector"));

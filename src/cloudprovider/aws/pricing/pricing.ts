@@ -1,13 +1,27 @@
 // Instance prices: on-demand from the Pricing API, spot from EC2's spot price history, both
 // refreshed periodically. Until (or where) AWS answers, the bundled catalog's on-demand snapshot
 // stands in, so a controller in an isolated VPC or a fresh start can still rank instance types.
+// A refresh that fails keeps the prices in use and is surfaced: logged once per streak of failures
+// (and once when it recovers), counted (tenon_pricing_refresh_errors_total), and the age of the
+// prices in use is exposed (tenon_pricing_age_seconds).
 import { type DescribeSpotPriceHistoryCommandOutput, DescribeSpotPriceHistoryCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import { GetProductsCommand, type PricingClient } from "@aws-sdk/client-pricing";
 import { type Clock, systemClock } from "../cache.js";
 import { readCatalog } from "../catalog.js";
 import { errorMessage } from "../errors.js";
+import type { Logger } from "pino";
 import type { PriceSource } from "../instancetype/offerings.js";
 import { onDemandFilters, parsePriceList } from "./getproducts.js";
+
+export type PriceType = "on-demand" | "spot";
+
+/** Where the provider reports its refreshes (the operator's metrics; a structural type, so the provider needs no prom-client). */
+export interface PricingMetricsSink {
+  /** One failed refresh. */
+  pricingRefreshErrors: { inc(labels: { price_type: PriceType }): void };
+  /** What the price-age gauge reads at each scrape. */
+  observePricingAge(read: () => { priceType: PriceType; seconds: number }[]): void;
+}
 
 export interface PricingDeps {
   ec2: EC2Client;
@@ -16,6 +30,8 @@ export interface PricingDeps {
   /** No Pricing API (ISOLATED_VPC): only the bundled snapshot and spot history. */
   isolatedVPC?: boolean;
   clock?: Clock;
+  logger?: Pick<Logger, "warn" | "info">;
+  metrics?: PricingMetricsSink;
 }
 
 /** Bundled on-demand prices for the region, or none if the catalog has no such region. */
@@ -37,13 +53,49 @@ export class PricingProvider implements PriceSource {
   onDemandUpdatedAt: number | undefined;
   spotUpdatedAt: number | undefined;
   lastError: string | undefined;
+  /** Failed refreshes in a row, per price type. */
+  readonly failures: Record<PriceType, number> = { "on-demand": 0, spot: 0 };
   private timers: ReturnType<typeof setInterval>[] = [];
   private readonly clock: Clock;
+  private readonly startedAt: number;
 
   constructor(private readonly deps: PricingDeps) {
     this.clock = deps.clock ?? systemClock;
+    this.startedAt = this.clock();
     this.onDemandPrices = bundledOnDemand(deps.region);
     this.onDemandSource = "bundled";
+    deps.metrics?.observePricingAge(() => {
+      const a = this.ages();
+      return [
+        { priceType: "on-demand", seconds: a.onDemand },
+        { priceType: "spot", seconds: a.spot },
+      ];
+    });
+  }
+
+  /**
+   * Seconds since the prices in use were last refreshed. Prices never refreshed (the bundled
+   * snapshot, spot priced as on-demand) count from the provider's start: they are at least that old.
+   */
+  ages(): { onDemand: number; spot: number } {
+    const now = this.clock();
+    return { onDemand: (now - (this.onDemandUpdatedAt ?? this.startedAt)) / 1000, spot: (now - (this.spotUpdatedAt ?? this.startedAt)) / 1000 };
+  }
+
+  private failed(type: PriceType, err: unknown): void {
+    const message = errorMessage(err);
+    this.lastError = `${type} prices: ${message}`;
+    this.deps.metrics?.pricingRefreshErrors.inc({ price_type: type });
+    const at = type === "on-demand" ? this.onDemandUpdatedAt : this.spotUpdatedAt;
+    const using = at !== undefined ? `prices from ${new Date(at).toISOString()}` : type === "on-demand" ? "the bundled snapshot" : "on-demand prices for spot";
+    // Once per streak: a refresh that keeps failing is one problem, not one line per try.
+    if (this.failures[type]++ === 0) this.deps.logger?.warn({ priceType: type, error: message, using }, `refreshing ${type} prices failed; using ${using} until a refresh succeeds`);
+  }
+
+  private refreshed(type: PriceType): void {
+    const failures = this.failures[type];
+    this.failures[type] = 0;
+    if (failures > 0) this.deps.logger?.info({ priceType: type, failures }, `refreshed ${type} prices after ${failures} failed attempt(s)`);
   }
 
   onDemand(instanceType: string): number | undefined {
@@ -75,8 +127,9 @@ export class PricingProvider implements PriceSource {
       this.onDemandPrices = new Map([...this.onDemandPrices, ...prices]);
       this.onDemandSource = "pricing-api";
       this.onDemandUpdatedAt = this.clock();
+      this.refreshed("on-demand");
     } catch (err) {
-      this.lastError = `on-demand prices: ${errorMessage(err)}`;
+      this.failed("on-demand", err);
     }
   }
 
@@ -108,8 +161,9 @@ export class PricingProvider implements PriceSource {
       } while (token);
       this.spotPrices = new Map([...latest].map(([t, zones]) => [t, new Map([...zones].map(([z, v]) => [z, v.price]))]));
       this.spotUpdatedAt = this.clock();
+      this.refreshed("spot");
     } catch (err) {
-      this.lastError = `spot prices: ${errorMessage(err)}`;
+      this.failed("spot", err);
     }
   }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type NodePoolInput, parseNodeClaim, parseNodePool } from "../../apis/index.js";
-import { NODEPOOL_HASH_VERSION, isNodePoolTemplateDrifted, nodePoolHash, nodePoolHashAnnotations } from "./hash.js";
+import { type NodePoolInput, parseNodeClaim, parseNodePool } from "./index.js";
+import { NODEPOOL_HASH_VERSION, isNodePoolTemplateDrifted, nodePoolHash, nodePoolHashAnnotations } from "./nodepoolhash.js";
 
 function pool(edit: (p: NodePoolInput) => void = () => {}) {
   const p: NodePoolInput = {

@@ -11,11 +11,11 @@
 // another version (by Karpenter, or an older tenon) is re-stamped by the hash controller and never
 // counted as drifted — Karpenter's own drift-hash-versioning rule — so moving a cluster from
 // Karpenter to tenon replaces no node.
-import { canonicalForHash, driftHash } from "../../apis/hash.js";
-import { parseNillableDuration } from "../../apis/duration.js";
-import { NodePoolHashAnnotation, NodePoolHashVersionAnnotation } from "../../apis/labels.js";
-import type { NodeClaim } from "../../apis/nodeclaim.js";
-import type { NodePool } from "../../apis/nodepool.js";
+import { canonicalForHash, driftHash } from "./hash.js";
+import { parseNillableDuration } from "./duration.js";
+import { NodePoolHashAnnotation, NodePoolHashVersionAnnotation } from "./labels.js";
+import type { NodeClaim } from "./nodeclaim.js";
+import type { NodePool } from "./nodepool.js";
 
 /**
  * Bump when the hashed fields, their canonical form or their defaults change. Differs from
