@@ -15,7 +15,7 @@
 //    is a placement in the whole cluster; only when it fails is the whole cluster tried;
 //  - replacement simulations get only the instance types cheaper than the price to beat.
 // Everything per node and per pod (requests, light nodes, room) is computed once per pass.
-import type { V1Node, V1Pod, V1Taint, V1Toleration } from "@kubernetes/client-node";
+import type { V1Pod, V1Toleration } from "@kubernetes/client-node";
 import type { NodePool } from "../apis/nodepool.js";
 import type { InstanceType, RequirementSpec, ResourceList } from "../cloudprovider/types.js";
 import { HostnameLabel } from "../apis/labels.js";
@@ -24,13 +24,12 @@ import { labelsMatch } from "../core/requirements.js";
 import { isEphemeralTaint, toleratesTaint } from "../scheduling/taints.js";
 import { NodeNameField, normalizeLabelKey } from "../core/labelkeys.js";
 import { podRequests } from "../scheduling/podrequests.js";
-import { parseResourceList } from "../core/quantity.js";
 import { Requirements } from "../core/requirements.js";
 import { solve } from "../scheduling/solver.js";
 import type { ExistingNode, PlannedNodeClaim, SchedulingInput, SchedulingResult } from "../scheduling/types.js";
 import { hasHostPorts, hostnameSpread, podName, requiredAntiAffinityKeys, topologySelectors } from "./pods.js";
 import type { Selector } from "../core/selector.js";
-import type { ClusterView } from "./state.js";
+import { type ClusterView, capacityOf } from "./state.js";
 import type { Candidate, StateNode } from "./types.js";
 
 /** Where new capacity may come from in a simulation. */
@@ -109,20 +108,6 @@ interface PoolTypes {
 }
 
 const SubsetMax = 40;
-
-function quantities(list: Record<string, unknown> | undefined): ResourceList {
-  try {
-    return parseResourceList(list as Record<string, string | number> | undefined);
-  } catch {
-    return {};
-  }
-}
-
-function nodeTaints(node: V1Node | undefined, fallback: readonly { key: string; value?: string; effect: string }[] | undefined): V1Taint[] {
-  const taints: V1Taint[] = (node ? (node.spec?.taints ?? []) : (fallback ?? [])).map((t) => ({ key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect }));
-  if (node?.spec?.unschedulable && !taints.some((t) => t.key === "node.kubernetes.io/unschedulable")) taints.push({ key: "node.kubernetes.io/unschedulable", effect: "NoSchedule" });
-  return taints;
-}
 
 export class Simulator {
   simulations = 0;
@@ -231,33 +216,18 @@ export class Simulator {
   }
 
   private simNode(s: StateNode): SimNode | undefined {
-    const claim = s.claim;
-    let alloc = s.node ? quantities(s.node.status?.allocatable) : {};
-    if (Object.keys(alloc).length === 0 && claim) alloc = quantities(claim.status?.allocatable);
-    if (Object.keys(alloc).length === 0 && claim && s.nodePoolName !== undefined) {
-      // A claim not launched yet: what its cheapest allowed type would give.
-      const reqs = Requirements.fromSpecs(claim.spec.requirements as RequirementSpec[]);
-      let best: { it: InstanceType; price: number } | undefined;
-      for (const it of this.view.input.instanceTypes.get(s.nodePoolName) ?? []) {
-        const itReq = reqs.get("node.kubernetes.io/instance-type");
-        if (itReq && !itReq.has(it.name)) continue;
-        const o = cheapestOffering(it.offerings, reqs);
-        if (o && (!best || o.price < best.price)) best = { it, price: o.price };
-      }
-      if (best) alloc = typeAllocatable(best.it);
-    }
+    // What the cluster model says pods can use (net of daemonsets still to come while in flight).
+    const alloc = s.allocatable;
     if (Object.keys(alloc).length === 0) return undefined;
-    const capacity = s.node ? quantities(s.node.status?.capacity) : quantities(claim?.status?.capacity);
+    const capacity = capacityOf(s);
     const inFlight = s.managed && !s.initialized;
-    const taints = nodeTaints(s.node, claim?.spec.taints);
-    const startupTaints = inFlight && claim?.spec.startupTaints ? claim.spec.startupTaints.map((t) => ({ key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect })) : undefined;
     const base = {
       name: s.name,
       ...(s.nodePoolName !== undefined ? { nodePool: s.nodePoolName } : {}),
       labels: s.labels,
-      taints,
+      taints: s.taints,
       inFlight,
-      ...(startupTaints ? { startupTaints } : {}),
+      ...(inFlight && s.startupTaints ? { startupTaints: s.startupTaints } : {}),
     };
     const used: ResourceList = {};
     const kept: V1Pod[] = [];

@@ -82,30 +82,9 @@ export const MethodInfos: Record<Method, MethodInfo> = {
   single: { method: "single", metricReason: "underutilized", budgetReason: "Underutilized", reason: "Underutilized", consolidationType: "single", eventual: false },
 };
 
-/** A Node (or a NodeClaim still without one) as disruption sees it. */
-export interface StateNode {
-  /** The Node's name, or the NodeClaim's while it has no Node. */
-  name: string;
-  node?: V1Node;
-  claim?: NodeClaim;
-  nodePoolName?: string;
-  labels: Record<string, string>;
-  /** Launched by a NodePool (has a NodeClaim, or a NodePool label when nodesWithoutClaims). */
-  managed: boolean;
-  initialized: boolean;
-  /** Being deleted, tainted karpenter.sh/disrupted, or part of a command in progress. */
-  markedForDeletion: boolean;
-  /** The Node's Ready condition is True. */
-  ready: boolean;
-  /** Non-terminal pods bound to the node. */
-  pods: V1Pod[];
-  createdAt: number;
-  instanceType?: InstanceType;
-  capacityType: string;
-  zone: string;
-  /** Price of the node's offering (its type, zone and capacity type); undefined when unknown. */
-  price?: number;
-}
+/** A Node (or a NodeClaim still without one): the one cluster model's record of it. */
+export type { StateNode } from "../state/model.js";
+import type { StateNode } from "../state/model.js";
 
 /** A node that may be disrupted, with what deciding about it needs. */
 export interface Candidate extends StateNode {

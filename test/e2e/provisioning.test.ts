@@ -49,7 +49,7 @@ async function solverPlan(e: E2E, pods: V1Pod[], pool: NodePool): Promise<string
     return copy;
   });
   const built = buildSchedulingInput(
-    { pods: pending, nodes: [], nodeClaims: [], daemonSets: [], podsOnNode: () => [] },
+    { pods: pending, nodes: [], nodeClaims: [], daemonSets: [] },
     { nodePools: [pool], instanceTypes: new Map([[pool.metadata.name ?? "", types]]), nominations: new Map() },
   );
   const result = solve(built.input);

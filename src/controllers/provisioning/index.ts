@@ -9,8 +9,7 @@ export {
   type ProvisionerDeps,
 } from "./provisioner.js";
 export { Batcher, type BatcherOptions } from "./batcher.js";
-export { isProvisionable, isReschedulable, podKey } from "./pending.js";
 export { buildNodeClaim, claimRequirements } from "./nodeclaim.js";
-export { buildSchedulingInput, claimAllocatable, claimCapacityEstimate, type ClusterView } from "./input.js";
+export { buildSchedulingInput, type ClusterView } from "./input.js";
 export { InFlightClaims, UNSEEN_CLAIM_TTL_MS } from "./inflight.js";
 export { legacySchedulingDuration, LegacySchedulingDurationName } from "./metrics.js";

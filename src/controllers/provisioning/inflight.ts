@@ -9,7 +9,7 @@
 // the in-flight claims again, as existing capacity.
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import type { NodeClaim } from "../../apis/nodeclaim.js";
-import { isTerminal, isTerminating, podKey } from "./pending.js";
+import { isTerminal, isTerminating, podKey } from "../../state/predicates.js";
 
 /** How long a created claim is remembered while the cache does not show it. */
 export const UNSEEN_CLAIM_TTL_MS = 60_000;

@@ -55,8 +55,11 @@ const daemonSet: V1DaemonSet = {
   },
 };
 
+/** The cluster's lists; `bound` pods (by node) join the pod list, as the API server lists them. */
 function view(over: Partial<ClusterView> & { bound?: Record<string, V1Pod[]> }): ClusterView {
-  return { pods: [], nodes: [], nodeClaims: [], daemonSets: [], podsOnNode: (n) => over.bound?.[n] ?? [], ...over };
+  const { bound, ...rest } = over;
+  const pods = [...new Set([...(rest.pods ?? []), ...Object.values(bound ?? {}).flat()])];
+  return { nodes: [], nodeClaims: [], daemonSets: [], ...rest, pods };
 }
 
 describe("buildSchedulingInput", () => {

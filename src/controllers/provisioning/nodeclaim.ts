@@ -7,8 +7,9 @@ import { requirementKeyRules } from "../../apis/common.js";
 import { HostnameLabel, InstanceTypeLabel, NodePoolLabel } from "../../apis/labels.js";
 import type { NodeClaimInput, NodeClaimRequirement } from "../../apis/nodeclaim.js";
 import type { NodePool } from "../../apis/nodepool.js";
-import type { RequirementSpec, ResourceList } from "../../cloudprovider/types.js";
+import type { ResourceList } from "../../cloudprovider/types.js";
 import { formatQuantity } from "../../core/quantity.js";
+import { singleValuedLabels } from "../../state/model.js";
 import type { PlannedNodeClaim } from "../../scheduling/types.js";
 import { nodePoolHashAnnotations } from "../../apis/nodepoolhash.js";
 
@@ -49,13 +50,6 @@ export function claimRequirements(planned: Pick<PlannedNodeClaim, "requirements"
   const bounded: NodeClaimRequirement = { key: InstanceTypeLabel, operator: "In", values: names, ...(minValues !== undefined ? { minValues } : {}) };
   if (i >= 0) out[i] = bounded;
   else out.push(bounded);
-  return out;
-}
-
-/** Labels a node of these requirements will certainly carry: each single-valued `In`. */
-export function singleValuedLabels(reqs: readonly RequirementSpec[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const r of reqs) if (r.operator === "In" && r.values?.length === 1 && r.key !== HostnameLabel) out[r.key] = r.values[0]!;
   return out;
 }
 

@@ -26,7 +26,7 @@ import { InFlightClaims } from "./inflight.js";
 import { type BuiltInput, buildSchedulingInput } from "./input.js";
 import { legacySchedulingDuration } from "./metrics.js";
 import { buildNodeClaim, formatResources } from "./nodeclaim.js";
-import { isProvisionable, isReschedulable } from "./pending.js";
+import { isDeleting, isProvisionable, isReschedulable } from "../../state/predicates.js";
 
 /**
  * Whether a NodePool may launch now. The disruption engineer's scheduled scale-to-zero passes its
@@ -92,7 +92,6 @@ export function failedSchedulingEvent(pod: V1Pod, message: string): Event {
   };
 }
 
-const isDeleting = (o: { metadata: { deletionTimestamp?: string } }): boolean => o.metadata.deletionTimestamp !== undefined;
 
 function maxCapacity(types: readonly InstanceType[]): ResourceList {
   const out: ResourceList = {};
@@ -247,9 +246,10 @@ export class Provisioner implements Reconciler, ManagedController {
         nodes: state.nodes.list(),
         nodeClaims: [...cached, ...unseen],
         daemonSets: state.daemonSets.list(),
-        podsOnNode: (n) => state.podsOnNode(n),
+        nodePools: state.nodePools.list(),
       },
       {
+        now,
         nodePools: usable,
         instanceTypes: types,
         nominations: this.inflight.nominationsByClaim(),

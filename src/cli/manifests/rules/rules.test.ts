@@ -10,8 +10,8 @@ describe("API-server name rules", () => {
     for (const ok of ["web", "web-1", "a.b.c", "1a"]) assert.equal(dnsSubdomainError(ok), undefined, ok);
     for (const bad of ["Web", "web_1", "-web", "web-", "a..b", "", "x".repeat(254), "wéb"]) assert.notEqual(dnsSubdomainError(bad), undefined, bad);
     assert.notEqual(dnsLabelError("a.b"), undefined);
-    for (const ok of ["app", "app.kubernetes.io/name", "example.com/A_b-c.d", "example.com/constructor"]) assert.equal(qualifiedNameError(ok), undefined, ok);
-    for (const bad of ["", "-app", "a/b/c", "/app", "Example.com/app", "app!", "x".repeat(64), "__proto__", "constructor", "toString"]) assert.notEqual(qualifiedNameError(bad), undefined, bad);
+    for (const ok of ["app", "app.kubernetes.io/name", "example.com/A_b-c.d", "example.com/constructor", "constructor", "toString"]) assert.equal(qualifiedNameError(ok), undefined, ok);
+    for (const bad of ["", "-app", "a/b/c", "/app", "Example.com/app", "app!", "x".repeat(64), "__proto__"]) assert.notEqual(qualifiedNameError(bad), undefined, bad);
     for (const ok of ["", "v1", "a-b_c.d"]) assert.equal(labelValueError(ok), undefined, ok);
     for (const bad of ["a b", "-a", "a-", "x".repeat(64)]) assert.notEqual(labelValueError(bad), undefined, bad);
   });
