@@ -2,7 +2,7 @@
 //   node --import tsx --cpu-prof bench/disruption-prof.ts 1000 [packed]
 import { performance } from "node:perf_hooks";
 import { planDisruption } from "../src/disruption/index.js";
-import { T0 } from "../src/disruption/testkit.js";
+import { T0 } from "../test/kit/disruption.js";
 import { benchCluster } from "./disruption-workload.js";
 
 const nodes = Number(process.argv[2] ?? 1000);

@@ -9,7 +9,7 @@ import type { NodePool } from "../src/apis/nodepool.js";
 import { loadCatalogInstanceTypes } from "../src/cloudprovider/aws/catalog.js";
 import type { InstanceType } from "../src/cloudprovider/types.js";
 import type { DisruptionInput } from "../src/disruption/index.js";
-import { T0, managedNode, nodePool, pod } from "../src/disruption/testkit.js";
+import { T0, managedNode, nodePool, pod } from "../test/kit/disruption.js";
 import { allocatable } from "../src/scheduling/instancetypes.js";
 import { seededRandom } from "./workload.js";
 

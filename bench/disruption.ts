@@ -13,7 +13,7 @@ import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { type DisruptionPlan, describeCommand, planDisruption } from "../src/disruption/index.js";
-import { T0 } from "../src/disruption/testkit.js";
+import { T0 } from "../test/kit/disruption.js";
 import { benchCluster } from "./disruption-workload.js";
 
 interface Row {

@@ -2,8 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Unbounded, allowedDisruptions, budgetActive, scaledNodes } from "./budgets.js";
 import { windowEnd, windowOpen } from "./cron.js";
-import { planDisruption } from "./plan.js";
-import { T0, clusterInput, managedNode, nodePool, standardTypes } from "./testkit.js";
+import { T0, clusterInput, managedNode, nodePool, standardTypes, planChecked } from "../../test/kit/disruption.js";
 
 const at = (iso: string) => Date.parse(iso);
 // 2026-01-05 is a Monday.
@@ -62,7 +61,7 @@ describe("disruption budgets", () => {
     const np = nodePool("p", { budgets: [{ nodes: "2" }] });
     const types = standardTypes();
     const nodes = [0, 1, 2, 3].map((i) => managedNode(`n${i}`, { pool: np, type: types[2]!, deleting: i === 0 }));
-    const plan = planDisruption(clusterInput({ pools: [np], nodes }), { now: T0 });
+    const plan = planChecked(clusterInput({ pools: [np], nodes }), { now: T0 });
     const b = plan.budgets["Empty"]!.find((x) => x.nodePool === "p")!;
     assert.deepEqual({ nodes: b.nodes, disrupting: b.disrupting, allowed: b.allowed, remaining: b.remaining }, { nodes: 4, disrupting: 1, allowed: 2, remaining: 1 });
     assert.equal(plan.command?.method, "emptiness");
@@ -73,7 +72,7 @@ describe("disruption budgets", () => {
   it("blocks every disruption of a reason at zero", () => {
     const np = nodePool("p", { budgets: [{ nodes: "0", reasons: ["Empty"] }] });
     const nodes = [managedNode("e", { pool: np, type: standardTypes()[2]! })];
-    const plan = planDisruption(clusterInput({ pools: [np], nodes }), { now: T0 });
+    const plan = planChecked(clusterInput({ pools: [np], nodes }), { now: T0 });
     assert.equal(plan.command, undefined);
     const e = plan.explanations.find((x) => x.node === "e")!;
     assert.equal(e.kind, "Budget");

@@ -5,8 +5,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { DriftReason } from "../cloudprovider/types.js";
 import { driftOf } from "./drift.js";
-import { planDisruption } from "./plan.js";
-import { T0, clusterInput, managedNode, nodePool, pod, standardTypes } from "./testkit.js";
+import { T0, clusterInput, managedNode, nodePool, planChecked, pod, standardTypes } from "../../test/kit/disruption.js";
 
 const types = standardTypes();
 const c4 = types.find((t) => t.name === "c.4x")!;
@@ -38,7 +37,7 @@ describe("drift: cloud answers and replacement size", () => {
     }
     for (let k = 0; k < 100; k++) pods.push(pod(`pending${k}`, { pending: true, cpu: "1" }));
     const cloudDrift = new Map<string, DriftReason>(nodes.map((n) => [n.claim.metadata.name ?? "", "SecurityGroupDrift"]));
-    const plan = planDisruption({ ...clusterInput({ pools: [np], nodes, pods, types }), cloudDrift }, { now: T0, methods: ["drift"] });
+    const plan = planChecked({ ...clusterInput({ pools: [np], nodes, pods, types }), cloudDrift }, { now: T0, methods: ["drift"] });
     const cmd = plan.command!;
     assert.equal(cmd.method, "drift");
     assert.equal(cmd.candidates.length, 1);
@@ -55,7 +54,7 @@ describe("drift: cloud answers and replacement size", () => {
     const np = nodePool("default", { budgets: [{ nodes: "100%" }] });
     const nodes = [managedNode("drifted", { pool: np, type: c4 }), managedNode("roomy", { pool: np, type: c8 })];
     const pods = [pod("a", { node: "drifted", cpu: "1" }), pod("b", { node: "drifted", cpu: "1" }), pod("busy", { node: "roomy", cpu: "2" }), pod("waiting", { pending: true, cpu: "4" })];
-    const plan = planDisruption({ ...clusterInput({ pools: [np], nodes, pods, types }), cloudDrift: new Map([["drifted", "AMIDrift"]]) }, { now: T0, methods: ["drift"] });
+    const plan = planChecked({ ...clusterInput({ pools: [np], nodes, pods, types }), cloudDrift: new Map([["drifted", "AMIDrift"]]) }, { now: T0, methods: ["drift"] });
     assert.equal(plan.command?.candidates[0]?.name, "drifted");
     assert.equal(plan.command?.decision, "delete");
     assert.deepEqual(plan.command?.replacements, []);

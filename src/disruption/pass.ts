@@ -34,7 +34,10 @@ export class Pass {
   readonly elapsed: () => number;
 
   constructor(input: DisruptionInput, readonly opts: DisruptionOptions, expiring: Set<string> = new Set()) {
-    this.view = new ClusterView(input, opts);
+    // Claims expiring this pass are as good as deleted: no simulation may count on their room, and
+    // their pods need a place like those of any node on its way out (read as if in progress).
+    const leaving = expiring.size === 0 ? input : { ...input, inProgress: new Set([...(input.inProgress ?? []), ...expiring]) };
+    this.view = new ClusterView(leaving, opts);
     this.expiring = expiring;
     const set: CandidateSet = buildCandidates(this.view);
     this.all = set.candidates.filter((c) => !expiring.has(ClusterView.claimName(c)));
@@ -104,6 +107,9 @@ export class Pass {
     const reason = MethodInfos[method].budgetReason;
     const what = reason ? `disruption reason ${reason}` : "disruptions";
     if (!b || b.allowed === 0) return `No allowed ${what} in NodePool "${pool}" due to blocking budget`;
+    // What this pass's own commands took, once the nodes already disrupting are counted.
+    const taken = Math.max(0, b.allowed - b.disrupting) - b.remaining;
+    if (taken > 0) return `NodePool "${pool}" budget for ${what} is used up: ${b.disrupting} already disrupting and ${taken} more in this pass, of ${b.allowed} allowed`;
     return `NodePool "${pool}" budget for ${what} is used up: ${b.disrupting} of ${b.allowed} allowed node${b.allowed === 1 ? " is" : "s are"} already disrupting`;
   }
 

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { driftOf } from "./drift.js";
-import { planDisruption } from "./plan.js";
-import { T0, clusterInput, iso, managedNode, nodePool, pod, standardTypes } from "./testkit.js";
+import { T0, clusterInput, iso, managedNode, nodePool, pod, standardTypes, planChecked } from "../../test/kit/disruption.js";
 import { validateCommand } from "./validate.js";
 
 const types = standardTypes();
@@ -31,7 +30,7 @@ describe("drift", () => {
     const old = nodePool("p"); // the template the nodes were launched from
     const nodes = [managedNode("drifted", { pool: old, type: c4 }), managedNode("empty", { pool: np, type: c2 })];
     const pods = [pod("x", { node: "drifted", cpu: "3" })];
-    const plan = planDisruption(clusterInput({ pools: [np], nodes, pods }), { now: T0 });
+    const plan = planChecked(clusterInput({ pools: [np], nodes, pods }), { now: T0 });
     assert.equal(plan.command?.method, "drift", "drift goes before emptiness");
     assert.equal(plan.command?.decision, "replace");
     assert.equal(plan.command?.candidates[0]!.name, "drifted");
@@ -41,9 +40,9 @@ describe("drift", () => {
   it("deletes empty drifted nodes at once within the Drifted budget", () => {
     const np = nodePool("p", { budgets: [{ nodes: "2", reasons: ["Drifted"] }] });
     const nodes = ["a", "b", "c"].map((n) => managedNode(n, { pool: np, type: c4 }));
-    const plan = planDisruption(clusterInput({ pools: [np], nodes, types }), { now: T0, methods: ["drift"] });
+    const plan = planChecked(clusterInput({ pools: [np], nodes, types }), { now: T0, methods: ["drift"] });
     assert.equal(plan.command, undefined, "nothing has drifted");
-    const drifting = planDisruption({ ...clusterInput({ pools: [np], nodes }), cloudDrift: new Map([["a", "AMIDrift"], ["b", "AMIDrift"], ["c", "SubnetDrift"]]) }, { now: T0, methods: ["drift"] });
+    const drifting = planChecked({ ...clusterInput({ pools: [np], nodes }), cloudDrift: new Map([["a", "AMIDrift"], ["b", "AMIDrift"], ["c", "SubnetDrift"]]) }, { now: T0, methods: ["drift"] });
     assert.equal(drifting.command?.decision, "delete");
     assert.equal(drifting.command?.candidates.length, 2);
     assert.equal(drifting.explanations.find((e) => e.kind === "Budget")?.method, "drift");
@@ -54,7 +53,7 @@ describe("drift", () => {
     const run = (tgp?: string) => {
       const np = nodePool("p", { budgets: [{ nodes: "100%" }], ...(tgp ? { terminationGracePeriod: tgp } : {}) });
       const nodes = [managedNode("n", { pool: np, type: c4 }), managedNode("other", { pool: np, type: c4 })];
-      return planDisruption({ ...clusterInput({ pools: [np], nodes, pods }), cloudDrift: new Map([["n", "AMIDrift"]]) }, { now: T0, methods: ["drift"] });
+      return planChecked({ ...clusterInput({ pools: [np], nodes, pods }), cloudDrift: new Map([["n", "AMIDrift"]]) }, { now: T0, methods: ["drift"] });
     };
     const blocked = run();
     assert.equal(blocked.command, undefined);
@@ -71,7 +70,7 @@ describe("expiration", () => {
       managedNode("young", { pool: np, type: c4, created: T0 - day }),
       managedNode("forever", { pool: np, type: c4, created: T0 - 400 * day, expireAfter: "Never" }),
     ];
-    const plan = planDisruption(clusterInput({ pools: [np], nodes, pods: [pod("x", { node: "old", annotations: { "karpenter.sh/do-not-disrupt": "true" } })] }), { now: T0 });
+    const plan = planChecked(clusterInput({ pools: [np], nodes, pods: [pod("x", { node: "old", annotations: { "karpenter.sh/do-not-disrupt": "true" } })] }), { now: T0 });
     assert.deepEqual(plan.expired.map((e) => e.claim.metadata.name), ["old"]);
     assert.equal(plan.expired[0]!.expiredAt, T0 - day);
     assert.equal(plan.budgets["Underutilized"]!.find((b) => b.nodePool === "p")!.disrupting, 1, "an expiring node counts as disrupting");
@@ -82,7 +81,7 @@ describe("method order and budgets", () => {
   it("tries emptiness before consolidation and deletes empty nodes together within the Empty budget", () => {
     const np = nodePool("p", { budgets: [{ nodes: "2", reasons: ["Empty"] }, { nodes: "100%" }] });
     const nodes = ["e1", "e2", "e3", "busy"].map((n) => managedNode(n, { pool: np, type: c4 }));
-    const plan = planDisruption(clusterInput({ pools: [np], nodes, pods: [pod("x", { node: "busy" })] }), { now: T0 });
+    const plan = planChecked(clusterInput({ pools: [np], nodes, pods: [pod("x", { node: "busy" })] }), { now: T0 });
     assert.equal(plan.command?.method, "emptiness");
     assert.equal(plan.command?.candidates.length, 2);
     assert.equal(plan.eligible.emptiness, 3);
@@ -92,7 +91,7 @@ describe("method order and budgets", () => {
     const np = nodePool("p", { budgets: [{ nodes: "100%" }] });
     const nodes = [managedNode("e", { pool: np, type: c4 }), managedNode("a", { pool: np, type: c8 }), managedNode("b", { pool: np, type: c8 })];
     const pods = [pod("pa", { node: "a", cpu: "1" }), pod("pb", { node: "b", cpu: "1" })];
-    const plan = planDisruption(clusterInput({ pools: [np], nodes, pods }), { now: T0, exhaustive: true });
+    const plan = planChecked(clusterInput({ pools: [np], nodes, pods }), { now: T0, exhaustive: true });
     assert.equal(plan.command?.method, "emptiness");
     assert.ok(plan.options.length >= 1);
     assert.ok(plan.options.every((o) => !o.candidates.some((c) => c.name === "e")), "a node is in one command at most");
@@ -105,7 +104,7 @@ describe("limits enforced downwards", () => {
     const nodes = [managedNode("two-pods", { pool: np, type: c4 }), managedNode("empty-dear", { pool: np, type: c4 }), managedNode("one-pod", { pool: np, type: c2 }), managedNode("empty-cheap", { pool: np, type: c1 })];
     const pods = [pod("a", { node: "two-pods" }), pod("b", { node: "two-pods" }), pod("c", { node: "one-pod" })];
     // 4 + 4 + 2 + 1 = 11 cpu against a limit of 8: the cheap empty node goes first, then the dear empty one.
-    const plan = planDisruption(clusterInput({ pools: [np], nodes, pods }), { now: T0, methods: ["limits"] });
+    const plan = planChecked(clusterInput({ pools: [np], nodes, pods }), { now: T0, methods: ["limits"] });
     assert.equal(plan.command?.method, "limits");
     assert.deepEqual(plan.command?.candidates.map((c) => c.name), ["empty-cheap", "empty-dear"]);
   });
@@ -114,7 +113,7 @@ describe("limits enforced downwards", () => {
     const np = nodePool("p", { limits: { cpu: "0" }, budgets: [{ nodes: "2" }] });
     const nodes = ["a", "b", "c", "d"].map((n) => managedNode(n, { pool: np, type: c2 }));
     const pods = [pod("keep", { node: "d", annotations: { "karpenter.sh/do-not-disrupt": "true" } })];
-    const plan = planDisruption(clusterInput({ pools: [np], nodes, pods }), { now: T0, methods: ["limits"] });
+    const plan = planChecked(clusterInput({ pools: [np], nodes, pods }), { now: T0, methods: ["limits"] });
     assert.equal(plan.command?.candidates.length, 2);
     assert.equal(plan.explanations.find((e) => e.node === "d")?.kind, "PodDoNotDisrupt");
     assert.ok(plan.explanations.some((e) => e.kind === "Budget" && e.method === "limits"));
@@ -127,7 +126,7 @@ describe("validation", () => {
     const nodes = [managedNode("a", { pool: np, type: c4 }), managedNode("b", { pool: np, type: c4 })];
     const pods = [pod("pa", { node: "a", cpu: "500m" }), pod("pb", { node: "b", cpu: "500m" })];
     const input = clusterInput({ pools: [np], nodes, pods });
-    const plan = planDisruption(input, { now: T0 });
+    const plan = planChecked(input, { now: T0 });
     const cmd = plan.command!;
     const later = { now: T0 + 15_000 };
     const ok = validateCommand(cmd, input, later);

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { SleepWindowsAnnotation } from "./annotations.js";
-import { planDisruption } from "./plan.js";
 import { localTime, nodePoolAllowed, parseSleepWindows, sleepState } from "./sleep.js";
-import { clusterInput, managedNode, nodePool, pod, standardTypes } from "./testkit.js";
+import { clusterInput, managedNode, nodePool, pod, standardTypes, planChecked } from "../../test/kit/disruption.js";
 
 const at = (iso: string) => Date.parse(iso);
 const nightly = (tz: string, schedule = "0 20 * * 1-5", duration = "12h") => nodePool("batch", { annotations: { [SleepWindowsAnnotation]: JSON.stringify([{ schedule, duration, timeZone: tz }]) }, budgets: [{ nodes: "100%" }] });
@@ -54,7 +53,7 @@ describe("sleep windows", () => {
   it("never sleeps on windows it cannot read, and says so", () => {
     const np = nodePool("bad", { annotations: { [SleepWindowsAnnotation]: "[{schedule: nope}]" } });
     assert.equal(nodePoolAllowed(np, at("2026-01-05T20:00:00Z")), true);
-    const plan = planDisruption(clusterInput({ pools: [np] }), { now: at("2026-01-05T20:00:00Z") });
+    const plan = planChecked(clusterInput({ pools: [np] }), { now: at("2026-01-05T20:00:00Z") });
     assert.match(plan.warnings[0]?.message ?? "", /^annotation tenon.sh\/sleep-windows: window 0: duration/);
   });
 
@@ -72,7 +71,7 @@ describe("sleep windows", () => {
       pod("web", { node: "w1", cpu: "1" }),
     ];
     const now = at("2026-01-05T21:00:00Z");
-    const plan = planDisruption(clusterInput({ pools: [np, awake], nodes, pods }), { now });
+    const plan = planChecked(clusterInput({ pools: [np, awake], nodes, pods }), { now });
     assert.equal(plan.command?.method, "sleep");
     assert.equal(plan.command?.decision, "delete");
     assert.equal(plan.command?.replacements.length, 0, "a sleeping pool launches nothing");
@@ -82,7 +81,7 @@ describe("sleep windows", () => {
     assert.match(keep.message, /left alone while NodePool "batch" is asleep until 2026-01-06 08:00 UTC.*pod default\/keep has the "karpenter.sh\/do-not-disrupt" annotation/);
     assert.equal(plan.explanations.find((e) => e.node === "b4")?.kind, "Budget");
     // Once the window closes nothing is removed for sleeping.
-    const morning = planDisruption(clusterInput({ pools: [np, awake], nodes, pods }), { now: at("2026-01-06T09:00:00Z"), methods: ["sleep"] });
+    const morning = planChecked(clusterInput({ pools: [np, awake], nodes, pods }), { now: at("2026-01-06T09:00:00Z"), methods: ["sleep"] });
     assert.equal(morning.command, undefined);
   });
 });

@@ -8,6 +8,7 @@ import { ConditionInitialized } from "../apis/labels.js";
 import { ClusterModel, type StateNode } from "../state/model.js";
 import { isDeleting } from "../state/predicates.js";
 import { PdbLimits } from "./pdb.js";
+import { nodePoolAllowed } from "./sleep.js";
 import type { DisruptionInput, DisruptionOptions } from "./types.js";
 
 export { timeOf, isDeleting } from "../state/predicates.js";
@@ -57,9 +58,11 @@ export class ClusterView {
     return s.claim?.metadata.name ?? s.name;
   }
 
-  /** Whether a NodePool may launch replacements (exists, not deleting, Ready unless not required). */
+  /** Whether a NodePool may launch replacements (exists, not deleting, not asleep, Ready unless not required). */
   launchable(np: NodePool): boolean {
     if (isDeleting(np)) return false;
+    // Inside a sleep window the provisioner launches nothing from the pool; neither may disruption.
+    if (nodePoolAllowed(np, this.opts.now) !== true) return false;
     if (this.opts.requireReadyNodePools === false) return true;
     return (np.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
   }

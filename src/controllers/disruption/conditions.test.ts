@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { V1Pod } from "@kubernetes/client-node";
-import { T0, managedNode, nodePool, standardTypes } from "../../disruption/testkit.js";
+import { T0, managedNode, nodePool, standardTypes } from "../../../test/kit/disruption.js";
 import { disruptionConditions } from "./conditions.js";
 import { isPodEvent } from "./podevents.js";
 

@@ -6,7 +6,7 @@ import type { EC2NodeClass } from "../../apis/ec2nodeclass.js";
 import type { NodeClaim } from "../../apis/nodeclaim.js";
 import { FakeCloudProvider } from "../../cloudprovider/fake/index.js";
 import type { DriftReason } from "../../cloudprovider/types.js";
-import { managedNode, nodePool, standardTypes } from "../../disruption/testkit.js";
+import { managedNode, nodePool, standardTypes } from "../../../test/kit/disruption.js";
 import type { ClusterState } from "../../state/cluster.js";
 import { FakeClock } from "../runtime/clock.js";
 import { DriftChecks } from "./driftchecks.js";

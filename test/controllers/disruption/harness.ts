@@ -12,7 +12,7 @@ import type { ControllerDeps, ManagedController } from "../../../src/controllers
 import { newNodeClaimLifecycleController } from "../../../src/controllers/nodeclaim/lifecycle/controller.js";
 import { newNodeTerminationController } from "../../../src/controllers/node/termination/controller.js";
 import { realClock } from "../../../src/controllers/runtime/clock.js";
-import { standardTypes } from "../../../src/disruption/testkit.js";
+import { standardTypes } from "../../kit/disruption.js";
 import { type Event, EventRecorder } from "../../../src/operator/events.js";
 import { makeClients } from "../../../src/operator/kube.js";
 import { defaultFeatureGates } from "../../../src/operator/config.js";

@@ -1,8 +1,8 @@
 // Properties of the plan as a whole: purity, determinism, the lower bound, explanations' shape.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { type Scenario, catalog, daemonSet, existingNode, input, nodePool, pod, pods, solveChecked } from "./helpers.js";
-import { solve } from "../solver.js";
+import { type Scenario, catalog, daemonSet, existingNode, input, nodePool, pod, pods, solveChecked } from "../../kit/scheduling.js";
+import { solve } from "../../../src/scheduling/solver.js";
 
 const anti = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { app: "one" } } }] } };
 

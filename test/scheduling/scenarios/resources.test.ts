@@ -1,7 +1,7 @@
 // Requests, allocatable, daemonset overhead and how pods are packed into claims.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Gi, type Scenario, catalog, daemonSet, existingNode, input, instanceType, nodePool, pod, pods, solveChecked } from "./helpers.js";
+import { Gi, type Scenario, catalog, daemonSet, existingNode, input, instanceType, nodePool, pod, pods, solveChecked } from "../../kit/scheduling.js";
 
 const names = (r: ReturnType<typeof solveChecked>) => r.nodeClaims.map((c) => c.instanceTypes[0]!.name);
 
@@ -249,7 +249,7 @@ describe("scenarios: malformed input is set aside, everything else is planned", 
   });
 
   test("a node whose bound pod cannot be read takes no new pod; the plan goes on", () => {
-    const node = existingNode("n1", { cpu: 16, memGi: 64, pods: [pod("weird", { cpu: "2 cores", nodeName: "n1" })] });
+    const node = existingNode("n1", { cpu: 16, memGi: 64, pods: [pod("weird", { cpu: "2 cores", node: "n1" })] });
     const r = solveChecked(input({ nodes: [node], pods: [pod("a", { cpu: "1" })] }));
     assert.equal(r.existingNodes.length, 0);
     assert.equal(r.nodeClaims.length, 1);

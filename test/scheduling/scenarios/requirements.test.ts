@@ -1,7 +1,7 @@
 // nodeSelector, required node affinity and NodePool requirements.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { type Scenario, catalog, claimLabel, existingNode, input, instanceType, nodePool, pod, solveChecked } from "./helpers.js";
+import { type Scenario, catalog, claimLabel, existingNode, input, instanceType, nodePool, pod, solveChecked } from "../../kit/scheduling.js";
 
 const firstType = (r: ReturnType<typeof solveChecked>) => r.nodeClaims[0]?.instanceTypes[0]?.name;
 const req = (c: ReturnType<typeof solveChecked>["nodeClaims"][number], key: string) => c.requirements.find((x) => x.key === key);

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { V1Pod } from "@kubernetes/client-node";
-import { catalog, input, instanceType, pod, solveChecked } from "./helpers.js";
+import { catalog, input, instanceType, pod, solveChecked } from "../../kit/scheduling.js";
 
 /** A deterministic generator (mulberry32), so the batch is the same on every run. */
 function random(seed: number): () => number {

@@ -1,7 +1,7 @@
 // NodePool order, limits, offerings, prices, capacity types, the claim's type list.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { type Scenario, catalog, claimLabel, input, instanceType, nodePool, pod, pods, solveChecked } from "./helpers.js";
+import { type Scenario, catalog, claimLabel, input, instanceType, nodePool, pod, pods, solveChecked } from "../../kit/scheduling.js";
 
 const scenarios: Scenario[] = [
   {

@@ -1,73 +1,27 @@
-// Plain-object builders for disruption tests and benchmarks: NodePools, NodeClaims with their
-// Nodes (launched, registered, initialized), pods and PodDisruptionBudgets, shaped as the cluster
-// state cache holds them. Test support only; nothing in the controller uses it.
+// Builders for disruption tests and benchmarks: NodeClaims with their Nodes (launched, registered,
+// initialized) as the lifecycle controller leaves them, pods bound to them, and the
+// DisruptionInput they make, shaped as the cluster state cache holds them. A disruption pod runs,
+// is Ready, belongs to a ReplicaSet and asks for 100m / 128Mi unless told otherwise; a NodePool
+// buys on-demand capacity unless its requirements say otherwise.
 import type { V1Node, V1Pod, V1PodDisruptionBudget, V1Taint } from "@kubernetes/client-node";
-import {
-  CapacityTypeLabel,
-  HostnameLabel,
-  NodeInitializedLabel,
-  NodePoolLabel,
-  NodeRegisteredLabel,
-  ZoneLabel,
-} from "../apis/labels.js";
-import type { NodeClaim } from "../apis/nodeclaim.js";
-import type { NodePool, NodePoolInput } from "../apis/nodepool.js";
-import { parseNodeClaim, parseNodePool } from "../apis/parse.js";
-import { fakeInstanceType } from "../cloudprovider/fake/instancetypes.js";
-import type { InstanceType } from "../cloudprovider/types.js";
-import { nodePoolHashAnnotations } from "../apis/nodepoolhash.js";
-import { allocatable } from "../scheduling/instancetypes.js";
-import { formatQuantity } from "../core/quantity.js";
-import type { DisruptionInput } from "./types.js";
+import { CapacityTypeLabel, HostnameLabel, NodeInitializedLabel, NodePoolLabel, NodeRegisteredLabel, ZoneLabel } from "../../src/apis/labels.js";
+import type { NodeClaim } from "../../src/apis/nodeclaim.js";
+import type { NodePool } from "../../src/apis/nodepool.js";
+import { parseNodeClaim } from "../../src/apis/parse.js";
+import type { InstanceType } from "../../src/cloudprovider/types.js";
+import { nodePoolHashAnnotations } from "../../src/apis/nodepoolhash.js";
+import { formatQuantity } from "../../src/core/quantity.js";
+import type { DisruptionInput } from "../../src/disruption/types.js";
+import { allocatable } from "../../src/scheduling/instancetypes.js";
+import { type PodOptions as BasePodOptions, type PoolOptions, T0, nodePool as baseNodePool, pod as basePod, iso } from "./builders.js";
+import { standardTypes } from "./instancetypes.js";
 
-export const T0 = Date.parse("2026-01-05T12:00:00Z");
-export const iso = (ms: number): string => new Date(ms).toISOString();
+export { T0, day, hour, iso, minute, pdb, daemonSet, type PoolOptions } from "./builders.js";
+export { standardSizes, standardTypes } from "./instancetypes.js";
 
-/** Made-up types converted like real ones: c.1 … c.16 (cpu = n, 2n GiB, $0.05 n on demand, spot 40%). */
-export function standardTypes(sizes: readonly number[] = [1, 2, 4, 8, 16]): InstanceType[] {
-  return sizes.map((n) => fakeInstanceType({ name: `c.${n}x`, cpu: n, memoryMiB: n * 2048, price: 0.05 * n }));
-}
-
-export interface PoolOptions {
-  consolidationPolicy?: "WhenEmpty" | "WhenEmptyOrUnderutilized";
-  consolidateAfter?: string;
-  budgets?: { nodes: string; schedule?: string; duration?: string; reasons?: ("Underutilized" | "Empty" | "Drifted")[] }[];
-  limits?: Record<string, string>;
-  annotations?: Record<string, string>;
-  requirements?: { key: string; operator: string; values?: string[]; minValues?: number }[];
-  labels?: Record<string, string>;
-  expireAfter?: string;
-  terminationGracePeriod?: string;
-  weight?: number;
-  ready?: boolean;
-}
-
+/** A NodePool; it buys on-demand capacity unless its requirements say otherwise. */
 export function nodePool(name: string, o: PoolOptions = {}): NodePool {
-  const input = {
-    apiVersion: "karpenter.sh/v1",
-    kind: "NodePool",
-    metadata: { name, uid: `uid-${name}`, ...(o.annotations ? { annotations: o.annotations } : {}) },
-    spec: {
-      template: {
-        ...(o.labels ? { metadata: { labels: o.labels } } : {}),
-        spec: {
-          requirements: o.requirements ?? [{ key: CapacityTypeLabel, operator: "In", values: ["on-demand"] }],
-          nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "default" },
-          ...(o.expireAfter ? { expireAfter: o.expireAfter } : {}),
-          ...(o.terminationGracePeriod ? { terminationGracePeriod: o.terminationGracePeriod } : {}),
-        },
-      },
-      disruption: {
-        consolidateAfter: o.consolidateAfter ?? "0s",
-        ...(o.consolidationPolicy ? { consolidationPolicy: o.consolidationPolicy } : {}),
-        ...(o.budgets ? { budgets: o.budgets } : {}),
-      },
-      ...(o.limits ? { limits: o.limits } : {}),
-      ...(o.weight ? { weight: o.weight } : {}),
-    },
-    status: { conditions: [{ type: "Ready", status: o.ready === false ? "False" : "True", reason: "Ready", message: "", lastTransitionTime: iso(T0 - 86_400_000) }] },
-  } as NodePoolInput;
-  return parseNodePool(input);
+  return baseNodePool(name, { ...o, requirements: o.requirements ?? [{ key: CapacityTypeLabel, operator: "In", values: ["on-demand"] }] });
 }
 
 export interface NodeOptions {
@@ -165,43 +119,24 @@ export function managedNode(name: string, o: NodeOptions): { node: V1Node; claim
   return { node, claim };
 }
 
-export interface PodOptions {
-  node?: string;
-  cpu?: string;
-  memory?: string;
-  namespace?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  owner?: "ReplicaSet" | "DaemonSet" | "StatefulSet" | "Node" | "none";
-  nodeSelector?: Record<string, string>;
-  phase?: string;
+export interface PodOptions extends BasePodOptions {
+  /** Waiting for a node: no nodeName, PodScheduled False (Unschedulable). */
   pending?: boolean;
-  spec?: Partial<NonNullable<V1Pod["spec"]>>;
 }
 
+/** A running, Ready pod of a ReplicaSet (100m / 128Mi), or a pending one kube-scheduler gave up on. */
 export function pod(name: string, o: PodOptions = {}): V1Pod {
-  const owner = o.owner ?? "ReplicaSet";
-  const ownerRef =
-    owner === "none" ? [] : [{ apiVersion: owner === "Node" ? "v1" : "apps/v1", kind: owner, name: `${name}-owner`, uid: `owner-${name}`, controller: true }];
-  return {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { name, namespace: o.namespace ?? "default", uid: `pod-${name}`, labels: o.labels ?? { app: name }, ...(o.annotations ? { annotations: o.annotations } : {}), ownerReferences: ownerRef },
-    spec: {
-      ...(o.node ? { nodeName: o.node } : {}),
-      containers: [{ name: "c", image: "pause", resources: { requests: { cpu: o.cpu ?? "100m", memory: o.memory ?? "128Mi" } } }],
-      ...(o.nodeSelector ? { nodeSelector: o.nodeSelector } : {}),
-      ...(o.spec ?? {}),
-    },
-    status: {
-      phase: o.phase ?? (o.pending ? "Pending" : "Running"),
-      ...(o.pending ? { conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable" }] } : { conditions: [{ type: "Ready", status: "True" }] }),
-    },
-  };
-}
-
-export function pdb(name: string, matchLabels: Record<string, string>, disruptionsAllowed: number, namespace = "default"): V1PodDisruptionBudget {
-  return { metadata: { name, namespace }, spec: { selector: { matchLabels }, maxUnavailable: 1 }, status: { disruptionsAllowed, currentHealthy: 1, desiredHealthy: 1, expectedPods: 1 } };
+  const { pending, ...rest } = o;
+  return basePod(name, {
+    cpu: "100m",
+    memory: "128Mi",
+    owner: "ReplicaSet",
+    labels: { app: name },
+    uid: `pod-${o.namespace ?? "default"}-${name}`,
+    phase: pending ? "Pending" : "Running",
+    conditions: pending ? [{ type: "PodScheduled", status: "False", reason: "Unschedulable" }] : [{ type: "Ready", status: "True" }],
+    ...rest,
+  });
 }
 
 export interface ClusterSpec {
@@ -228,3 +163,4 @@ export function clusterInput(c: ClusterSpec): DisruptionInput {
     instanceTypes,
   };
 }
+export { checkPlan, planChecked, type CheckOptions } from "./disruption-check.js";

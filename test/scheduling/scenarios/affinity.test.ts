@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { V1PodAffinityTerm } from "@kubernetes/client-node";
-import { type Scenario, catalog, claimLabel, claimOf, existingNode, input, nodePool, pod, pods, podsByHost, solveChecked } from "./helpers.js";
+import { type Scenario, catalog, claimLabel, claimOf, existingNode, input, nodePool, pod, pods, podsByHost, solveChecked } from "../../kit/scheduling.js";
 
 const Zone = "topology.kubernetes.io/zone";
 const Host = "kubernetes.io/hostname";
@@ -133,21 +133,21 @@ const scenarios: Scenario[] = [
   },
   {
     name: "anti-affinity only looks at the pod's namespace by default",
-    input: () => input({ pods: [pod("web", { cpu: "100m", ns: "team-a", affinity: anti(term(Host, { app: "db" })) })], nodes: [existingNode("n1", { pods: [pod("db", { ns: "team-b", labels: { app: "db" } })] })] }),
+    input: () => input({ pods: [pod("web", { cpu: "100m", namespace: "team-a", affinity: anti(term(Host, { app: "db" })) })], nodes: [existingNode("n1", { pods: [pod("db", { namespace: "team-b", labels: { app: "db" } })] })] }),
     expect: (r) => assert.deepEqual(r.existingNodes.map((n) => n.name), ["n1"]),
   },
   {
     name: "a term's namespaces list widens it",
     input: () =>
-      input({ pods: [pod("web", { cpu: "100m", ns: "team-a", affinity: anti(term(Host, { app: "db" }, { namespaces: ["team-b"] })) })], nodes: [existingNode("n1", { pods: [pod("db", { ns: "team-b", labels: { app: "db" } })] })] }),
+      input({ pods: [pod("web", { cpu: "100m", namespace: "team-a", affinity: anti(term(Host, { app: "db" }, { namespaces: ["team-b"] })) })], nodes: [existingNode("n1", { pods: [pod("db", { namespace: "team-b", labels: { app: "db" } })] })] }),
     expect: (r) => assert.equal(r.existingNodes.length, 0),
   },
   {
     name: "a namespaceSelector picks namespaces by their labels",
     input: () =>
       input({
-        pods: [pod("web", { cpu: "100m", ns: "team-a", affinity: anti(term(Host, { app: "db" }, { namespaceSelector: { matchLabels: { tier: "data" } } })) })],
-        nodes: [existingNode("n1", { pods: [pod("db", { ns: "team-b", labels: { app: "db" } })] })],
+        pods: [pod("web", { cpu: "100m", namespace: "team-a", affinity: anti(term(Host, { app: "db" }, { namespaceSelector: { matchLabels: { tier: "data" } } })) })],
+        nodes: [existingNode("n1", { pods: [pod("db", { namespace: "team-b", labels: { app: "db" } })] })],
         namespaces: { "team-b": { tier: "data" } },
       }),
     expect: (r) => assert.equal(r.existingNodes.length, 0),
@@ -155,15 +155,15 @@ const scenarios: Scenario[] = [
   {
     name: "an empty namespaceSelector means all namespaces",
     input: () =>
-      input({ pods: [pod("web", { cpu: "100m", ns: "team-a", affinity: anti(term(Host, { app: "db" }, { namespaceSelector: {} })) })], nodes: [existingNode("n1", { pods: [pod("db", { ns: "team-z", labels: { app: "db" } })] })] }),
+      input({ pods: [pod("web", { cpu: "100m", namespace: "team-a", affinity: anti(term(Host, { app: "db" }, { namespaceSelector: {} })) })], nodes: [existingNode("n1", { pods: [pod("db", { namespace: "team-z", labels: { app: "db" } })] })] }),
     expect: (r) => assert.equal(r.existingNodes.length, 0),
   },
   {
     name: "affinity across namespaces follows the term's namespaces",
     input: () =>
       input({
-        pods: [pod("web", { cpu: "2", ns: "team-a", affinity: affinity(term(Zone, { app: "db" }, { namespaces: ["team-b"] })) })],
-        nodes: [existingNode("db-node", { labels: { [Zone]: "zone-c" }, cpu: 1, pods: [pod("db", { ns: "team-b", labels: { app: "db" } })] })],
+        pods: [pod("web", { cpu: "2", namespace: "team-a", affinity: affinity(term(Zone, { app: "db" }, { namespaces: ["team-b"] })) })],
+        nodes: [existingNode("db-node", { labels: { [Zone]: "zone-c" }, cpu: 1, pods: [pod("db", { namespace: "team-b", labels: { app: "db" } })] })],
       }),
     expect: (r) => assert.equal(claimLabel(r.nodeClaims[0]!, Zone), "zone-c"),
   },

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { V1PersistentVolume, V1PersistentVolumeClaim, V1StorageClass } from "@kubernetes/client-node";
-import { type Scenario, claimLabel, existingNode, input, pod, pods, solveChecked } from "./helpers.js";
+import { type Scenario, claimLabel, existingNode, input, pod, pods, solveChecked } from "../../kit/scheduling.js";
 
 const Zone = "topology.kubernetes.io/zone";
 const pvc = (name: string, o: { volumeName?: string; storageClassName?: string } = {}): V1PersistentVolumeClaim => ({ metadata: { name, namespace: "default" }, spec: { ...o } });

@@ -1,7 +1,7 @@
 // Taints and tolerations on NodePools and existing nodes.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { type Scenario, existingNode, input, nodePool, pod, solveChecked } from "./helpers.js";
+import { type Scenario, existingNode, input, nodePool, pod, solveChecked } from "../../kit/scheduling.js";
 
 const gpuTaint = { key: "nvidia.com/gpu", value: "true", effect: "NoSchedule" };
 const pools = () => [nodePool("gpu", { weight: 10, taints: [gpuTaint] }), nodePool("default")];

@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { V1TopologySpreadConstraint } from "@kubernetes/client-node";
-import { catalog, claimLabel, countBy, existingNode, input, nodePool, pod, pods, solveChecked } from "./helpers.js";
-import type { SchedulingInput, SchedulingResult } from "../types.js";
+import { catalog, claimLabel, countBy, existingNode, input, nodePool, pod, pods, solveChecked } from "../../kit/scheduling.js";
+import type { SchedulingInput, SchedulingResult } from "../../../src/scheduling/types.js";
 
 const Zone = "topology.kubernetes.io/zone";
 const spread = (key: string, o: Partial<V1TopologySpreadConstraint> = {}): V1TopologySpreadConstraint[] => [

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { V1Affinity } from "@kubernetes/client-node";
-import { type Scenario, claimLabel, existingNode, input, pod, pods, solveChecked } from "./helpers.js";
+import { type Scenario, claimLabel, existingNode, input, pod, pods, solveChecked } from "../../kit/scheduling.js";
 
 const Zone = "topology.kubernetes.io/zone";
 const preferZone = (zone: string, weight: number) => ({ weight, preference: { matchExpressions: [{ key: Zone, operator: "In", values: [zone] }] } });

@@ -1,7 +1,7 @@
 // Existing nodes and in-flight NodeClaims are filled before anything new is launched.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { type Scenario, existingNode, input, pod, pods, solveChecked } from "./helpers.js";
+import { type Scenario, existingNode, input, pod, pods, solveChecked } from "../../kit/scheduling.js";
 
 const scenarios: Scenario[] = [
   {
