@@ -36,8 +36,7 @@ export class Pass {
   constructor(input: DisruptionInput, readonly opts: DisruptionOptions, expiring: Set<string> = new Set()) {
     // Claims expiring this pass are as good as deleted: no simulation may count on their room, and
     // their pods need a place like those of any node on its way out (read as if in progress).
-    const leaving = expiring.size === 0 ? input : { ...input, inProgress: new Set([...(input.inProgress ?? []), ...expiring]) };
-    this.view = new ClusterView(leaving, opts);
+    this.view = new ClusterView(input, opts, expiring);
     this.expiring = expiring;
     const set: CandidateSet = buildCandidates(this.view);
     this.all = set.candidates.filter((c) => !expiring.has(ClusterView.claimName(c)));

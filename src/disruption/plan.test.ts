@@ -3,6 +3,8 @@ import { describe, it } from "node:test";
 import { driftOf } from "./drift.js";
 import { T0, clusterInput, iso, managedNode, nodePool, pod, standardTypes, planChecked } from "../../test/kit/disruption.js";
 import { validateCommand } from "./validate.js";
+import { planDisruption } from "./plan.js";
+import { ClusterModel } from "../state/model.js";
 
 const types = standardTypes();
 const [c1, c2, c4, c8] = [types[0]!, types[1]!, types[2]!, types[3]!];
@@ -142,3 +144,20 @@ describe("validation", () => {
     assert.equal(validateCommand(cmd, full, later).valid, false, "the other node has no room left");
   });
 });
+
+// The controller plans twice per pass (cheap methods, then consolidation) and validates the
+// command from the same input: the cluster is joined once for all of that, not 4-6 times.
+describe("one cluster model per input", () => {
+  it("joins the cluster once for two plans and a validation of the same input", () => {
+    const np = nodePool("p", { budgets: [{ nodes: "100%" }] });
+    const nodes = [managedNode("a", { pool: np, type: c8 }), managedNode("b", { pool: np, type: c8 })];
+    const input = clusterInput({ pools: [np], nodes, pods: [pod("pa", { node: "a", cpu: "1" }), pod("pb", { node: "b", cpu: "1" })] });
+    const before = ClusterModel.builds;
+    planDisruption(input, { now: T0, methods: ["sleep", "limits", "drift", "emptiness"] });
+    const plan = planDisruption(input, { now: T0 });
+    assert.ok(plan.command, "consolidation finds a command");
+    validateCommand(plan.command, input, { now: T0 });
+    assert.equal(ClusterModel.builds - before, 1);
+  });
+});
+

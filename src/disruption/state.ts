@@ -18,21 +18,42 @@ export function conditionOf(claim: NodeClaim | undefined, type: string): { statu
   return claim?.status?.conditions?.find((c) => c.type === type);
 }
 
+const models = new WeakMap<DisruptionInput, Map<string, ClusterModel>>();
+
+/** The cluster model of an input (inputs are not modified once built: the same object, the same model). */
+function modelOf(input: DisruptionInput, opts: DisruptionOptions): ClusterModel {
+  const key = `${opts.now}|${opts.nodesWithoutClaims === true}`;
+  let byKey = models.get(input);
+  if (!byKey) models.set(input, (byKey = new Map()));
+  let m = byKey.get(key);
+  if (!m) {
+    m = ClusterModel.build(
+      { nodes: input.nodes, nodeClaims: input.nodeClaims, pods: input.pods, daemonSets: input.daemonSets ?? [], nodePools: input.nodePools },
+      { now: opts.now, instanceTypes: input.instanceTypes, ...(input.inProgress ? { inProgress: input.inProgress } : {}), ...(opts.nodesWithoutClaims ? { nodesWithoutClaims: true } : {}) },
+    );
+    byKey.set(key, m);
+  }
+  return m;
+}
+
 export class ClusterView {
   readonly pools = new Map<string, NodePool>();
   readonly model: ClusterModel;
   readonly pdbs: PdbLimits;
 
+  /**
+   * The view of `input`, with `extraInProgress` claims read as being disrupted. The cluster model
+   * is built once per input (a controller pass plans twice and validates from the same input): the
+   * join is not redone for each.
+   */
   constructor(
     readonly input: DisruptionInput,
     readonly opts: DisruptionOptions,
+    extraInProgress: ReadonlySet<string> = new Set(),
   ) {
     for (const np of input.nodePools) this.pools.set(np.metadata.name ?? "", np);
     this.pdbs = new PdbLimits(input.pdbs ?? []);
-    this.model = ClusterModel.build(
-      { nodes: input.nodes, nodeClaims: input.nodeClaims, pods: input.pods, daemonSets: input.daemonSets ?? [], nodePools: input.nodePools },
-      { now: opts.now, instanceTypes: input.instanceTypes, ...(input.inProgress ? { inProgress: input.inProgress } : {}), ...(opts.nodesWithoutClaims ? { nodesWithoutClaims: true } : {}) },
-    );
+    this.model = modelOf(input, opts).withInProgress(extraInProgress);
   }
 
   get stateNodes(): readonly StateNode[] {

@@ -185,7 +185,11 @@ export class ClusterModel {
     readonly opts: ModelOptions,
   ) {}
 
+  /** Joins made so far (how often the cluster was read from its lists: benchmarks and tests watch it). */
+  static builds = 0;
+
   static build(sources: ModelSources, opts: ModelOptions): ClusterModel {
+    ClusterModel.builds += 1;
     const m = new ClusterModel(sources, opts);
     m.join();
     return m;
@@ -315,6 +319,25 @@ export class ClusterModel {
       });
     }
     for (const s of this.stateNodes) if (s.markedForDeletion && s.node) for (const p of s.pods) if (isReschedulable(p)) this.deletingPods.push(p);
+  }
+
+  /**
+   * The same cluster with more NodeClaims read as being disrupted (a pass's expiring claims):
+   * no join is redone, only their nodes are marked and their pods counted as needing a place.
+   */
+  withInProgress(extra: ReadonlySet<string>): ClusterModel {
+    if (extra.size === 0) return this;
+    const m = new ClusterModel(this.sources, { ...this.opts, inProgress: new Set([...(this.opts.inProgress ?? []), ...extra]) });
+    for (const s of this.stateNodes) {
+      const marked = s.markedForDeletion || extra.has(s.claim?.metadata.name ?? s.name);
+      const copy = marked === s.markedForDeletion ? s : { ...s, markedForDeletion: true };
+      m.stateNodes.push(copy);
+      m.byName.set(copy.name, copy);
+    }
+    m.pendingPods.push(...this.pendingPods);
+    for (const k of this.nominated) m.nominated.add(k);
+    for (const s of m.stateNodes) if (s.markedForDeletion && s.node) for (const p of s.pods) if (isReschedulable(p)) m.deletingPods.push(p);
+    return m;
   }
 
   private add(s: StateNode): void {
