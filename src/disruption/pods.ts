@@ -1,58 +1,11 @@
 // Pure facts about pods as disruption sees them, with Karpenter's meanings: which pods count as
 // running, which must move when their node goes, which the drain would evict, and which block a
 // voluntary disruption by asking not to be disrupted.
-import type { V1Pod, V1Taint } from "@kubernetes/client-node";
-import { DisruptedTaintKey, DoNotDisruptAnnotation } from "../apis/labels.js";
+import type { V1Pod } from "@kubernetes/client-node";
 import { type Selector, compileSelector } from "../core/selector.js";
-import { toleratesTaint } from "../scheduling/taints.js";
 import { HostnameLabel } from "../apis/labels.js";
 
-const DisruptedNoSchedule: V1Taint = { key: DisruptedTaintKey, effect: "NoSchedule" };
-
-const ownedBy = (pod: V1Pod, apiVersion: string, kind: string): boolean =>
-  (pod.metadata?.ownerReferences ?? []).some((o) => o.apiVersion === apiVersion && o.kind === kind);
-
-export const podKey = (pod: V1Pod): string => `${pod.metadata?.namespace ?? ""}/${pod.metadata?.name ?? ""}`;
-export const isTerminal = (pod: V1Pod): boolean => pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed";
-export const isTerminating = (pod: V1Pod): boolean => pod.metadata?.deletionTimestamp !== undefined && pod.metadata.deletionTimestamp !== null;
-/** Neither finished nor on its way out. */
-export const isActive = (pod: V1Pod): boolean => !isTerminal(pod) && !isTerminating(pod);
-export const isOwnedByDaemonSet = (pod: V1Pod): boolean => ownedBy(pod, "apps/v1", "DaemonSet");
-export const isOwnedByStatefulSet = (pod: V1Pod): boolean => ownedBy(pod, "apps/v1", "StatefulSet");
-/** Static pods' mirrors belong to their node. */
-export const isOwnedByNode = (pod: V1Pod): boolean => ownedBy(pod, "v1", "Node") || pod.metadata?.annotations?.["kubernetes.io/config.mirror"] !== undefined;
-export const hasDoNotDisrupt = (pod: V1Pod): boolean => pod.metadata?.annotations?.[DoNotDisruptAnnotation] === "true";
-export const toleratesDisruptedTaint = (pod: V1Pod): boolean => (pod.spec?.tolerations ?? []).some((t) => toleratesTaint(t, DisruptedNoSchedule));
-
-/**
- * A pod that needs a new home when its node goes: active (or a terminating StatefulSet pod, whose
- * replacement can only start once it is gone), not a DaemonSet's, not a mirror pod.
- */
-export function isReschedulable(pod: V1Pod): boolean {
-  return (isActive(pod) || (isOwnedByStatefulSet(pod) && isTerminating(pod))) && !isOwnedByDaemonSet(pod) && !isOwnedByNode(pod);
-}
-
-/** A pod the drain would call the Eviction API for (so a PodDisruptionBudget applies to it). */
-export function isEvictable(pod: V1Pod): boolean {
-  return isActive(pod) && !toleratesDisruptedTaint(pod) && !isOwnedByNode(pod) && !hasDoNotDisrupt(pod);
-}
-
-/** An active pod that asks not to be disrupted blocks voluntary disruption of its node. */
-export function blocksWithDoNotDisrupt(pod: V1Pod): boolean {
-  return isActive(pod) && hasDoNotDisrupt(pod);
-}
-
-/** A pending pod kube-scheduler gave up on, which the provisioner will find capacity for. */
-export function isProvisionable(pod: V1Pod): boolean {
-  return (
-    !pod.spec?.nodeName &&
-    !pod.status?.nominatedNodeName &&
-    (pod.status?.conditions ?? []).some((c) => c.type === "PodScheduled" && c.reason === "Unschedulable") &&
-    isActive(pod) &&
-    !isOwnedByDaemonSet(pod) &&
-    !isOwnedByNode(pod)
-  );
-}
+export { blocksWithDoNotDisrupt, isEvictable, isReschedulable } from "../state/predicates.js";
 
 /**
  * What evicting the pod costs, as Karpenter weighs it: 1, moved by the pod's deletion cost

@@ -17,6 +17,7 @@ import type { RejectedInput, SchedulingInput } from "./types.js";
 import { VolumeCatalog } from "./volumes.js";
 import { NodeNameField } from "../core/labelkeys.js";
 import { WellKnownLabels } from "./wellknown.js";
+import { isTerminal } from "../state/predicates.js";
 
 /** Everything the solver derives from its input before placing the first pod. */
 export interface SolveContext {
@@ -41,7 +42,6 @@ export interface SolveContext {
   rejected: RejectedInput[];
 }
 
-const isTerminal = (p: V1Pod): boolean => p.status?.phase === "Succeeded" || p.status?.phase === "Failed";
 
 export function buildContext(input: SchedulingInput): SolveContext {
   const resources = new ResourceIndex();

@@ -1,8 +1,9 @@
 // What kind of pod or object something is, with Karpenter's meanings (core pkg/utils/pod and
 // pkg/utils/node), written once: the provisioner, disruption, termination, the garbage collector
 // and `tenon simulate` all ask these. Pure: plain objects in, booleans out.
-import type { V1Pod } from "@kubernetes/client-node";
-import { DoNotDisruptAnnotation } from "../apis/labels.js";
+import type { V1Pod, V1Taint } from "@kubernetes/client-node";
+import { DisruptedTaintKey, DoNotDisruptAnnotation } from "../apis/labels.js";
+import { toleratesTaint } from "../scheduling/taints.js";
 
 type Timestamp = Date | string | null | undefined;
 type WithMeta = { metadata?: { deletionTimestamp?: Timestamp } };
@@ -35,6 +36,17 @@ export const isOwnedByNode = (pod: V1Pod): boolean => ownedBy(pod, "v1", "Node")
 export const hasDoNotDisrupt = (o: { metadata?: { annotations?: Record<string, string> } }): boolean => o.metadata?.annotations?.[DoNotDisruptAnnotation] === "true";
 /** An active pod that asks not to be disrupted blocks voluntary disruption of its node. */
 export const blocksWithDoNotDisrupt = (pod: V1Pod): boolean => isActive(pod) && hasDoNotDisrupt(pod);
+
+export const DisruptedNoScheduleTaint: V1Taint = { key: DisruptedTaintKey, effect: "NoSchedule" };
+/** Tolerates karpenter.sh/disrupted: it would come straight back, so the drain neither evicts nor waits for it. */
+export const toleratesDisruptedTaint = (pod: V1Pod): boolean => (pod.spec?.tolerations ?? []).some((t) => toleratesTaint(t, DisruptedNoScheduleTaint));
+
+/**
+ * A pod the drain calls the Eviction API for (so a PodDisruptionBudget applies to it): active, not
+ * tolerating the disrupted taint, not a mirror pod, not do-not-disrupt (that one blocks the drain
+ * until the grace-period deadline deletes it).
+ */
+export const isEvictable = (pod: V1Pod): boolean => isActive(pod) && !toleratesDisruptedTaint(pod) && !isOwnedByNode(pod) && !hasDoNotDisrupt(pod);
 
 /** kube-scheduler tried and found no node (PodScheduled with reason Unschedulable). */
 export const failedToSchedule = (pod: V1Pod): boolean => (pod.status?.conditions ?? []).some((c) => c.type === "PodScheduled" && c.reason === "Unschedulable");

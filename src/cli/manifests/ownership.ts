@@ -12,7 +12,9 @@ export function controllerOf(meta: { ownerReferences?: { kind: string; name: str
 }
 
 /** A pod that has finished holds no resources and needs no node. */
-export const isTerminal = (pod: V1Pod): boolean => pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed";
+import { isTerminal } from "../../state/predicates.js";
+
+export { isTerminal };
 
 /**
  * The live pods of each top-level workload, keyed by workloadKey: a ReplicaSet's pods count for its

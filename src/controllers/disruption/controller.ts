@@ -31,7 +31,7 @@ import type { ClusterState } from "../../state/cluster.js";
 import { getCondition } from "../nodeclaim/conditions.js";
 import { deleteNodeClaim } from "../nodeclaim/kube.js";
 import type { ManagedController } from "../nodeclaim/deps.js";
-import { isDeleting } from "../nodeclaim/objects.js";
+import { isDeleting } from "../../state/predicates.js";
 import { Controller, type ReconcileResult, type Reconciler } from "../runtime/controller.js";
 import { type ConditionFacts } from "./conditions.js";
 import { abandonedEvents, explanationEvents, nodePoolBlockedEvent, nodePoolWarningEvent, podBlockingEvent, terminatingEvents } from "./events.js";

@@ -18,7 +18,7 @@ import type { NodeClaim } from "../../apis/nodeclaim.js";
 import type { CloudProvider, DriftReason } from "../../cloudprovider/types.js";
 import type { ClusterState } from "../../state/cluster.js";
 import { isTrue } from "../nodeclaim/conditions.js";
-import { isDeleting } from "../nodeclaim/objects.js";
+import { isDeleting } from "../../state/predicates.js";
 import type { Clock } from "../runtime/clock.js";
 import type { DisruptionSettings } from "./settings.js";
 

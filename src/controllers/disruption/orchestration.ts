@@ -27,7 +27,7 @@ import type { Metrics } from "../../operator/metrics.js";
 import type { ClusterState } from "../../state/cluster.js";
 import { isTrue } from "../nodeclaim/conditions.js";
 import { deleteNodeClaim, patchNode, patchNodeClaimStatus } from "../nodeclaim/kube.js";
-import { isDeleting } from "../nodeclaim/objects.js";
+import { isDeleting } from "../../state/predicates.js";
 import { NodeClaims } from "../nodepool/kube.js";
 import { buildNodeClaim } from "../provisioning/nodeclaim.js";
 import type { Clock } from "../runtime/clock.js";

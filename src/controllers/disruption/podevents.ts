@@ -6,7 +6,7 @@ import { isNotFound } from "../../operator/kube.js";
 import { controllerLogger } from "../../operator/logging.js";
 import type { ClusterState } from "../../state/cluster.js";
 import type { ControllerDeps } from "../nodeclaim/deps.js";
-import { timeOf } from "../nodeclaim/objects.js";
+import { timeOf } from "../../state/predicates.js";
 import { NodeClaims } from "../nodepool/kube.js";
 import { Controller, type ReconcileResult, type Reconciler } from "../runtime/controller.js";
 import type { DisruptionSettings } from "./settings.js";

@@ -5,19 +5,8 @@ import type { NodeClaim } from "../../apis/nodeclaim.js";
 import type { CloudProvider } from "../../cloudprovider/types.js";
 import type { ObjectReference } from "../../operator/events.js";
 
-/** Milliseconds since the epoch of a Kubernetes timestamp, whichever form it arrived in. */
-export function timeOf(value: Date | string | undefined | null): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  const ms = new Date(value).getTime();
-  return Number.isNaN(ms) ? undefined : ms;
-}
-
 export function hasFinalizer(obj: { metadata?: { finalizers?: string[] } }, finalizer: string): boolean {
   return obj.metadata?.finalizers?.includes(finalizer) ?? false;
-}
-
-export function isDeleting(obj: { metadata?: { deletionTimestamp?: Date | string } }): boolean {
-  return obj.metadata?.deletionTimestamp !== undefined && obj.metadata.deletionTimestamp !== null;
 }
 
 export function nodeClaimRef(claim: NodeClaim): ObjectReference {

@@ -37,6 +37,7 @@ import { type ConditionUpdate, getCondition, isConditionTrue, sameConditions, se
 import type { ControllerDeps, ManagedController } from "../nodepool/deps.js";
 import { EC2NodeClasses, NodeClaims, patchMetadata, patchStatus } from "../nodepool/kube.js";
 import { Controller, type ReconcileResult, type Reconciler } from "../runtime/controller.js";
+import { isDeleting } from "../../state/predicates.js";
 
 /** Resolution and cleanup of a node class in AWS; the AWS cloud provider implements it. */
 export interface NodeClassResolution {
@@ -69,7 +70,6 @@ export function retryAfterMs(failures: number): number {
 }
 
 const EC2NodeClassKind = "EC2NodeClass";
-const isDeleting = (o: { metadata: { deletionTimestamp?: string } }): boolean => o.metadata.deletionTimestamp !== undefined;
 
 interface Part {
   condition: string;

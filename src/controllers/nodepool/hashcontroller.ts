@@ -13,8 +13,8 @@ import { isConditionTrue } from "./conditions.js";
 import type { ControllerDeps, ManagedController } from "./deps.js";
 import { NODEPOOL_HASH_VERSION, nodePoolHash } from "../../apis/nodepoolhash.js";
 import { NodeClaims, NodePools, patchMetadata } from "./kube.js";
+import { isDeleting } from "../../state/predicates.js";
 
-const isDeleting = (o: { metadata: { deletionTimestamp?: string } }): boolean => o.metadata.deletionTimestamp !== undefined;
 
 export class NodePoolHashController implements Reconciler, ManagedController {
   readonly name = "nodepool.hash";

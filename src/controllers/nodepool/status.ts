@@ -24,11 +24,11 @@ import type { ControllerDeps, ManagedController } from "./deps.js";
 import { EC2NodeClasses, NodePools, getRaw, listNames, mapPatch, patchStatus } from "./kube.js";
 import { nodePoolUsage, statusResources } from "./usage.js";
 import { type SupportedNodeClass, validateNodePool } from "./validation.js";
+import { isDeleting } from "../../state/predicates.js";
 
 /** How often every NodePool is looked at again regardless of events (level-based safety net). */
 export const NODEPOOL_STATUS_RESYNC_MS = 5 * 60_000;
 
-const isDeleting = (o: { metadata?: { deletionTimestamp?: unknown } }): boolean => o.metadata?.deletionTimestamp !== undefined && o.metadata.deletionTimestamp !== null;
 
 /** Where a NodePool's node class stands, as the NodeClassReady condition says it. */
 export function nodeClassReadiness(

@@ -15,7 +15,8 @@ import { Controller, type ReconcileResult, type Reconciler } from "../../runtime
 import type { ControllerDeps, ManagedController } from "../../nodeclaim/deps.js";
 import { deleteNodeClaim, patchNode } from "../../nodeclaim/kube.js";
 import { formatRFC3339, terminationDeadline } from "../../nodeclaim/lifecycle/termination.js";
-import { hasFinalizer, isDeleting, isManagedClaim, nodeReadyStatus, nodeRef, podRef, timeOf } from "../../nodeclaim/objects.js";
+import { hasFinalizer, isManagedClaim, nodeReadyStatus, nodeRef, podRef } from "../../nodeclaim/objects.js";
+import { isDeleting, timeOf } from "../../../state/predicates.js";
 import { DisruptedNoScheduleTaint, drainPlan } from "./drain.js";
 import { type EvictionBackoff, EvictionQueue } from "./eviction.js";
 import { pendingVolumeAttachments } from "./volumes.js";

@@ -4,28 +4,17 @@
 // group is done when none of its pods is still waiting to leave. Once the NodeClaim's
 // terminationGracePeriod deadline approaches, pods are deleted directly, each early enough to get
 // its whole terminationGracePeriodSeconds before the deadline.
-import type { V1Pod, V1Taint } from "@kubernetes/client-node";
-import { DisruptedTaintKey, DoNotDisruptAnnotation } from "../../../apis/labels.js";
-import { timeOf } from "../../nodeclaim/objects.js";
-import { toleratesTaint } from "../../../scheduling/taints.js";
+import type { V1Pod } from "@kubernetes/client-node";
+import { isEvictable, isOwnedByDaemonSet, isOwnedByNode, isTerminal, isTerminating, timeOf, toleratesDisruptedTaint } from "../../../state/predicates.js";
 
-export const DisruptedNoScheduleTaint: V1Taint = { key: DisruptedTaintKey, effect: "NoSchedule" };
+export { DisruptedNoScheduleTaint, isEvictable } from "../../../state/predicates.js";
 
 /** A terminating pod still there this long past its deletion deadline is considered stuck and no longer waited for. */
 export const stuckTerminatingMs = 60_000;
 
 const criticalPriorityClasses = new Set(["system-cluster-critical", "system-node-critical"]);
 
-const ownedBy = (pod: V1Pod, apiVersion: string, kind: string) => (pod.metadata?.ownerReferences ?? []).some((o) => o.apiVersion === apiVersion && o.kind === kind);
-
-export const isTerminal = (pod: V1Pod): boolean => pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed";
-export const isTerminating = (pod: V1Pod): boolean => timeOf(pod.metadata?.deletionTimestamp) !== undefined;
-export const isOwnedByDaemonSet = (pod: V1Pod): boolean => ownedBy(pod, "apps/v1", "DaemonSet");
-/** Static pods' mirrors: the kubelet owns them, the API server cannot delete them. */
-export const isOwnedByNode = (pod: V1Pod): boolean => ownedBy(pod, "v1", "Node");
 export const isCritical = (pod: V1Pod): boolean => criticalPriorityClasses.has(pod.spec?.priorityClassName ?? "");
-export const hasDoNotDisrupt = (pod: V1Pod): boolean => pod.metadata?.annotations?.[DoNotDisruptAnnotation] === "true";
-export const toleratesDisruptedTaint = (pod: V1Pod): boolean => (pod.spec?.tolerations ?? []).some((t) => toleratesTaint(t, DisruptedNoScheduleTaint));
 
 /** The pod's deletionTimestamp (when its grace period runs out) is more than a minute past. */
 export function isStuckTerminating(pod: V1Pod, now: number): boolean {
@@ -43,15 +32,6 @@ export function isDrainable(pod: V1Pod, now: number): boolean {
 
 export function isWaitingEviction(pod: V1Pod, now: number): boolean {
   return !isTerminal(pod) && isDrainable(pod, now);
-}
-
-/**
- * Pods tenon may call the Eviction API for: running (not terminal, not already terminating), not
- * tolerating the disrupted taint, not mirror pods, not `karpenter.sh/do-not-disrupt` (those block
- * the drain until the grace period deadline deletes them).
- */
-export function isEvictable(pod: V1Pod): boolean {
-  return !isTerminal(pod) && !isTerminating(pod) && !toleratesDisruptedTaint(pod) && !isOwnedByNode(pod) && !hasDoNotDisrupt(pod);
 }
 
 /** Karpenter's drain order: non-critical workloads, non-critical daemons, critical workloads, critical daemons. */

@@ -2,7 +2,7 @@
 import { ConditionLaunched } from "../../../apis/labels.js";
 import type { NodeClaim } from "../../../apis/nodeclaim.js";
 import { isTrue } from "../conditions.js";
-import { isDeleting, timeOf } from "../objects.js";
+import { isDeleting, timeOf } from "../../../state/predicates.js";
 
 /** What can be read of a NodeClaim that fails the schema: its name and, if it has one, its provider ID. */
 export interface UnreadableClaim {

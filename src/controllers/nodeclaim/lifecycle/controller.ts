@@ -27,7 +27,8 @@ import { Controller, type ReconcileResult, type Reconciler } from "../../runtime
 import { isTrue, rootCondition, setCondition, truncateMessage } from "../conditions.js";
 import type { ControllerDeps, ManagedController } from "../deps.js";
 import { deleteNode, deleteNodeClaim, patchNode, patchNodeClaim, patchNodeClaimStatus } from "../kube.js";
-import { hasFinalizer, isDeleting, isManagedClaim, nodeClaimRef, nodesForClaim, timeOf } from "../objects.js";
+import { hasFinalizer, isManagedClaim, nodeClaimRef, nodesForClaim } from "../objects.js";
+import { isDeleting, timeOf } from "../../../state/predicates.js";
 import { initializationCheck } from "./initialization.js";
 import { populateLaunched } from "./launch.js";
 import { type LivenessOptions, defaultLivenessOptions, livenessDecision } from "./liveness.js";

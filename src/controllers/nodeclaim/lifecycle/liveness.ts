@@ -2,7 +2,7 @@
 import { ConditionLaunched, ConditionRegistered } from "../../../apis/labels.js";
 import type { NodeClaim } from "../../../apis/nodeclaim.js";
 import { getCondition, isTrue } from "../conditions.js";
-import { timeOf } from "../objects.js";
+import { timeOf } from "../../../state/predicates.js";
 
 export interface LivenessOptions {
   /** A launched claim whose node has not registered this long after the claim was created is deleted. Karpenter: 15 min. */

@@ -2,7 +2,7 @@
 import { parseDuration } from "../../../apis/duration.js";
 import { TerminationTimestampAnnotation } from "../../../apis/labels.js";
 import type { NodeClaim } from "../../../apis/nodeclaim.js";
-import { timeOf } from "../objects.js";
+import { timeOf } from "../../../state/predicates.js";
 
 /** RFC 3339 in whole seconds, as Go's time.RFC3339 writes it. */
 export function formatRFC3339(ms: number): string {
