@@ -4,7 +4,7 @@
 import type { AWSCloudProvider } from "../cloudprovider/aws/provider.js";
 import { newDisruptionController, nodePoolAllowed } from "../controllers/disruption/index.js";
 import { NodeClassController } from "../controllers/nodeclass/controller.js";
-import type { ControllerDeps, ManagedController } from "../controllers/nodeclaim/deps.js";
+import type { ControllerDeps, ManagedController } from "../controllers/shared/deps.js";
 import { newNodeClaimGarbageCollectionController } from "../controllers/nodeclaim/garbagecollection/controller.js";
 import { newNodeClaimLifecycleController } from "../controllers/nodeclaim/lifecycle/controller.js";
 import { newNodeTerminationController } from "../controllers/node/termination/controller.js";

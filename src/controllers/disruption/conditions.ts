@@ -6,7 +6,7 @@
 import type { Condition } from "../../apis/common.js";
 import { ConditionConsolidatable, ConditionDisrupting, ConditionDrifted } from "../../apis/labels.js";
 import type { NodeClaim } from "../../apis/nodeclaim.js";
-import { setCondition } from "../nodeclaim/conditions.js";
+import { setCondition } from "../shared/conditions.js";
 
 export interface ConditionFacts {
   drift?: { reason?: string; message?: string };

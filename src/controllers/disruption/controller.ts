@@ -28,9 +28,9 @@ import {
 import { controllerLogger } from "../../operator/logging.js";
 import { type Metrics, metrics as defaultMetrics } from "../../operator/metrics.js";
 import type { ClusterState } from "../../state/cluster.js";
-import { getCondition } from "../nodeclaim/conditions.js";
-import { deleteNodeClaim } from "../nodeclaim/kube.js";
-import type { ManagedController } from "../nodeclaim/deps.js";
+import { getCondition } from "../shared/conditions.js";
+import { deleteNodeClaim } from "../shared/kube.js";
+import type { ManagedController } from "../shared/deps.js";
 import { isDeleting } from "../../state/predicates.js";
 import { Controller, type ReconcileResult, type Reconciler } from "../runtime/controller.js";
 import { type ConditionFacts } from "./conditions.js";

@@ -17,7 +17,7 @@ import type { EC2NodeClass } from "../../apis/ec2nodeclass.js";
 import type { NodeClaim } from "../../apis/nodeclaim.js";
 import type { CloudProvider, DriftReason } from "../../cloudprovider/types.js";
 import type { ClusterState } from "../../state/cluster.js";
-import { isTrue } from "../nodeclaim/conditions.js";
+import { isTrue } from "../shared/conditions.js";
 import { isDeleting } from "../../state/predicates.js";
 import type { Clock } from "../runtime/clock.js";
 import type { DisruptionSettings } from "./settings.js";

@@ -5,7 +5,7 @@ import type { NodeClaim } from "../../apis/nodeclaim.js";
 import type { NodePool } from "../../apis/nodepool.js";
 import type { Explanation } from "../../disruption/index.js";
 import type { Event, ObjectReference } from "../../operator/events.js";
-import { nodeClaimRef, nodeRef, podRef } from "../nodeclaim/objects.js";
+import { nodeClaimRef, nodeRef, podRef } from "../shared/objects.js";
 
 const FifteenMinutes = 15 * 60_000;
 

@@ -8,7 +8,7 @@ import type { DisruptionInput } from "../../disruption/index.js";
 import type { ClusterState } from "../../state/cluster.js";
 import type { Clock } from "../runtime/clock.js";
 import type { CloudProvider } from "../../cloudprovider/types.js";
-import { isManagedClaim } from "../nodeclaim/objects.js";
+import { isManagedClaim } from "../shared/objects.js";
 import { DriftChecks } from "./driftchecks.js";
 import type { DisruptionSettings } from "./settings.js";
 

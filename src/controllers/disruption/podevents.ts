@@ -5,9 +5,9 @@ import { PatchStrategy, type V1Pod, setHeaderOptions } from "@kubernetes/client-
 import { isNotFound } from "../../operator/kube.js";
 import { controllerLogger } from "../../operator/logging.js";
 import type { ClusterState } from "../../state/cluster.js";
-import type { ControllerDeps } from "../nodeclaim/deps.js";
+import type { ControllerDeps } from "../shared/deps.js";
 import { timeOf } from "../../state/predicates.js";
-import { NodeClaims } from "../nodepool/kube.js";
+import { NodeClaims } from "../shared/kube.js";
 import { Controller, type ReconcileResult, type Reconciler } from "../runtime/controller.js";
 import type { DisruptionSettings } from "./settings.js";
 

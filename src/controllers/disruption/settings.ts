@@ -1,6 +1,6 @@
 // The disruption controller's timings. Karpenter's values are the defaults; tests shorten them.
 import type { Config } from "../../operator/config.js";
-import type { ControllerDeps } from "../nodeclaim/deps.js";
+import type { ControllerDeps } from "../shared/deps.js";
 
 export interface DisruptionSettings {
   /** How often the controller looks for something to disrupt when idle (Karpenter: 10 s). */

@@ -33,9 +33,9 @@ import { isConflict } from "../../operator/kube.js";
 import { controllerLogger } from "../../operator/logging.js";
 import type { ClusterState } from "../../state/cluster.js";
 import type { Rejected } from "../../state/store.js";
-import { type ConditionUpdate, getCondition, isConditionTrue, sameConditions, setConditions } from "../nodepool/conditions.js";
-import type { ControllerDeps, ManagedController } from "../nodepool/deps.js";
-import { EC2NodeClasses, NodeClaims, patchMetadata, patchStatus } from "../nodepool/kube.js";
+import { type ConditionUpdate, getCondition, isTrue, sameConditions, setConditions } from "../shared/conditions.js";
+import type { ControllerDeps, ManagedController } from "../shared/deps.js";
+import { EC2NodeClasses, NodeClaims, patchMetadata, patchStatus } from "../shared/kube.js";
 import { Controller, type ReconcileResult, type Reconciler } from "../runtime/controller.js";
 import { isDeleting } from "../../state/predicates.js";
 
@@ -338,7 +338,7 @@ export class NodeClassController implements Reconciler, ManagedController {
         const a = c.metadata.annotations ?? {};
         if (a[EC2NodeClassHashVersionAnnotation] === NODECLASS_HASH_VERSION) return;
         const patch: Record<string, string> = { [EC2NodeClassHashVersionAnnotation]: NODECLASS_HASH_VERSION };
-        if (!isConditionTrue(c.status?.conditions, ConditionDrifted)) patch[EC2NodeClassHashAnnotation] = hash;
+        if (!isTrue(c.status?.conditions, ConditionDrifted)) patch[EC2NodeClassHashAnnotation] = hash;
         try {
           await patchMetadata(this.deps.kube, NodeClaims, c.metadata.name ?? "", { annotations: patch });
         } catch (err) {

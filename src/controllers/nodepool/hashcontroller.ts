@@ -9,10 +9,10 @@ import type { NodePool } from "../../apis/nodepool.js";
 import { controllerLogger } from "../../operator/logging.js";
 import type { ClusterState } from "../../state/cluster.js";
 import { Controller, type ReconcileResult, type Reconciler } from "../runtime/controller.js";
-import { isConditionTrue } from "./conditions.js";
-import type { ControllerDeps, ManagedController } from "./deps.js";
+import { isTrue } from "../shared/conditions.js";
+import type { ControllerDeps, ManagedController } from "../shared/deps.js";
 import { NODEPOOL_HASH_VERSION, nodePoolHash } from "../../apis/nodepoolhash.js";
-import { NodeClaims, NodePools, patchMetadata } from "./kube.js";
+import { NodeClaims, NodePools, patchMetadata } from "../shared/kube.js";
 import { isDeleting } from "../../state/predicates.js";
 
 
@@ -58,7 +58,7 @@ export class NodePoolHashController implements Reconciler, ManagedController {
         if (a[NodePoolHashVersionAnnotation] === NODEPOOL_HASH_VERSION) return;
         const patch: Record<string, string> = { [NodePoolHashVersionAnnotation]: NODEPOOL_HASH_VERSION };
         // A claim already found drifted stays drifted: its old hash cannot be compared any more.
-        if (!isConditionTrue(c.status?.conditions, ConditionDrifted)) patch[NodePoolHashAnnotation] = hash;
+        if (!isTrue(c.status?.conditions, ConditionDrifted)) patch[NodePoolHashAnnotation] = hash;
         try {
           await patchMetadata(this.deps.kube, NodeClaims, c.metadata.name ?? "", { annotations: patch });
         } catch (err) {

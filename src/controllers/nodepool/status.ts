@@ -19,9 +19,9 @@ import { type Metrics, metrics as defaultMetrics, resourceTypeLabel } from "../.
 import { canonicalScale, parseResourceList } from "../../core/quantity.js";
 import type { ClusterState } from "../../state/cluster.js";
 import { Controller, type ReconcileResult, type Reconciler } from "../runtime/controller.js";
-import { type ConditionUpdate, getCondition, rootReady, sameConditions, setConditions } from "./conditions.js";
-import type { ControllerDeps, ManagedController } from "./deps.js";
-import { EC2NodeClasses, NodePools, getRaw, listNames, mapPatch, patchStatus } from "./kube.js";
+import { type ConditionUpdate, getCondition, rootReady, sameConditions, setConditions } from "../shared/conditions.js";
+import type { ControllerDeps, ManagedController } from "../shared/deps.js";
+import { EC2NodeClasses, NodePools, getRaw, listNames, mapPatch, patchStatus } from "../shared/kube.js";
 import { nodePoolUsage, statusResources } from "./usage.js";
 import { type SupportedNodeClass, validateNodePool } from "./validation.js";
 import { isDeleting } from "../../state/predicates.js";

@@ -16,9 +16,9 @@ import { type Metrics, metrics as defaultMetrics, registry as defaultRegistry, t
 import { solve as defaultSolve } from "../../scheduling/index.js";
 import type { PlannedNodeClaim, RejectedInput, SchedulingInput, SchedulingResult } from "../../scheduling/types.js";
 import type { ClusterState } from "../../state/cluster.js";
-import { getCondition, isReady } from "../nodepool/conditions.js";
-import type { ControllerDeps, ManagedController } from "../nodepool/deps.js";
-import { NodeClaims } from "../nodepool/kube.js";
+import { getCondition, isReady } from "../shared/conditions.js";
+import type { ControllerDeps, ManagedController } from "../shared/deps.js";
+import { NodeClaims } from "../shared/kube.js";
 import { exceededLimit } from "../nodepool/usage.js";
 import { Controller, type ReconcileResult, type Reconciler } from "../runtime/controller.js";
 import { Batcher } from "./batcher.js";

@@ -8,7 +8,7 @@ import type { NodeClaim } from "../../../src/apis/nodeclaim.js";
 import { NodeClaimSchema } from "../../../src/apis/nodeclaim.js";
 import { FakeCloudProvider } from "../../../src/cloudprovider/fake/index.js";
 import { type DisruptionSettings, newDisruptionController } from "../../../src/controllers/disruption/index.js";
-import type { ControllerDeps, ManagedController } from "../../../src/controllers/nodeclaim/deps.js";
+import type { ControllerDeps, ManagedController } from "../../../src/controllers/shared/deps.js";
 import { newNodeClaimLifecycleController } from "../../../src/controllers/nodeclaim/lifecycle/controller.js";
 import { newNodeTerminationController } from "../../../src/controllers/node/termination/controller.js";
 import { realClock } from "../../../src/controllers/runtime/clock.js";

@@ -6,7 +6,7 @@ import { pino } from "pino";
 import type { NodeClaim, NodeClaimInput } from "../../../src/apis/nodeclaim.js";
 import { NodeClaimSchema } from "../../../src/apis/nodeclaim.js";
 import { FakeCloudProvider } from "../../../src/cloudprovider/fake/index.js";
-import type { ControllerDeps, ManagedController } from "../../../src/controllers/nodeclaim/deps.js";
+import type { ControllerDeps, ManagedController } from "../../../src/controllers/shared/deps.js";
 import { realClock } from "../../../src/controllers/runtime/clock.js";
 import { type Event, EventRecorder } from "../../../src/operator/events.js";
 import { makeClients } from "../../../src/operator/kube.js";

@@ -14,7 +14,7 @@ import type { ClusterState } from "../../../state/cluster.js";
 import { backoffDelay, type BackoffPolicy } from "../../runtime/backoff.js";
 import type { Clock } from "../../runtime/clock.js";
 import { Controller, type ReconcileResult, type Reconciler } from "../../runtime/controller.js";
-import { podRef } from "../../nodeclaim/objects.js";
+import { podRef } from "../../shared/objects.js";
 import { isEvictable } from "./drain.js";
 
 export const EvictionQueueName = "eviction-queue";

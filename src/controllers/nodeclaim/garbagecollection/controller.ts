@@ -9,9 +9,9 @@ import { NodeClaimNotFoundError } from "../../../cloudprovider/errors.js";
 import { controllerLogger } from "../../../operator/logging.js";
 import { type Metrics, metrics as defaultMetrics } from "../../../operator/metrics.js";
 import { Controller, type ReconcileResult, type Reconciler } from "../../runtime/controller.js";
-import type { ControllerDeps, ManagedController } from "../deps.js";
-import { deleteNode, deleteNodeClaim } from "../kube.js";
-import { isManagedClaim, nodeReadyStatus } from "../objects.js";
+import type { ControllerDeps, ManagedController } from "../../shared/deps.js";
+import { deleteNode, deleteNodeClaim } from "../../shared/kube.js";
+import { isManagedClaim, nodeReadyStatus } from "../../shared/objects.js";
 import { claimsWithoutInstances, defaultMinInstanceAgeMs, orphanedInstances } from "./select.js";
 
 export const GarbageCollectionName = "nodeclaim.garbagecollection";

@@ -1,7 +1,7 @@
 // Pure: which cloud instances and which NodeClaims have lost their other half.
 import { ConditionLaunched } from "../../../apis/labels.js";
 import type { NodeClaim } from "../../../apis/nodeclaim.js";
-import { isTrue } from "../conditions.js";
+import { isTrue } from "../../shared/conditions.js";
 import { isDeleting, timeOf } from "../../../state/predicates.js";
 
 /** What can be read of a NodeClaim that fails the schema: its name and, if it has one, its provider ID. */

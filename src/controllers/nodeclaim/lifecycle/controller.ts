@@ -24,10 +24,10 @@ import { isConflict, isNotFound } from "../../../operator/kube.js";
 import { type Metrics, metrics as defaultMetrics } from "../../../operator/metrics.js";
 import type { ClusterState } from "../../../state/cluster.js";
 import { Controller, type ReconcileResult, type Reconciler } from "../../runtime/controller.js";
-import { isTrue, rootCondition, setCondition, truncateMessage } from "../conditions.js";
-import type { ControllerDeps, ManagedController } from "../deps.js";
-import { deleteNode, deleteNodeClaim, patchNode, patchNodeClaim, patchNodeClaimStatus } from "../kube.js";
-import { hasFinalizer, isManagedClaim, nodeClaimRef, nodesForClaim } from "../objects.js";
+import { isTrue, nodeClaimRootCondition, setCondition, truncateMessage } from "../../shared/conditions.js";
+import type { ControllerDeps, ManagedController } from "../../shared/deps.js";
+import { deleteNode, deleteNodeClaim, patchNode, patchNodeClaim, patchNodeClaimStatus } from "../../shared/kube.js";
+import { hasFinalizer, isManagedClaim, nodeClaimRef, nodesForClaim } from "../../shared/objects.js";
 import { isDeleting, timeOf } from "../../../state/predicates.js";
 import { initializationCheck } from "./initialization.js";
 import { populateLaunched } from "./launch.js";
@@ -132,7 +132,7 @@ export class NodeClaimLifecycle implements Reconciler {
     }
     if (live.action === "requeue") requeues.push(live.afterMs);
 
-    const ready = rootCondition(work.status?.conditions);
+    const ready = nodeClaimRootCondition(work.status?.conditions);
     work.status = { ...work.status, conditions: setCondition(work.status?.conditions, { ...ready, observedGeneration: work.metadata.generation }, this.deps.clock.now()) };
 
     await this.write(stored, work);

@@ -4,8 +4,8 @@ import { ConditionRegistered } from "../../../apis/labels.js";
 import type { NodeClaim } from "../../../apis/nodeclaim.js";
 import { parseQuantity } from "../../../core/quantity.js";
 import { formatTaint, isEphemeralTaint } from "../../../scheduling/taints.js";
-import { isTrue } from "../conditions.js";
-import { nodeReadyStatus } from "../objects.js";
+import { isTrue } from "../../shared/conditions.js";
+import { nodeReadyStatus } from "../../shared/objects.js";
 
 export type InitializationCheck = { initialized: true } | { initialized: false; reason: string; message: string };
 

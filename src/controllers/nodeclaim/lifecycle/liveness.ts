@@ -1,7 +1,7 @@
 // Pure: when a NodeClaim that never became a node is given up on.
 import { ConditionLaunched, ConditionRegistered } from "../../../apis/labels.js";
 import type { NodeClaim } from "../../../apis/nodeclaim.js";
-import { getCondition, isTrue } from "../conditions.js";
+import { getCondition, isTrue } from "../../shared/conditions.js";
 import { timeOf } from "../../../state/predicates.js";
 
 export interface LivenessOptions {

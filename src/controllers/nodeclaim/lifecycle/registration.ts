@@ -2,7 +2,7 @@
 import type { V1Node, V1OwnerReference, V1Taint } from "@kubernetes/client-node";
 import { NodeRegisteredLabel, TerminationFinalizer, UnregisteredTaintKey } from "../../../apis/labels.js";
 import type { NodeClaim } from "../../../apis/nodeclaim.js";
-import { nodeClaimOwnerReference } from "../objects.js";
+import { nodeClaimOwnerReference } from "../../shared/objects.js";
 
 export type RegistrationProblem =
   | { reason: "NodeNotFound"; status: "Unknown"; message: string }

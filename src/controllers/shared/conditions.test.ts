@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { FakeClock } from "../runtime/clock.js";
-import { getCondition, rootCondition, setCondition } from "./conditions.js";
+import { getCondition, nodeClaimRootCondition, setCondition } from "./conditions.js";
 
 describe("setCondition", () => {
   it("returns the same list when nothing changes, and keeps lastTransitionTime while the status holds", () => {
@@ -23,14 +23,14 @@ describe("setCondition", () => {
   });
 });
 
-describe("rootCondition", () => {
+describe("nodeClaimRootCondition", () => {
   const at = "2026-01-01T00:00:00Z";
   const cond = (type: string, status: "True" | "False" | "Unknown") => ({ type, status, reason: "R", message: "", lastTransitionTime: at });
 
   it("is True only when launched, registered and initialized", () => {
-    assert.equal(rootCondition([cond("Launched", "True"), cond("Registered", "True"), cond("Initialized", "True")]).status, "True");
-    const unknown = rootCondition([cond("Launched", "True"), cond("Registered", "Unknown")]);
+    assert.equal(nodeClaimRootCondition([cond("Launched", "True"), cond("Registered", "True"), cond("Initialized", "True")]).status, "True");
+    const unknown = nodeClaimRootCondition([cond("Launched", "True"), cond("Registered", "Unknown")]);
     assert.deepEqual([unknown.status, unknown.message], ["Unknown", "Registered=Unknown, Initialized=Unknown"]);
-    assert.equal(rootCondition([cond("Launched", "False")]).status, "False");
+    assert.equal(nodeClaimRootCondition([cond("Launched", "False")]).status, "False");
   });
 });

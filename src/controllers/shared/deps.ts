@@ -1,11 +1,11 @@
 import type { Logger } from "pino";
-import type { CloudProvider } from "../cloudprovider/types.js";
-import type { EventRecorder } from "../operator/events.js";
-import type { KubeClients } from "../operator/kube.js";
-import type { Metrics } from "../operator/metrics.js";
-import type { ClusterState } from "../state/cluster.js";
-import type { Clock } from "./runtime/clock.js";
-import type { Controller } from "./runtime/controller.js";
+import type { CloudProvider } from "../../cloudprovider/types.js";
+import type { EventRecorder } from "../../operator/events.js";
+import type { KubeClients } from "../../operator/kube.js";
+import type { Metrics } from "../../operator/metrics.js";
+import type { ClusterState } from "../../state/cluster.js";
+import type { Clock } from "../runtime/clock.js";
+import type { Controller } from "../runtime/controller.js";
 
 /** What every controller needs; main.ts builds one of these and hands it to each constructor. */
 export interface ControllerDeps {

@@ -1,8 +1,8 @@
 // Status conditions the way Karpenter's operatorpkg keeps them, for every controller: setting a
 // condition to what it already says changes nothing (so reconcilers set conditions every time and
 // write only when something changed), and lastTransitionTime moves only when the status does.
-import type { Condition } from "../apis/common.js";
-import { ConditionReady } from "../apis/labels.js";
+import type { Condition } from "../../apis/common.js";
+import { ConditionInitialized, ConditionLaunched, ConditionReady, ConditionRegistered } from "../../apis/labels.js";
 
 export type ConditionStatus = Condition["status"];
 
@@ -98,3 +98,9 @@ export function rootReady(conditions: readonly Condition[] | undefined, dependen
     message: notTrue.map((c) => `${c.type}=${c.status}`).join(", "),
   };
 }
+
+/** The conditions a NodeClaim's root `Ready` condition summarises, in the order they happen. */
+export const nodeClaimDependentConditions = [ConditionLaunched, ConditionRegistered, ConditionInitialized] as const;
+
+/** Karpenter's root condition for a NodeClaim. */
+export const nodeClaimRootCondition = (conditions: readonly Condition[] | undefined) => rootReady(conditions, nodeClaimDependentConditions);

@@ -1,1 +1,0 @@
-export type { ControllerDeps, ManagedController } from "../deps.js";
