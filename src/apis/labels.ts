@@ -94,6 +94,27 @@ export const CapacityTypeReserved = "reserved";
 export const CapacityTypes = [CapacityTypeReserved, CapacityTypeSpot, CapacityTypeOnDemand] as const;
 export type CapacityType = (typeof CapacityTypes)[number];
 
+/**
+ * Labels every node tenon launches carries with a value known from its instance type, NodePool or
+ * offering: Karpenter's WellKnownLabels plus the AWS provider's registrations. The solver lets a
+ * pod require these even where its NodePool does not mention them; node metrics carry them.
+ */
+export const WellKnownNodeLabels: readonly string[] = [
+  NodePoolLabel,
+  ZoneLabel,
+  RegionLabel,
+  InstanceTypeLabel,
+  ArchLabel,
+  OSLabel,
+  CapacityTypeLabel,
+  WindowsBuildLabel,
+  ZoneIDLabel,
+  EC2NodeClassLabel,
+  CapacityReservationIDLabel,
+  CapacityReservationTypeLabel,
+  ...AWSInstanceLabels,
+];
+
 // Annotations
 export const DoNotDisruptAnnotation = "karpenter.sh/do-not-disrupt";
 export const NodePoolHashAnnotation = "karpenter.sh/nodepool-hash";

@@ -6,20 +6,7 @@
 // min_values_relaxed over time), a metric carries the union: selectors and `by (...)` clauses
 // written for any v1 release still match, and a label tenon cannot fill is exported empty.
 import { Counter, Gauge, Histogram, Registry, Summary, collectDefaultMetrics } from "prom-client";
-import {
-  AWSInstanceLabels,
-  ArchLabel,
-  CapacityReservationIDLabel,
-  CapacityReservationTypeLabel,
-  CapacityTypeLabel,
-  InstanceTypeLabel,
-  NodePoolLabel,
-  OSLabel,
-  RegionLabel,
-  WindowsBuildLabel,
-  ZoneIDLabel,
-  ZoneLabel,
-} from "../apis/labels.js";
+import { EC2NodeClassLabel, WellKnownNodeLabels } from "../apis/labels.js";
 
 export { Registry } from "prom-client";
 
@@ -34,20 +21,7 @@ function exponentialBuckets(start: number, factor: number, count: number): numbe
 }
 
 /** Node labels Karpenter turns into node metric labels (`karpenter.sh/capacity-type` → `capacity_type`). */
-export const nodeMetricLabelKeys: readonly string[] = [
-  NodePoolLabel,
-  ZoneLabel,
-  RegionLabel,
-  InstanceTypeLabel,
-  ArchLabel,
-  OSLabel,
-  WindowsBuildLabel,
-  CapacityTypeLabel,
-  ZoneIDLabel,
-  CapacityReservationIDLabel,
-  CapacityReservationTypeLabel,
-  ...AWSInstanceLabels,
-];
+export const nodeMetricLabelKeys: readonly string[] = WellKnownNodeLabels.filter((k) => k !== EC2NodeClassLabel);
 
 /** The metric label for a node label: the part after the prefix, snake_cased. */
 export function nodeMetricLabelName(labelKey: string): string {
