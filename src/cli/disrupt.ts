@@ -83,15 +83,21 @@ function estimateStatus(pdb: V1PodDisruptionBudget, pods: readonly V1Pod[]): V1P
 }
 
 /** The snapshot as the disruption core's input. */
-export function snapshotInput(manifests: readonly Manifest[], opts: DisruptionSimulationOptions): { input: DisruptionInput; warnings: string[] } {
+/**
+ * The snapshot as the disruption core's input. A snapshot with NodeClaims is read exactly as the
+ * controller reads the cluster; one of Nodes and Pods only (no NodeClaims) treats every node of a
+ * NodePool as managed and initialized (`nodesWithoutClaims`), since nothing else says so.
+ */
+export function snapshotInput(manifests: readonly Manifest[], opts: DisruptionSimulationOptions): { input: DisruptionInput; warnings: string[]; nodesWithoutClaims: boolean } {
   const now = opts.now ?? Date.now();
   const set = classifyManifests(manifests);
   const pdbs = set.pdbs;
   const types = instanceTypesFor(set.nodePools, set.nodeClasses, opts.region, set.sources);
   const cluster = buildCluster(set, { now, instanceTypes: types.byNodePool });
+  const nodesWithoutClaims = set.nodeClaims.length === 0;
   const nodes: V1Node[] = set.nodes.map((n) => {
     const labels = { ...(n.metadata?.labels ?? {}) };
-    if (labels[NodePoolLabel] !== undefined && labels[NodeInitializedLabel] === undefined) labels[NodeInitializedLabel] = "true";
+    if (nodesWithoutClaims && labels[NodePoolLabel] !== undefined && labels[NodeInitializedLabel] === undefined) labels[NodeInitializedLabel] = "true";
     const conditions = n.status?.conditions?.some((c) => c.type === "Ready") ? n.status.conditions : [...(n.status?.conditions ?? []), { type: "Ready", status: "True" }];
     return {
       ...n,
@@ -114,6 +120,7 @@ export function snapshotInput(manifests: readonly Manifest[], opts: DisruptionSi
       instanceTypes: types.byNodePool,
     },
     warnings: [...set.warnings, ...types.warnings, ...cluster.warnings],
+    nodesWithoutClaims,
   };
 }
 
@@ -192,11 +199,11 @@ export function renderDisruptionTable(p: DisruptionPlanJSON): string {
 
 /** Plans and renders; for the CLI. */
 export function simulateDisruption(manifests: readonly Manifest[], opts: DisruptionSimulationOptions): { output: string; json: DisruptionPlanJSON; warnings: string[] } {
-  const { input, warnings } = snapshotInput(manifests, opts);
+  const { input, warnings, nodesWithoutClaims } = snapshotInput(manifests, opts);
   const plan = planDisruption(input, {
     now: opts.now ?? Date.now(),
     exhaustive: true,
-    nodesWithoutClaims: true,
+    nodesWithoutClaims,
     requireReadyNodePools: false,
     spotToSpotConsolidation: opts.spotToSpotConsolidation === true,
   });
