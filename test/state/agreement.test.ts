@@ -223,23 +223,23 @@ describe("the controller and tenon simulate agree on the same cluster", { timeou
     });
   }
 
-  /** Waits until the watches hold everything the API server does (counts of each kind). */
+  /** Waits until the watches hold exactly what the API server does: every object, at its latest resourceVersion. */
   async function caughtUp(): Promise<void> {
-    const want = {
-      pods: (await core.listNamespacedPod({ namespace: NS })).items.length,
-      nodes: (await core.listNode()).items.length,
-      claims: ((await custom.listClusterCustomObject({ group: "karpenter.sh", version: "v1", plural: "nodeclaims" })) as { items: unknown[] }).items.length,
-      ds: (await apps.listNamespacedDaemonSet({ namespace: NS })).items.length,
-    };
+    type Obj = { metadata?: { name?: string; namespace?: string; resourceVersion?: string } };
+    const versions = (items: readonly Obj[]) => new Map(items.map((o) => [`${o.metadata?.namespace ?? ""}/${o.metadata?.name}`, o.metadata?.resourceVersion]));
+    const want = [
+      versions((await core.listNamespacedPod({ namespace: NS })).items),
+      versions((await core.listNode()).items),
+      versions(((await custom.listClusterCustomObject({ group: "karpenter.sh", version: "v1", plural: "nodeclaims" })) as { items: Obj[] }).items),
+      versions((await apps.listNamespacedDaemonSet({ namespace: NS })).items),
+    ];
+    const same = (a: Map<string, string | undefined>, b: Map<string, string | undefined>) => a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
     await waitFor(
       "the cluster state to hold the snapshot",
-      async () =>
-        state.pods.list().filter((p) => p.metadata?.namespace === NS).length === want.pods &&
-        state.nodes.list().length === want.nodes &&
-        state.nodeClaims.list().length === want.claims &&
-        state.daemonSets.list().length === want.ds
-          ? true
-          : undefined,
+      async () => {
+        const have = [versions(state.pods.list().filter((p) => p.metadata?.namespace === NS)), versions(state.nodes.list()), versions(state.nodeClaims.list()), versions(state.daemonSets.list())];
+        return want.every((w, k) => same(w, have[k]!)) ? true : undefined;
+      },
       { timeoutMs: 20_000 },
     );
   }
