@@ -28,7 +28,7 @@ function modelOf(input: DisruptionInput, opts: DisruptionOptions): ClusterModel 
   let m = byKey.get(key);
   if (!m) {
     m = ClusterModel.build(
-      { nodes: input.nodes, nodeClaims: input.nodeClaims, pods: input.pods, daemonSets: input.daemonSets ?? [], nodePools: input.nodePools },
+      { nodes: input.nodes, nodeClaims: input.nodeClaims, pods: input.pods, daemonSets: input.daemonSets ?? [], nodePools: input.nodePools, ...(input.index ? { index: input.index } : {}) },
       { now: opts.now, instanceTypes: input.instanceTypes, ...(input.inProgress ? { inProgress: input.inProgress } : {}), ...(opts.nodesWithoutClaims ? { nodesWithoutClaims: true } : {}) },
     );
     byKey.set(key, m);

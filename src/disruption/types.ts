@@ -6,6 +6,7 @@ import type { NodeClaim } from "../apis/nodeclaim.js";
 import type { DriftReason, InstanceType } from "../cloudprovider/types.js";
 import type { PlannedNodeClaim, SchedulingInput } from "../scheduling/types.js";
 import type { PoolBudget } from "./budgets.js";
+import type { ModelIndex } from "../state/model.js";
 
 export interface DisruptionInput {
   nodePools: readonly NodePool[];
@@ -23,6 +24,8 @@ export interface DisruptionInput {
   cloudDrift?: ReadonlyMap<string, DriftReason>;
   /** NodeClaim names of candidates of commands already in progress: not candidates, counted as disrupting. */
   inProgress?: ReadonlySet<string>;
+  /** The watches' pod indexes over `pods` (ClusterState.index); derived from `pods` when absent. */
+  index?: ModelIndex;
 }
 
 export interface DisruptionOptions {

@@ -16,7 +16,19 @@ import {
 import type { Logger } from "pino";
 import { type EC2NodeClass, EC2NodeClassSchema, type NodeClaim, NodeClaimSchema, type NodePool, NodePoolSchema } from "../apis/index.js";
 import { formatPath } from "../apis/parse.js";
+import { ClusterModel, type ModelIndex, type ModelOptions } from "./model.js";
+import { isProvisionable } from "./predicates.js";
 import { Rejected, Store } from "./store.js";
+
+/** Keeps a by-key index of a store in step with its events (the key may change, or go). */
+function reindex<T>(index: Map<string, T>, event: "add" | "update" | "delete", obj: T, old: T | undefined, keyOf: (o: T) => string | undefined): void {
+  // The store hands over the object it held before (the same one on delete).
+  const before = old !== undefined ? keyOf(old) : undefined;
+  if (before !== undefined && index.get(before) === old) index.delete(before);
+  if (event === "delete") return;
+  const after = keyOf(obj);
+  if (after !== undefined) index.set(after, obj);
+}
 import type { z } from "zod";
 
 type CustomList = { items: unknown[]; metadata?: { resourceVersion?: string } };
@@ -37,6 +49,18 @@ export class ClusterState {
   readonly storageClasses: Store<V1StorageClass>;
   readonly pdbs: Store<V1PodDisruptionBudget>;
   private readonly podsByNode = new Map<string, Map<string, V1Pod>>();
+  private readonly pending = new Map<string, V1Pod>();
+  private readonly nodesByProviderID = new Map<string, V1Node>();
+  private readonly claimsByProviderID = new Map<string, NodeClaim>();
+  /** The watches' indexes, in the shape the cluster model reads (src/state/model.ts). */
+  readonly index: ModelIndex = {
+    podsOnNode: (name) => this.podsOnNode(name),
+    pendingPods: () => [...this.pending.values()],
+    pod: (key) => {
+      const slash = key.indexOf("/");
+      return this.pods.get(key.slice(slash + 1), key.slice(0, slash));
+    },
+  };
 
   constructor(kc: KubeConfig, logger?: Pick<Logger, "warn" | "debug">) {
     const core = kc.makeApiClient(CoreV1Api);
@@ -73,6 +97,7 @@ export class ClusterState {
     this.storageClasses = new Store({ ...base, path: "/apis/storage.k8s.io/v1/storageclasses", list: () => storage.listStorageClass() });
     this.pdbs = new Store({ ...base, path: "/apis/policy/v1/poddisruptionbudgets", list: () => policy.listPodDisruptionBudgetForAllNamespaces() });
 
+    // Indexes kept event by event, so that reading the cluster per pass touches only what it needs.
     this.pods.on((event, pod, old) => {
       const key = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
       if (old?.spec?.nodeName && (event === "delete" || old.spec.nodeName !== pod.spec?.nodeName)) this.podsByNode.get(old.spec.nodeName)?.delete(key);
@@ -81,7 +106,11 @@ export class ClusterState {
         if (!m) this.podsByNode.set(pod.spec.nodeName, (m = new Map()));
         m.set(key, pod);
       }
+      if (event !== "delete" && isProvisionable(pod)) this.pending.set(key, pod);
+      else this.pending.delete(key);
     });
+    this.nodes.on((event, node, old) => reindex(this.nodesByProviderID, event, node, old, (n) => n.spec?.providerID));
+    this.nodeClaims.on((event, claim, old) => reindex(this.claimsByProviderID, event, claim, old, (c) => c.status?.providerID));
   }
 
   private get stores() {
@@ -106,10 +135,18 @@ export class ClusterState {
   }
 
   nodeByProviderID(providerID: string): V1Node | undefined {
-    return this.nodes.list().find((n) => n.spec?.providerID === providerID);
+    return this.nodesByProviderID.get(providerID);
   }
 
   nodeClaimByProviderID(providerID: string): NodeClaim | undefined {
-    return this.nodeClaims.list().find((c) => c.status?.providerID === providerID);
+    return this.claimsByProviderID.get(providerID);
+  }
+
+  /** The one cluster model of what the watches hold now (src/state/model.ts). */
+  model(opts: ModelOptions): ClusterModel {
+    return ClusterModel.build(
+      { nodes: this.nodes.list(), nodeClaims: this.nodeClaims.list(), pods: this.pods.list(), daemonSets: this.daemonSets.list(), nodePools: this.nodePools.list(), index: this.index },
+      opts,
+    );
   }
 }

@@ -56,6 +56,19 @@ export interface StateNode {
   price?: number;
 }
 
+/**
+ * Indexes the watches keep up to date event by event (ClusterState), so a model built from the
+ * live cluster does not re-derive them from every pod on every pass.
+ */
+export interface ModelIndex {
+  /** Pods bound to the node (terminal ones included; the model leaves them out). */
+  podsOnNode(nodeName: string): readonly V1Pod[];
+  /** Every pod that is provisionable now. */
+  pendingPods(): readonly V1Pod[];
+  /** A pod by namespace/name. */
+  pod(key: string): V1Pod | undefined;
+}
+
 /** The lists the model is built from. */
 export interface ModelSources {
   nodes: readonly V1Node[];
@@ -65,6 +78,8 @@ export interface ModelSources {
   daemonSets: readonly V1DaemonSet[];
   /** NodePools, for the startup taints of nodes whose NodeClaim is not known. */
   nodePools?: readonly NodePool[];
+  /** The watches' indexes over `pods`; derived from the list when absent (snapshots). */
+  index?: ModelIndex;
 }
 
 export interface ModelOptions {
@@ -201,16 +216,8 @@ export class ClusterModel {
 
   private join(): void {
     const { sources, opts } = this;
-    const podsByNode = new Map<string, V1Pod[]>();
-    for (const p of sources.pods) {
-      const n = p.spec?.nodeName;
-      if (n) {
-        if (isTerminal(p)) continue;
-        let list = podsByNode.get(n);
-        if (!list) podsByNode.set(n, (list = []));
-        list.push(p);
-      } else if (isProvisionable(p)) this.pendingPods.push(p);
-    }
+    const index = sources.index ?? indexOf(sources.pods);
+    this.pendingPods.push(...index.pendingPods());
     const poolStartupTaints = new Map((sources.nodePools ?? []).map((np) => [np.metadata.name ?? "", v1Taints(np.spec.template.spec.startupTaints)]));
     const daemons = new DaemonOverhead(sources.daemonSets);
 
@@ -238,7 +245,7 @@ export class ClusterModel {
       // A node tenon launched (it has a NodeClaim, or a NodePool's label) is in flight until
       // initialized: its daemonsets may not be there yet, its startup taints not gone.
       const inFlight = (claim !== undefined || pool !== undefined) && labels[NodeInitializedLabel] !== "true";
-      const pods = podsByNode.get(name) ?? [];
+      const pods = index.podsOnNode(name).filter((p) => !isTerminal(p));
       const taints = nodeTaints(node);
       let allocatable = quantities(node.status?.allocatable);
       if (Object.keys(allocatable).length === 0) allocatable = quantities(node.status?.capacity);
@@ -278,7 +285,6 @@ export class ClusterModel {
     }
 
     // NodeClaims without a Node yet: capacity on its way, with the pods planned onto it.
-    const podsByKey = new Map(sources.pods.map((p) => [podKey(p), p]));
     for (const claim of sources.nodeClaims) {
       const name = claim.metadata.name ?? "";
       if (joined.has(claim) || nodeNames.has(name) || this.byName.has(name)) continue;
@@ -288,7 +294,7 @@ export class ClusterModel {
       const taints = v1Taints(claim.spec.taints);
       const pods: V1Pod[] = [];
       for (const key of opts.nominations?.get(name) ?? []) {
-        const p = podsByKey.get(key);
+        const p = index.pod(key);
         if (!p || !isActive(p)) continue;
         pods.push(p);
         this.nominated.add(key);
@@ -369,6 +375,26 @@ export class ClusterModel {
     }
     return out;
   }
+}
+
+/** The indexes of a snapshot's pod list, made once per model. */
+function indexOf(pods: readonly V1Pod[]): ModelIndex {
+  const byNode = new Map<string, V1Pod[]>();
+  const pending: V1Pod[] = [];
+  let byKey: Map<string, V1Pod> | undefined;
+  for (const p of pods) {
+    const n = p.spec?.nodeName;
+    if (n) {
+      let list = byNode.get(n);
+      if (!list) byNode.set(n, (list = []));
+      list.push(p);
+    } else if (isProvisionable(p)) pending.push(p);
+  }
+  return {
+    podsOnNode: (name) => byNode.get(name) ?? [],
+    pendingPods: () => pending,
+    pod: (key) => (byKey ??= new Map(pods.map((p) => [podKey(p), p]))).get(key),
+  };
 }
 
 /** The daemonsets' pods and what each needs, to tell what is still missing on a node. */

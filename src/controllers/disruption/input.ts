@@ -64,6 +64,7 @@ export class InputBuilder {
       nodeClaims,
       nodes: state.nodes.list(),
       pods: state.pods.list(),
+      index: state.index,
       pdbs: state.pdbs.list(),
       daemonSets: state.daemonSets.list(),
       volumes: { claims: state.claims.list(), volumes: state.volumes.list(), storageClasses: state.storageClasses.list() },

@@ -7,7 +7,7 @@ import type { NodeClaim } from "../../apis/nodeclaim.js";
 import type { NodePool } from "../../apis/nodepool.js";
 import type { InstanceType } from "../../cloudprovider/types.js";
 import type { SchedulingInput } from "../../scheduling/types.js";
-import { ClusterModel } from "../../state/model.js";
+import { ClusterModel, type ModelIndex } from "../../state/model.js";
 import { schedulingInput } from "../../state/solverinput.js";
 
 /** The cluster as the provisioner sees it for one solve. */
@@ -19,6 +19,8 @@ export interface ClusterView {
   daemonSets: readonly V1DaemonSet[];
   /** NodePools, for the startup taints of nodes whose NodeClaim is not known. */
   nodePools?: readonly NodePool[];
+  /** The watches' pod indexes (ClusterState.index), so the pods are not re-indexed per solve. */
+  index?: ModelIndex;
 }
 
 export interface BuildOptions {
@@ -46,7 +48,7 @@ export interface BuiltInput {
 
 export function buildSchedulingInput(view: ClusterView, opts: BuildOptions): BuiltInput {
   const model = ClusterModel.build(
-    { nodes: view.nodes, nodeClaims: view.nodeClaims, pods: view.pods, daemonSets: view.daemonSets, ...(view.nodePools ? { nodePools: view.nodePools } : {}) },
+    { nodes: view.nodes, nodeClaims: view.nodeClaims, pods: view.pods, daemonSets: view.daemonSets, ...(view.nodePools ? { nodePools: view.nodePools } : {}), ...(view.index ? { index: view.index } : {}) },
     { now: opts.now ?? Date.now(), instanceTypes: opts.instanceTypes, nominations: opts.nominations },
   );
   const claimsWithoutNode = new Map<string, NodeClaim>();

@@ -247,6 +247,7 @@ export class Provisioner implements Reconciler, ManagedController {
         nodeClaims: [...cached, ...unseen],
         daemonSets: state.daemonSets.list(),
         nodePools: state.nodePools.list(),
+        index: state.index,
       },
       {
         now,
