@@ -81,7 +81,7 @@ describe("disruption controller", () => {
       const victim = waiting.candidates[0]!.name;
       // Pod churn during the TTL: a pod that must not be disrupted lands on the node chosen.
       await createPod(h, podOn("precious", victim, { cpu: "100m", annotations: { "karpenter.sh/do-not-disrupt": "true" } }));
-      const abandoned = await wait("the command abandoned for the do-not-disrupt pod", () => h.events.find((e) => e.reason === "DisruptionAbandoned" && e.involvedObject.name === victim && /do-not-disrupt/.test(e.message)));
+      await wait("the command abandoned for the do-not-disrupt pod", () => h.events.find((e) => e.reason === "DisruptionAbandoned" && e.involvedObject.name === victim && /do-not-disrupt/.test(e.message)));
       assert.ok(!deleting(h, victim));
       assert.ok(!tainted(h, victim));
       // The node keeps saying why it stays.
