@@ -3,7 +3,7 @@
 // and runs it while this process leads.
 import type { AWSCloudProvider } from "../cloudprovider/aws/provider.js";
 import { newDisruptionController, nodePoolAllowed } from "../controllers/disruption/index.js";
-import { NodeClassController } from "../controllers/nodeclass/controller.js";
+import { NodeClassController } from "../cloudprovider/aws/controllers/nodeclass/controller.js";
 import type { ControllerDeps, ManagedController } from "../controllers/shared/deps.js";
 import { newNodeClaimGarbageCollectionController } from "../controllers/nodeclaim/garbagecollection/controller.js";
 import { newNodeClaimLifecycleController } from "../controllers/nodeclaim/lifecycle/controller.js";

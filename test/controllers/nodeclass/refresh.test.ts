@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { DescribeSubnetsCommand, type DescribeSubnetsCommandInput } from "@aws-sdk/client-ec2";
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { EC2NodeClassSchema, type EC2NodeClass } from "../../../src/apis/index.js";
-import { NodeClassController } from "../../../src/controllers/nodeclass/index.js";
+import { NodeClassController } from "../../../src/cloudprovider/aws/controllers/nodeclass/index.js";
 import { realClock } from "../../../src/controllers/runtime/clock.js";
 import { EventRecorder, coreV1EventSink } from "../../../src/operator/events.js";
 import { makeClients } from "../../../src/operator/kube.js";

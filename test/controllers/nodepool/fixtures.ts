@@ -5,7 +5,7 @@ import type { CoreV1Event, KubeConfig } from "@kubernetes/client-node";
 import type { EC2NodeClass, EC2NodeClassStatus, NodeClaim } from "../../../src/apis/index.js";
 import { FakeCloudProvider } from "../../../src/cloudprovider/fake/index.js";
 import type { InstanceType } from "../../../src/cloudprovider/types.js";
-import { NodeClassController, type NodeClassResolution } from "../../../src/controllers/nodeclass/index.js";
+import { NodeClassController, type NodeClassResolution } from "../../../src/cloudprovider/aws/controllers/nodeclass/index.js";
 import type { ControllerDeps, ManagedController } from "../../../src/controllers/nodepool/index.js";
 import { NodePoolHashController, NodePoolStatusController } from "../../../src/controllers/nodepool/index.js";
 import { type NodePoolAllowed, Provisioner } from "../../../src/controllers/provisioning/index.js";

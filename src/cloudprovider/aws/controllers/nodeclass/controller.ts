@@ -10,8 +10,8 @@
 // matches the terms …) turns a condition False. For a node class
 // being deleted it waits until no NodeClaim uses it, deletes what tenon created for it (instance
 // profile, launch templates) and releases the finalizer.
-import { type Condition, ConditionSchema } from "../../apis/common.js";
-import type { EC2NodeClass, EC2NodeClassStatus } from "../../apis/ec2nodeclass.js";
+import { type Condition, ConditionSchema } from "../../../../apis/common.js";
+import type { EC2NodeClass, EC2NodeClassStatus } from "../../../../apis/ec2nodeclass.js";
 import {
   AWSGroup,
   ConditionAMIsReady,
@@ -25,19 +25,19 @@ import {
   EC2NodeClassHashAnnotation,
   EC2NodeClassHashVersionAnnotation,
   NodeClassTerminationFinalizer,
-} from "../../apis/labels.js";
-import type { NodeClaim } from "../../apis/nodeclaim.js";
-import { NODECLASS_HASH_VERSION, nodeClassHash } from "../../cloudprovider/aws/nodeclass/hash.js";
-import type { RefreshFailure, ResolvedStatus } from "../../cloudprovider/aws/nodeclass/resolve.js";
-import { isConflict } from "../../operator/kube.js";
-import { controllerLogger } from "../../operator/logging.js";
-import type { ClusterState } from "../../state/cluster.js";
-import type { Rejected } from "../../state/store.js";
-import { type ConditionUpdate, getCondition, isTrue, sameConditions, setConditions } from "../shared/conditions.js";
-import type { ControllerDeps, ManagedController } from "../shared/deps.js";
-import { EC2NodeClasses, NodeClaims, patchMetadata, patchStatus } from "../shared/kube.js";
-import { Controller, type ReconcileResult, type Reconciler } from "../runtime/controller.js";
-import { isDeleting } from "../../state/predicates.js";
+} from "../../../../apis/labels.js";
+import type { NodeClaim } from "../../../../apis/nodeclaim.js";
+import { NODECLASS_HASH_VERSION, nodeClassHash } from "../../nodeclass/hash.js";
+import type { RefreshFailure, ResolvedStatus } from "../../nodeclass/resolve.js";
+import { isConflict } from "../../../../operator/kube.js";
+import { controllerLogger } from "../../../../operator/logging.js";
+import type { ClusterState } from "../../../../state/cluster.js";
+import type { Rejected } from "../../../../state/store.js";
+import { type ConditionUpdate, getCondition, isTrue, sameConditions, setConditions } from "../../../../controllers/shared/conditions.js";
+import type { ControllerDeps, ManagedController } from "../../../../controllers/shared/deps.js";
+import { EC2NodeClasses, NodeClaims, patchMetadata, patchStatus } from "../../../../controllers/shared/kube.js";
+import { Controller, type ReconcileResult, type Reconciler } from "../../../../controllers/runtime/controller.js";
+import { isDeleting } from "../../../../state/predicates.js";
 
 /** Resolution and cleanup of a node class in AWS; the AWS cloud provider implements it. */
 export interface NodeClassResolution {

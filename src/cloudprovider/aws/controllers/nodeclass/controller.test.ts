@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type EC2NodeClass, parseEC2NodeClass } from "../../apis/index.js";
+import { type EC2NodeClass, parseEC2NodeClass } from "../../../../apis/index.js";
 import { normalizeStatus, retryAfterMs, statusPatch } from "./controller.js";
 
 function nodeClass(status?: EC2NodeClass["status"]): EC2NodeClass {
