@@ -19,6 +19,7 @@ import { createLogger } from "./logging.js";
 import { collectProcessMetrics, metrics, registry } from "./metrics.js";
 import { Checks, Flag, startHealthServer, startMetricsServer } from "./server.js";
 import { Shutdown } from "./shutdown.js";
+import { containStrayErrors } from "./strays.js";
 import { buildControllers } from "./wiring.js";
 import { buildAWSCloudProvider } from "./wiring-aws.js";
 
@@ -73,6 +74,7 @@ async function start(config: Config, env: Env, logger: Logger): Promise<void> {
     logger.flush(() => process.exit(exitCode ?? code));
   };
   const shutdown = new Shutdown({ logger, exit }).listen();
+  containStrayErrors(process, { logger, stopping: () => shutdown.stopping, exit });
 
   let raw;
   try {

@@ -64,7 +64,7 @@ describe("resilience end to end", { timeout: 600_000 }, () => {
     const claims = await e.reader.nodeClaims();
     console.log(`    killed with ${claimsAtKill.length} NodeClaims (${launchedAtKill} marked launched, ${instancesAtKill} instances in moto); after the restart ${claims.length} NodeClaims, one instance each, 12/12 pods running`);
     await second.stop();
-    assert.equal((await second.exited).code, 0, "SIGTERM: a clean shutdown exits 0");
+    assert.equal((await second.exited).code, 0, `SIGTERM: a clean shutdown exits 0; last lines:\n${second.logTail(25)}`);
   });
 
   it("runs the controllers only in the leader, hands over when it dies, and exits when it loses the lease", async () => {
@@ -124,7 +124,7 @@ describe("resilience end to end", { timeout: 600_000 }, () => {
     const c = await e.start("replica-c");
     await until("replica-c to lead", async () => (logged(c, "starting controllers").length > 0 ? true : undefined), { timeoutMs: 30_000, controllers: [c] });
     await c.stop();
-    assert.equal((await c.exited).code, 0, "SIGTERM exits 0");
+    assert.equal((await c.exited).code, 0, `SIGTERM exits 0; last lines:\n${c.logTail(25)}`);
     assert.equal((await readLease(e))?.spec?.holderIdentity ?? "", "", "the lease was released on shutdown");
   });
 });
