@@ -7,7 +7,8 @@ import { CoreV1Api, NetworkingV1Api, VersionApi, type KubeConfig } from "@kubern
 import type { Logger } from "pino";
 import type { EC2NodeClass } from "../apis/ec2nodeclass.js";
 import { AWSCloudProvider } from "../cloudprovider/aws/provider.js";
-import { type AWSClients, createAWSClients } from "../cloudprovider/aws/clients.js";
+import { createAWSClients } from "../cloudprovider/aws/clients.js";
+import { InterruptionQueue, createSQSClient } from "../cloudprovider/aws/interruption/sqs.js";
 import type { PricingMetricsSink } from "../cloudprovider/aws/pricing/pricing.js";
 import { ConfigError, settings, type Config, type Env } from "./config.js";
 import type { LeaderFence } from "./fence.js";
@@ -123,7 +124,7 @@ export const isReadOnlyAWSCommand = (commandName: string): boolean => /^(Describ
  * through the SDK's own middleware stack, so that each call the provider makes — today's and any
  * added later — is covered without the provider knowing about leadership.
  */
-export function fenceAWSClients<C extends AWSClients>(clients: C, fence: LeaderFence): C {
+export function fenceAWSClients<C extends object>(clients: C, fence: LeaderFence): C {
   for (const client of Object.values(clients) as FenceableClient[]) {
     client.middlewareStack.add(
       (next, context) => async (args) => {
@@ -178,4 +179,25 @@ export async function buildAWSCloudProvider(i: AWSProviderInputs): Promise<AWSCl
     logger: i.logger,
     pricingMetrics: i.pricingMetrics ?? pricingMetrics,
   });
+}
+
+export interface InterruptionQueueInputs {
+  config: Config;
+  region: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  fence?: LeaderFence;
+}
+
+/** The SQS queue named by INTERRUPTION_QUEUE, or undefined when interruption handling is off. */
+export function buildInterruptionQueue(i: InterruptionQueueInputs): InterruptionQueue | undefined {
+  const queue = i.config.interruptionQueue;
+  if (!queue) return undefined;
+  const e = i.config.awsEndpoints;
+  const endpoint = e.sqs ?? e.default;
+  const created = {
+    sqs: createSQSClient({ region: i.region, ...(endpoint ? { endpoint } : {}), ...(i.credentials ? { credentials: i.credentials } : {}) }),
+  };
+  // DeleteMessage changes the queue: a replica that no longer leads must not consume messages.
+  const { sqs } = i.fence ? fenceAWSClients(created, i.fence) : created;
+  return new InterruptionQueue({ client: sqs, queue });
 }
