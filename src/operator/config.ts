@@ -48,6 +48,8 @@ export interface Config {
   clusterName: string;
   clusterEndpoint?: string;
   clusterCABundle?: string;
+  /** Used when neither the ServiceCIDR API nor EKS's DescribeCluster tells the service CIDR. */
+  clusterServiceCIDR?: string;
   region?: string;
   batchIdleDurationMs: number;
   batchMaxDurationMs: number;
@@ -92,6 +94,7 @@ export const settings = {
   clusterName: { env: "CLUSTER_NAME", flag: "--cluster-name", kind: "string", valueName: "name", description: "[REQUIRED] the cluster's name, used to discover and tag AWS resources" },
   clusterEndpoint: { env: "CLUSTER_ENDPOINT", flag: "--cluster-endpoint", kind: "string", valueName: "url", description: "the API server URL new nodes join; discovered from EKS when unset" },
   clusterCABundle: { env: "CLUSTER_CA_BUNDLE", flag: "--cluster-ca-bundle", kind: "string", valueName: "base64", description: "the cluster CA bundle for new nodes; taken from the controller's own TLS config when unset" },
+  clusterServiceCIDR: { env: "CLUSTER_SERVICE_CIDR", flag: "--cluster-service-cidr", kind: "string", valueName: "cidr", description: "the cluster's service CIDR for new nodes (AL2023 needs it), used when neither the ServiceCIDR API (Kubernetes 1.33+) nor EKS DescribeCluster gives it; a tenon extension" },
   region: { env: "AWS_REGION", flag: "--region", kind: "string", valueName: "region", description: "the AWS region; resolved by the AWS SDK (instance metadata) when unset" },
   batchIdleDuration: { env: "BATCH_IDLE_DURATION", flag: "--batch-idle-duration", kind: "string", valueName: "duration", default: "1s", description: "how long without a new pending pod ends the current batching window" },
   batchMaxDuration: { env: "BATCH_MAX_DURATION", flag: "--batch-max-duration", kind: "string", valueName: "duration", default: "10s", description: "the longest a batching window may grow" },
@@ -203,6 +206,16 @@ const httpURL = optionalString.pipe(
   ]),
 );
 
+// An IPv4 or IPv6 range in CIDR notation, such as 10.100.0.0/16 or fd00:10:96::/108.
+const cidr = optionalString.pipe(
+  z.union([
+    z.undefined(),
+    z.string().refine((s) => /^(\d{1,3}(\.\d{1,3}){3}\/(\d|[12]\d|3[0-2])|[0-9a-fA-F:]*:[0-9a-fA-F:]*\/(\d{1,2}|1[01]\d|12[0-8]))$/.test(s), {
+      error: (issue) => `expected a CIDR such as 10.100.0.0/16 or fd00:10:96::/108, ${got(String(issue.input))}`,
+    }),
+  ]),
+);
+
 function safeURL(s: string): URL | undefined {
   try {
     return new URL(s);
@@ -251,6 +264,7 @@ const rawSchema = z
     clusterName: requiredString,
     clusterEndpoint: httpURL,
     clusterCABundle: optionalString,
+    clusterServiceCIDR: cidr,
     region: optionalString,
     batchIdleDuration: durationMs,
     batchMaxDuration: durationMs,
@@ -354,6 +368,7 @@ export function resolveConfig(flags: Readonly<Record<string, unknown>>, env: Env
     clusterName: c.clusterName,
     clusterEndpoint: c.clusterEndpoint,
     clusterCABundle: c.clusterCABundle,
+    clusterServiceCIDR: c.clusterServiceCIDR,
     region: c.region,
     batchIdleDurationMs: c.batchIdleDuration,
     batchMaxDurationMs: c.batchMaxDuration,

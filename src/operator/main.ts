@@ -21,7 +21,7 @@ import { Checks, Flag, startHealthServer, startMetricsServer } from "./server.js
 import { Shutdown } from "./shutdown.js";
 import { containStrayErrors } from "./strays.js";
 import { buildControllers } from "./wiring.js";
-import { buildAWSCloudProvider } from "./wiring-aws.js";
+import { buildAWSCloudProvider, buildInterruptionQueue } from "./wiring-aws.js";
 
 export const ExitConfigError = 2;
 export const ExitFailure = 1;
@@ -137,11 +137,13 @@ async function start(config: Config, env: Env, logger: Logger): Promise<void> {
     fence,
   });
   shutdown.register("cloud provider", () => aws.stop());
+  const interruptionQueue = buildInterruptionQueue({ config, region: aws.region, fence });
+  if (interruptionQueue) logger.info({ queue: interruptionQueue.name }, "interruption handling is on");
 
   const recorder = new EventRecorder({ sink: coreV1EventSink(raw.core, { reportingInstance: identity }), logger });
   shutdown.register("events", () => recorder.flush());
 
-  const controllers = buildControllers({ kube, state, cloudProvider: aws, aws, recorder, logger, clock: realClock, metrics, config });
+  const controllers = buildControllers({ kube, state, cloudProvider: aws, aws, recorder, logger, clock: realClock, metrics, config, ...(interruptionQueue ? { interruptionQueue } : {}) });
   const lead = async (signal: AbortSignal): Promise<void> => {
     await untilAborted(synced, signal);
     if (signal.aborted) return;

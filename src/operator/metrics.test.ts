@@ -41,9 +41,6 @@ const expected: Record<string, { type: string; labels: string[] }> = {
   karpenter_cluster_state_node_count: { type: "gauge", labels: [] },
   karpenter_cluster_state_synced: { type: "gauge", labels: [] },
   karpenter_cluster_state_unsynced_time_seconds: { type: "gauge", labels: [] },
-  karpenter_interruption_received_messages_total: { type: "counter", labels: ["message_type"] },
-  karpenter_interruption_deleted_messages_total: { type: "counter", labels: [] },
-  karpenter_interruption_message_queue_duration_seconds: { type: "histogram", labels: [] },
 };
 
 const nodeMetrics = [

@@ -265,25 +265,6 @@ export function createMetrics(registry: Registry) {
       help: "Seconds the cluster state has been out of sync with the API server.",
       registers,
     }),
-
-    // Interruption
-    interruptionReceivedMessages: new Counter({
-      name: "karpenter_interruption_received_messages_total",
-      help: "Messages received from the interruption queue, by message type.",
-      labelNames: ["message_type"] as const,
-      registers,
-    }),
-    interruptionDeletedMessages: new Counter({
-      name: "karpenter_interruption_deleted_messages_total",
-      help: "Messages deleted from the interruption queue.",
-      registers,
-    }),
-    interruptionMessageQueueDuration: new Histogram({
-      name: "karpenter_interruption_message_queue_duration_seconds",
-      help: "Seconds an interruption message waited on the queue before tenon handled it.",
-      buckets,
-      registers,
-    }),
   };
 }
 

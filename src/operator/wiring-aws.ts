@@ -1,13 +1,17 @@
 // Building the AWS cloud provider from the settings and the cluster: the region (setting, SDK
 // variables, else instance metadata), the endpoints (AWS_ENDPOINT_URL and per-service overrides),
-// and what new nodes need to know about the cluster — its Kubernetes version, CA bundle, service
-// CIDR and kube-dns address — read from the API server the controller talks to.
+// and what new nodes need to know about the cluster — its endpoint, Kubernetes version, CA bundle,
+// service CIDR and kube-dns address — read from the settings, the API server the controller talks
+// to and, for what those do not tell (CLUSTER_ENDPOINT unset, a cluster older than the ServiceCIDR
+// API), from EKS's DescribeCluster.
 import { readFileSync } from "node:fs";
 import { CoreV1Api, NetworkingV1Api, VersionApi, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { EC2NodeClass } from "../apis/ec2nodeclass.js";
 import { AWSCloudProvider } from "../cloudprovider/aws/provider.js";
-import { type AWSClients, createAWSClients } from "../cloudprovider/aws/clients.js";
+import { createAWSClients } from "../cloudprovider/aws/clients.js";
+import { type EKSClusterFacts, createEKSClient, describeEKSCluster } from "../cloudprovider/aws/eks.js";
+import { InterruptionQueue, createSQSClient } from "../cloudprovider/aws/interruption/sqs.js";
 import type { PricingMetricsSink } from "../cloudprovider/aws/pricing/pricing.js";
 import { ConfigError, settings, type Config, type Env } from "./config.js";
 import type { LeaderFence } from "./fence.js";
@@ -58,19 +62,43 @@ export function caBundleOf(kc: KubeConfig): string | undefined {
   return undefined;
 }
 
-export async function readClusterFacts(kc: KubeConfig, config: Config, logger: Pick<Logger, "warn">): Promise<ClusterFacts> {
+/** EKS's DescribeCluster, asked at most once and only when something needs it; undefined when unavailable. */
+export type EKSFactsReader = () => Promise<EKSClusterFacts | undefined>;
+
+/**
+ * The cluster facts user data needs, each best-effort (a missing one is logged, not fatal). The CA
+ * bundle: the setting, else the controller's own kubeconfig, else EKS. The service CIDR: the
+ * ServiceCIDR API (Kubernetes 1.33+), else EKS's DescribeCluster, else CLUSTER_SERVICE_CIDR.
+ */
+export async function readClusterFacts(kc: KubeConfig, config: Config, logger: Pick<Logger, "warn" | "info">, eks: EKSFactsReader = async () => undefined): Promise<ClusterFacts> {
   const facts: ClusterFacts = {};
   try {
     facts.caBundle = config.clusterCABundle ?? caBundleOf(kc);
   } catch (error) {
-    logger.warn({ error }, `could not read the cluster CA bundle; set ${settings.clusterCABundle.env}`);
+    logger.warn({ error }, `could not read the cluster CA bundle from the kubeconfig; set ${settings.clusterCABundle.env}`);
   }
+  facts.caBundle ??= (await eks())?.caBundle;
   // The default ServiceCIDR (GA since Kubernetes 1.33) holds the range kube-apiserver was started with.
+  let serviceCIDRError: string | undefined;
   try {
     const cidr = await kc.makeApiClient(NetworkingV1Api).readServiceCIDR({ name: "kubernetes" });
-    facts.clusterCIDR = cidr.spec?.cidrs?.find((c) => !c.includes(":")) ?? cidr.spec?.cidrs?.[0];
+    const family = (await eksIfKnown(eks))?.ipFamily;
+    const cidrs = cidr.spec?.cidrs ?? [];
+    facts.clusterCIDR = cidrs.find((c) => (family === "ipv6" ? c.includes(":") : !c.includes(":"))) ?? cidrs[0];
   } catch (error) {
-    logger.warn({ error: errorText(error) }, "could not read the service CIDR (ServiceCIDR kubernetes); AL2023 nodes cannot be launched without it");
+    serviceCIDRError = errorText(error);
+  }
+  if (!facts.clusterCIDR) {
+    const fromEKS = (await eks())?.serviceCIDR;
+    facts.clusterCIDR = fromEKS ?? config.clusterServiceCIDR;
+    if (facts.clusterCIDR) {
+      logger.info({ clusterCIDR: facts.clusterCIDR, from: fromEKS ? "EKS DescribeCluster" : settings.clusterServiceCIDR.env, serviceCIDRAPI: serviceCIDRError }, "the ServiceCIDR API gave no service CIDR; using another source");
+    } else {
+      logger.warn(
+        { error: serviceCIDRError },
+        `could not read the service CIDR (ServiceCIDR kubernetes, nor EKS DescribeCluster); set ${settings.clusterServiceCIDR.env}: AL2023 nodes cannot be launched without it`,
+      );
+    }
   }
   try {
     const svc = await kc.makeApiClient(CoreV1Api).readNamespacedService({ namespace: "kube-system", name: "kube-dns" });
@@ -80,6 +108,25 @@ export async function readClusterFacts(kc: KubeConfig, config: Config, logger: P
     logger.warn({ error: errorText(error) }, "could not read Service kube-system/kube-dns; nodes get the AMI's default cluster DNS");
   }
   return facts;
+}
+
+/** EKS's facts only if they were already read (the IP family is a hint, not worth a call). */
+async function eksIfKnown(eks: EKSFactsReader & { known?: () => boolean }): Promise<EKSClusterFacts | undefined> {
+  return eks.known?.() ? eks() : undefined;
+}
+
+/**
+ * A reader that calls DescribeCluster once, the first time it is asked, and remembers the answer
+ * (or that it failed: logged once, then undefined).
+ */
+export function eksFactsReader(describe: () => Promise<EKSClusterFacts>, logger: Pick<Logger, "warn">, clusterName: string): EKSFactsReader & { known: () => boolean } {
+  let answer: Promise<EKSClusterFacts | undefined> | undefined;
+  const read = () =>
+    (answer ??= describe().catch((error: unknown) => {
+      logger.warn({ error: errorText(error), cluster: clusterName }, "EKS DescribeCluster failed (is eks:DescribeCluster allowed?); going on without it");
+      return undefined;
+    }));
+  return Object.assign(read, { known: () => answer !== undefined });
 }
 
 function errorText(err: unknown): string {
@@ -123,7 +170,7 @@ export const isReadOnlyAWSCommand = (commandName: string): boolean => /^(Describ
  * through the SDK's own middleware stack, so that each call the provider makes — today's and any
  * added later — is covered without the provider knowing about leadership.
  */
-export function fenceAWSClients<C extends AWSClients>(clients: C, fence: LeaderFence): C {
+export function fenceAWSClients<C extends object>(clients: C, fence: LeaderFence): C {
   for (const client of Object.values(clients) as FenceableClient[]) {
     client.middlewareStack.add(
       (next, context) => async (args) => {
@@ -147,12 +194,32 @@ interface FenceableClient {
   };
 }
 
+/** What new nodes need to join the cluster: its endpoint and the facts their user data carries. */
+export interface ClusterConnection extends ClusterFacts {
+  clusterEndpoint: string;
+}
+
+/**
+ * The cluster's endpoint (CLUSTER_ENDPOINT, else EKS's DescribeCluster) and facts (readClusterFacts),
+ * with DescribeCluster asked at most once and only when something needs it.
+ */
+export async function discoverCluster(i: Pick<AWSProviderInputs, "config" | "kubeConfig" | "logger" | "credentials">, region: string): Promise<ClusterConnection> {
+  const { config } = i;
+  const eksEndpoint = config.awsEndpoints.eks ?? config.awsEndpoints.default;
+  const eksClient = createEKSClient({ region, ...(eksEndpoint ? { endpoint: eksEndpoint } : {}), ...(i.credentials ? { credentials: i.credentials } : {}) });
+  let described: Promise<EKSClusterFacts> | undefined;
+  const describe = () => (described ??= describeEKSCluster(eksClient, config.clusterName));
+  const clusterEndpoint = config.clusterEndpoint ?? (await discoverEndpoint(config, describe));
+  const eks = eksFactsReader(describe, i.logger, config.clusterName);
+  if (!config.clusterEndpoint) await eks(); // already answered: its IP family then picks the service CIDR
+  const facts = await readClusterFacts(i.kubeConfig, config, i.logger, eks);
+  eksClient.destroy();
+  return { clusterEndpoint, ...facts };
+}
+
 export async function buildAWSCloudProvider(i: AWSProviderInputs): Promise<AWSCloudProvider> {
   const { config } = i;
   const region = await resolveRegion(config, i.env);
-  if (!config.clusterEndpoint) {
-    throw new ConfigError([`missing setting ${settings.clusterEndpoint.env} (${settings.clusterEndpoint.flag}): the API server URL new nodes join; set it (tenon does not discover it from EKS)`]);
-  }
   const e = config.awsEndpoints;
   const created = createAWSClients({
     region,
@@ -160,22 +227,56 @@ export async function buildAWSCloudProvider(i: AWSProviderInputs): Promise<AWSCl
     ...(i.credentials ? { credentials: i.credentials } : {}),
   });
   const clients = i.fence ? fenceAWSClients(created, i.fence) : created;
-  const facts = await readClusterFacts(i.kubeConfig, config, i.logger);
-  i.logger.info({ region, endpoint: e.default, clusterCIDR: facts.clusterCIDR, kubeDNSIP: facts.kubeDNSIP }, "built the AWS cloud provider");
+  const cluster = await discoverCluster(i, region);
+  i.logger.info({ region, endpoint: e.default, clusterEndpoint: cluster.clusterEndpoint, clusterCIDR: cluster.clusterCIDR, kubeDNSIP: cluster.kubeDNSIP }, "built the AWS cloud provider");
   return new AWSCloudProvider({
     clusterName: config.clusterName,
-    clusterEndpoint: config.clusterEndpoint,
+    clusterEndpoint: cluster.clusterEndpoint,
     region,
     clients,
     getNodeClass: i.getNodeClass,
     kubernetesVersion: kubernetesVersionReader(i.kubeConfig),
-    caBundle: facts.caBundle,
-    clusterCIDR: facts.clusterCIDR,
-    kubeDNSIP: facts.kubeDNSIP,
+    caBundle: cluster.caBundle,
+    clusterCIDR: cluster.clusterCIDR,
+    kubeDNSIP: cluster.kubeDNSIP,
     vmMemoryOverheadPercent: config.vmMemoryOverheadPercent,
     reservedENIs: config.reservedENIs,
     isolatedVPC: config.isolatedVPC,
     logger: i.logger,
     pricingMetrics: i.pricingMetrics ?? pricingMetrics,
   });
+}
+
+/** The API server endpoint from EKS's DescribeCluster, for a CLUSTER_ENDPOINT left unset; a ConfigError naming the setting otherwise. */
+async function discoverEndpoint(config: Config, describe: () => Promise<EKSClusterFacts>): Promise<string> {
+  const unset = `${settings.clusterEndpoint.env} (${settings.clusterEndpoint.flag}) is unset`;
+  let facts: EKSClusterFacts;
+  try {
+    facts = await describe();
+  } catch (error) {
+    throw new ConfigError([`${unset} and EKS could not tell it: DescribeCluster ${JSON.stringify(config.clusterName)} failed (${errorText(error)}); set it, or check ${settings.clusterName.env} and that eks:DescribeCluster is allowed`]);
+  }
+  if (!facts.endpoint) throw new ConfigError([`${unset} and EKS cluster ${JSON.stringify(config.clusterName)} has no endpoint yet; set it`]);
+  return facts.endpoint;
+}
+
+export interface InterruptionQueueInputs {
+  config: Config;
+  region: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  fence?: LeaderFence;
+}
+
+/** The SQS queue named by INTERRUPTION_QUEUE, or undefined when interruption handling is off. */
+export function buildInterruptionQueue(i: InterruptionQueueInputs): InterruptionQueue | undefined {
+  const queue = i.config.interruptionQueue;
+  if (!queue) return undefined;
+  const e = i.config.awsEndpoints;
+  const endpoint = e.sqs ?? e.default;
+  const created = {
+    sqs: createSQSClient({ region: i.region, ...(endpoint ? { endpoint } : {}), ...(i.credentials ? { credentials: i.credentials } : {}) }),
+  };
+  // DeleteMessage changes the queue: a replica that no longer leads must not consume messages.
+  const { sqs } = i.fence ? fenceAWSClients(created, i.fence) : created;
+  return new InterruptionQueue({ client: sqs, queue });
 }

@@ -3,6 +3,7 @@
 // and runs it while this process leads.
 import type { AWSCloudProvider } from "../cloudprovider/aws/provider.js";
 import { newDisruptionController, nodePoolAllowed } from "../controllers/disruption/index.js";
+import { newInterruptionController, type MessageQueue } from "../controllers/interruption/index.js";
 import { NodeClassController } from "../cloudprovider/aws/controllers/nodeclass/controller.js";
 import type { ControllerDeps, ManagedController } from "../controllers/shared/deps.js";
 import { newNodeClaimGarbageCollectionController } from "../controllers/nodeclaim/garbagecollection/controller.js";
@@ -17,6 +18,8 @@ export interface WiringDeps extends ControllerDeps {
   config: Config;
   /** The same object as cloudProvider, with the AWS-only parts (node class resolution). */
   aws: AWSCloudProvider;
+  /** The SQS queue of interruption events (INTERRUPTION_QUEUE); no interruption controller without it. */
+  interruptionQueue?: MessageQueue;
 }
 
 /** The controllers, in the order they start. */
@@ -31,6 +34,7 @@ export function buildControllers(deps: WiringDeps): ManagedController[] {
     // A NodePool in a scheduled sleep window launches nothing (the disruption engine's sleep method).
     new Provisioner({ ...deps, nodePoolAllowed }),
     newDisruptionController(deps),
-    // Not yet written: interruption (SQS).
+    // Spot interruptions, scheduled changes, stops and terminations from EventBridge via SQS.
+    ...(deps.interruptionQueue ? [newInterruptionController({ ...deps, queue: deps.interruptionQueue, offerings: deps.aws.unavailableOfferings })] : []),
   ];
 }

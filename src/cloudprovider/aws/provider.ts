@@ -71,6 +71,11 @@ export class AWSCloudProvider implements CloudProvider {
     this.reservationCounts = new TTLCache(60_000, clock);
   }
 
+  /** The region the provider launches in (other AWS clients of the controller use it too). */
+  get region(): string {
+    return this.o.region;
+  }
+
   /** Starts the periodic price refresh (and does the first one). */
   start(): Promise<void> {
     return this.pricing.start();
