@@ -1,7 +1,7 @@
 // The scheduling benchmark: times the solver on the reference workload
 // (/work/shared/bench/scheduling-workload.md) and prints, per size, the time of one full pass,
 // pods per second, NodeClaims, the plan's price against a lower bound, and the pods that failed.
-// Run: npm run bench:scheduling  (tsx bench/scheduling.ts [--quick])
+// Run: npm run bench:scheduling  (tsx bench/scheduling.ts [--quick] [--only <workload name part>])
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
@@ -111,11 +111,14 @@ function main(): void {
   const quick = process.argv.includes("--quick");
   const instanceTypes = makeInstanceTypes(400);
   const sizes = quick ? DiverseSizes.filter((n) => n <= 1_000) : DiverseSizes;
-  const cases: Case[] = [
+  const onlyAt = process.argv.indexOf("--only");
+  const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
+  const all: Case[] = [
     ...sizes.map((n) => ({ name: `diverse`, pods: makeDiversePods(n), ignorePreferences: false })),
     { name: "preferences (honoured)", pods: makePreferencePods(PreferencePodCount), ignorePreferences: false },
     { name: "preferences (ignored)", pods: makePreferencePods(PreferencePodCount), ignorePreferences: true },
   ];
+  const cases = only ? all.filter((c) => c.name.includes(only)) : all;
   console.log(`tenon scheduling benchmark: 400 instance types, 1 NodePool; node ${process.version}, ${cpus()[0]?.model ?? "unknown cpu"}`);
   console.log(["workload".padEnd(26), pad("pods", 7), pad("ms/pass", 10), pad("pods/s", 10), pad("claims", 7), pad("$/hour", 10), pad("ratio", 7), pad("failed", 6)].join("  "));
   const results: CaseResult[] = [];

@@ -58,6 +58,9 @@ export function makeInstanceTypes(count = 400): InstanceType[] {
   return out;
 }
 
+/** The one request every preference pod has (see PodFactory.preference). */
+export const PreferenceRequests = { cpu: "100m", memory: "4096Mi" };
+
 /** One NodePool with default requirements and limits that never bind. */
 export function makeNodePool(): NodePool {
   return parseNodePool({
@@ -91,10 +94,10 @@ class PodFactory {
     return values[Math.floor(this.rand() * values.length)]!;
   }
 
-  pod(labels: Record<string, string>, extra: { affinity?: V1Affinity; topologySpreadConstraints?: V1TopologySpreadConstraint[] } = {}): V1Pod {
+  pod(labels: Record<string, string>, extra: { affinity?: V1Affinity; topologySpreadConstraints?: V1TopologySpreadConstraint[] } = {}, requests?: { cpu: string; memory: string }): V1Pod {
     const n = this.count++;
-    const cpu = this.pick(CPURequests);
-    const memory = this.pick(MemoryRequests);
+    const cpu = requests?.cpu ?? this.pick(CPURequests);
+    const memory = requests?.memory ?? this.pick(MemoryRequests);
     return {
       apiVersion: "v1",
       kind: "Pod",
@@ -136,7 +139,11 @@ class PodFactory {
     );
   }
 
-  preference(count: number): V1Pod[] {
+  /**
+   * Karpenter's preference pods share one request, drawn once when its benchmark builds the pod
+   * options (randomCPU() and randomMemory() are called once, not per pod): 100m and 4096Mi in its runs.
+   */
+  preference(count: number, requests = PreferenceRequests): V1Pod[] {
     return Array.from({ length: count }, () =>
       this.pod(
         { app: "nginx" },
@@ -151,6 +158,7 @@ class PodFactory {
             },
           },
         },
+        requests,
       ),
     );
   }

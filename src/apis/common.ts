@@ -157,6 +157,7 @@ export function requirementSchema(opts: { allowNodePool: boolean }) {
 }
 
 const isNonNegativeInt = (v: string | undefined): boolean => v !== undefined && /^[0-9]+$/.test(v);
+const isBound = (op: string): boolean => op === "Gt" || op === "Lt" || op === "Gte" || op === "Lte";
 
 type Req = { operator: string; values?: string[] | undefined; minValues?: number | undefined };
 /** Rules over a list of requirements, as Karpenter's CRDs state them. */
@@ -178,9 +179,9 @@ export function requirementListRules<T extends Req>(): CelRule<T[]>[] {
       check: (rs) => rs.every((r) => (r.operator !== "Exists" && r.operator !== "DoesNotExist") || (r.values ?? []).length === 0),
     },
     {
-      message: "requirements operator 'Gt' or 'Lt' must have a single positive integer value",
-      rule: "self.all(x, (x.operator == 'Gt' || x.operator == 'Lt') ? (has(x.values) && x.values.size() == 1 && x.values[0].matches('^[0-9]+$')) : true)",
-      check: (rs) => rs.every((r) => (r.operator !== "Gt" && r.operator !== "Lt") || ((r.values ?? []).length === 1 && isNonNegativeInt(r.values?.[0]))),
+      message: "requirements operator 'Gt', 'Lt', 'Gte', or 'Lte' must have a single positive integer value",
+      rule: "self.all(x, (x.operator == 'Gt' || x.operator == 'Lt' || x.operator == 'Gte' || x.operator == 'Lte') ? (has(x.values) && x.values.size() == 1 && x.values[0].matches('^[0-9]+$')) : true)",
+      check: (rs) => rs.every((r) => !isBound(r.operator) || ((r.values ?? []).length === 1 && isNonNegativeInt(r.values?.[0]))),
     },
     {
       message: "requirements with 'minValues' must have at least that many values specified in the 'values' field",

@@ -16,7 +16,7 @@ const value = fc.constantFrom(...universe);
 const key = fc.constantFrom("k", "zone", "cpu");
 
 // Shaped as the API server admits them (In/NotIn with values, Exists/DoesNotExist without, Gt/Lt
-// with one), except that a Gt/Lt value may be any string: the algebra must stay safe on those.
+// with one; Gte/Lte too), except that a Gt/Lt value may be any string: the algebra must stay safe on those.
 const spec = (k: fc.Arbitrary<string>): fc.Arbitrary<RequirementSpec> =>
   fc.constantFrom(...RequirementOperators).chain((operator) =>
     fc.record({
@@ -25,7 +25,7 @@ const spec = (k: fc.Arbitrary<string>): fc.Arbitrary<RequirementSpec> =>
       values:
         operator === "In" || operator === "NotIn"
           ? fc.array(value, { minLength: 1, maxLength: 3 })
-          : operator === "Gt" || operator === "Lt"
+          : operator === "Gt" || operator === "Lt" || operator === "Gte" || operator === "Lte"
             ? fc.tuple(value).map((v) => [...v])
             : fc.constant([]),
     }),
@@ -44,12 +44,15 @@ function kubeMatches(s: RequirementSpec, label: string | undefined): boolean {
     case "DoesNotExist":
       return label === undefined;
     case "Gt":
-    case "Lt": {
+    case "Lt":
+    case "Gte":
+    case "Lte": {
       if (label === undefined || values.length !== 1) return false;
       const bound = parseInt64(values[0]!);
       const v = parseInt64(label);
       if (bound === undefined || v === undefined) return false;
-      return s.operator === "Gt" ? v > bound : v < bound;
+      // Gte/Lte, Karpenter's NodePool/NodeClaim operators, include their bound.
+      return s.operator === "Gt" ? v > bound : s.operator === "Lt" ? v < bound : s.operator === "Gte" ? v >= bound : v <= bound;
     }
   }
 }

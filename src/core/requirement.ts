@@ -6,7 +6,8 @@ import type { RequirementOperator, RequirementSpec } from "./types.js";
  * intersects with every other:
  * - not complement: the value must be one of `values` (In; DoesNotExist when empty)
  * - complement: the value must NOT be one of `values` (NotIn; Exists when empty), and
- *   Gt/Lt add integer bounds (a label that isn't an integer then never matches).
+ *   Gt/Lt add integer bounds (a label that isn't an integer then never matches); Gte/Lte
+ *   (Karpenter's NodePool and NodeClaim operators) are the same bounds moved by one.
  * and, unlike Karpenter, whether a node without the label satisfies it (`absent`), kept exactly
  * through intersections: kube-scheduler ANDs a term's expressions, so `Exists` with `NotIn [a]`
  * still needs the label, and `In [a]` with `In [b]` matches no node at all (not "DoesNotExist").
@@ -37,17 +38,19 @@ export class Requirement {
       case "DoesNotExist":
         return new Requirement(key, false, new Set(), undefined, undefined, minValues, true);
       case "Gt":
-      case "Lt": {
+      case "Lt":
+      case "Gte":
+      case "Lte": {
         // kube-scheduler reads the value with strconv.ParseInt: "4.5" or "64cores" is no integer,
         // and a Gt/Lt without exactly one integer matches no node.
         const bound = values.length === 1 ? parseInt64(values[0]!) : undefined;
         if (bound === undefined) return new Requirement(key, false, new Set(), undefined, undefined, minValues, false);
-        return operator === "Gt"
-          ? new Requirement(key, true, new Set(), bound, undefined, minValues, false)
-          : new Requirement(key, true, new Set(), undefined, bound, minValues, false);
+        // Labels are integers, so "≥ v" is "> v-1" and "≤ v" is "< v+1".
+        if (operator === "Gt" || operator === "Gte") return new Requirement(key, true, new Set(), operator === "Gt" ? bound : bound - 1n, undefined, minValues, false);
+        return new Requirement(key, true, new Set(), undefined, operator === "Lt" ? bound : bound + 1n, minValues, false);
       }
       default:
-        throw new Error(`unknown requirement operator "${operator}" for key ${key}: use In, NotIn, Exists, DoesNotExist, Gt or Lt`);
+        throw new Error(`unknown requirement operator "${operator}" for key ${key}: use In, NotIn, Exists, DoesNotExist, Gt, Lt, Gte or Lte`);
     }
   }
 
@@ -142,7 +145,9 @@ export class Requirement {
     }
     const out: RequirementSpec[] = [];
     if (this.values.size > 0) out.push({ key: this.key, operator: "NotIn", values: this.sortedValues(), ...mv });
-    if (this.greaterThan !== undefined) out.push({ key: this.key, operator: "Gt", values: [String(this.greaterThan)] });
+    // A NodeClaim's Gt takes a non-negative value: "Gte 0" stays "Gte 0", not "Gt -1".
+    if (this.greaterThan !== undefined)
+      out.push(this.greaterThan < 0n ? { key: this.key, operator: "Gte", values: [String(this.greaterThan + 1n)] } : { key: this.key, operator: "Gt", values: [String(this.greaterThan)] });
     if (this.lessThan !== undefined) out.push({ key: this.key, operator: "Lt", values: [String(this.lessThan)] });
     // The label must be there (Exists), unless a bound already says so.
     if (!this.absent && this.greaterThan === undefined && this.lessThan === undefined) out.push({ key: this.key, operator: "Exists", ...(out.length === 0 ? mv : {}) });

@@ -30,6 +30,25 @@ describe("Requirement", () => {
   });
   test("Gt does not match a non-integer label", () => assert.equal(r("Gt", "1").has("abc"), false));
   test("a Gt whose value is not an integer matches nothing", () => assert.equal(r("Gt", "x").size, 0));
+  test("Gte and Lte include their bound", () => {
+    assert.deepEqual(r("Gte", "4").intersection(r("In", "2", "4", "8")).sortedValues(), ["4", "8"]);
+    assert.deepEqual(r("Lte", "4").intersection(r("In", "2", "4", "8")).sortedValues(), ["2", "4"]);
+    assert.equal(r("Gte", "4").intersection(r("Lte", "4")).has("4"), true);
+    assert.equal(r("Gte", "5").intersection(r("Lte", "4")).size, 0);
+  });
+  test("Gte ∩ Gt keeps the tighter bound", () => {
+    assert.equal(r("Gte", "4").intersection(r("Gt", "4")).has("4"), false);
+    assert.equal(r("Gte", "4").intersection(r("Gt", "2")).has("3"), false);
+  });
+  test("Gte and Lte read back as the equivalent Gt and Lt, Gte 0 as itself", () => {
+    assert.deepEqual(r("Gte", "4").intersection(r("Lte", "8")).toSpecs(), [
+      { key: "k", operator: "Gt", values: ["3"] },
+      { key: "k", operator: "Lt", values: ["9"] },
+    ]);
+    assert.deepEqual(r("Gte", "0").toSpecs(), [{ key: "k", operator: "Gte", values: ["0"] }]);
+    assert.equal(r("Gte", "0").has("0"), true);
+  });
+  test("a Gte whose value is not an integer matches nothing", () => assert.equal(r("Gte", "4.5").size, 0));
   test("operators read back", () => {
     assert.equal(r("In", "a").operator, "In");
     assert.equal(r("NotIn", "a").operator, "NotIn");
@@ -103,5 +122,7 @@ describe("labelsMatch (a real node's labels)", () => {
     assert.ok(labelsMatch(labels, set(["cpu", "Gt", "4"])));
     assert.ok(!labelsMatch(labels, set(["cpu", "Lt", "4"])));
     assert.ok(!labelsMatch(labels, set(["missing", "Gt", "4"])));
+    assert.ok(labelsMatch(labels, set(["cpu", "Gte", labels.cpu!])));
+    assert.ok(labelsMatch(labels, set(["cpu", "Lte", labels.cpu!])));
   });
 });

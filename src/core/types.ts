@@ -8,7 +8,7 @@
  */
 export type ResourceList = Record<string, number>;
 
-export const RequirementOperators = ["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"] as const;
+export const RequirementOperators = ["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt", "Gte", "Lte"] as const;
 export type RequirementOperator = (typeof RequirementOperators)[number];
 
 /** One label requirement as plain data (the shape of a Kubernetes NodeSelectorRequirement). */

@@ -57,7 +57,7 @@ export class Pass {
   }
 
   get sim(): Simulator {
-    if (!this.simulator) this.simulator = new Simulator(this.view);
+    if (!this.simulator) this.simulator = new Simulator(this.view, this.opts.scheduling);
     return this.simulator;
   }
 

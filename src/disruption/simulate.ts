@@ -30,7 +30,7 @@ import type { ExistingNode, PlannedNodeClaim, SchedulingInput, SchedulingResult 
 import { hasHostPorts, hostnameSpread, podName, requiredAntiAffinityKeys, topologySelectors } from "./pods.js";
 import type { Selector } from "../core/selector.js";
 import { type ClusterView, capacityOf } from "./state.js";
-import type { Candidate, StateNode } from "./types.js";
+import type { Candidate, DisruptionOptions, StateNode } from "./types.js";
 
 /** Where new capacity may come from in a simulation. */
 export type LaunchPolicy = { kind: "none" } | { kind: "cheaperThan"; price: number } | { kind: "any" };
@@ -136,7 +136,11 @@ export class Simulator {
   readonly totalFree: Vec = [0, 0, 0];
   readonly maxFree: Vec = [0, 0, 0];
 
-  constructor(private readonly view: ClusterView) {
+  constructor(
+    private readonly view: ClusterView,
+    /** The provisioner's scheduling policies (PREFERENCE_POLICY, MIN_VALUES_POLICY). */
+    private readonly policies: DisruptionOptions["scheduling"] = {},
+  ) {
     let wide = false;
     for (const s of view.stateNodes) {
       if (s.markedForDeletion) continue;
@@ -475,7 +479,7 @@ export class Simulator {
       ...(this.view.input.volumes ? { volumes: this.view.input.volumes } : {}),
       ...(this.view.input.namespaces ? { namespaces: [...this.view.input.namespaces] } : {}),
       ...(nodePoolUsage ? { nodePoolUsage } : {}),
-      options: { skipImprovement: nodePools.length === 0 },
+      options: { ...this.policies, skipImprovement: nodePools.length === 0 },
     };
     const result = solve(input);
     const failures: PodFailure[] = [];

@@ -33,6 +33,8 @@ export interface DisruptionOptions {
   now: number;
   /** A monotonic clock in ms for the time budgets of a pass; without it the searches never time out. */
   elapsed?: () => number;
+  /** PREFERENCE_POLICY and MIN_VALUES_POLICY, as the provisioner applies them: simulations schedule the same way. */
+  scheduling?: Pick<NonNullable<SchedulingInput["options"]>, "ignorePreferences" | "minValuesPolicy">;
   /** Karpenter's SpotToSpotConsolidation feature gate. */
   spotToSpotConsolidation?: boolean;
   /** Karpenter: 1 minute. */

@@ -30,6 +30,8 @@ describe("loadConfig", () => {
       leaderElectionName: "karpenter-leader-election",
       vmMemoryOverheadPercent: 0.075,
       featureGates: defaultFeatureGates,
+      preferencePolicy: "Respect",
+      minValuesPolicy: "Strict",
       isolatedVPC: false,
       reservedENIs: 0,
       awsEndpoints: {},
@@ -55,6 +57,8 @@ describe("loadConfig", () => {
       INTERRUPTION_QUEUE: "prod-interruptions",
       FEATURE_GATES: "SpotToSpotConsolidation=true,NodeRepair=true,ReservedCapacity=false",
       ISOLATED_VPC: "true",
+      PREFERENCE_POLICY: "Ignore",
+      MIN_VALUES_POLICY: "BestEffort",
       RESERVED_ENIS: "1",
       AWS_ENDPOINT_URL: "http://127.0.0.1:5000",
       EC2_ENDPOINT: "https://ec2.vpce.example.com",
@@ -76,6 +80,8 @@ describe("loadConfig", () => {
     assert.equal(c.interruptionQueue, "prod-interruptions");
     assert.deepEqual(c.featureGates, { ...defaultFeatureGates, SpotToSpotConsolidation: true, NodeRepair: true, ReservedCapacity: false });
     assert.equal(c.isolatedVPC, true);
+    assert.equal(c.preferencePolicy, "Ignore");
+    assert.equal(c.minValuesPolicy, "BestEffort");
     assert.equal(c.reservedENIs, 1);
     assert.deepEqual(c.awsEndpoints, { default: "http://127.0.0.1:5000", ec2: "https://ec2.vpce.example.com", sqs: "http://localhost:4566" });
   });
@@ -136,6 +142,8 @@ describe("loadConfig", () => {
           ISOLATED_VPC: "yes",
           EC2_ENDPOINT: "ec2.local",
           FEATURE_GATES: "Drift=true",
+          PREFERENCE_POLICY: "respect",
+          MIN_VALUES_POLICY: "Lenient",
         });
       } catch (e) {
         return e as ConfigError;
@@ -152,10 +160,13 @@ describe("loadConfig", () => {
       'invalid setting ISOLATED_VPC (--isolated-vpc): expected true or false, got "yes"',
       'invalid setting EC2_ENDPOINT (--ec2-endpoint): expected an http(s) URL such as https://ec2.us-west-2.amazonaws.com, got "ec2.local"',
       'invalid setting FEATURE_GATES (--feature-gates): unknown feature gate "Drift"; known gates are NodeRepair, ReservedCapacity, SpotToSpotConsolidation, NodeOverlay, StaticCapacity, CapacityBuffer',
+      // Karpenter reads both policies case-sensitively.
+      'invalid setting PREFERENCE_POLICY (--preference-policy): expected one of Respect, Ignore, got "respect"',
+      'invalid setting MIN_VALUES_POLICY (--min-values-policy): expected one of Strict, BestEffort, got "Lenient"',
     ]) {
       assert.ok(text.includes(expected), `missing ${JSON.stringify(expected)} in:\n${text}`);
     }
-    assert.equal(err.problems.length, 8);
+    assert.equal(err.problems.length, 10);
   });
 
   it("rejects an idle window longer than the max window", () => {

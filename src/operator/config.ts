@@ -29,6 +29,11 @@ export const defaultFeatureGates: FeatureGates = {
 };
 
 export const logLevels = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+/** Karpenter's PREFERENCE_POLICY and MIN_VALUES_POLICY values (case-sensitive, as Karpenter reads them). */
+export const preferencePolicies = ["Respect", "Ignore"] as const;
+export type PreferencePolicy = (typeof preferencePolicies)[number];
+export const minValuesPolicies = ["Strict", "BestEffort"] as const;
+export type MinValuesPolicy = (typeof minValuesPolicies)[number];
 export type LogLevel = (typeof logLevels)[number];
 
 /** Endpoint overrides for AWS clients: a VPC endpoint, or a local moto in tests. */
@@ -65,6 +70,10 @@ export interface Config {
   /** Interruption handling is off when unset. */
   interruptionQueue?: string;
   featureGates: FeatureGates;
+  /** Respect: preferences are held until relaxed; Ignore: preferred affinities and ScheduleAnyway spreads are left out. */
+  preferencePolicy: PreferencePolicy;
+  /** Strict: no NodeClaim without its minValues; BestEffort: launch with fewer and annotate the NodeClaim. */
+  minValuesPolicy: MinValuesPolicy;
   isolatedVPC: boolean;
   reservedENIs: number;
   awsEndpoints: AWSEndpoints;
@@ -109,6 +118,8 @@ export const settings = {
   vmMemoryOverheadPercent: { env: "VM_MEMORY_OVERHEAD_PERCENT", flag: "--vm-memory-overhead-percent", kind: "string", valueName: "fraction", default: "0.075", description: "the fraction of an instance type's memory assumed lost to the hypervisor when no measurement is cached" },
   interruptionQueue: { env: "INTERRUPTION_QUEUE", flag: "--interruption-queue", kind: "string", valueName: "name", description: "the SQS queue of EC2 interruption events; interruption handling is off when unset" },
   featureGates: { env: "FEATURE_GATES", flag: "--feature-gates", kind: "string", valueName: "gates", description: `optional features, as Name=true,Name=false; gates: ${featureGateNames.join(", ")}` },
+  preferencePolicy: { env: "PREFERENCE_POLICY", flag: "--preference-policy", kind: "string", valueName: "policy", default: "Respect", description: "how the scheduler treats preferences (preferred node and pod affinities, ScheduleAnyway spreads): Respect or Ignore" },
+  minValuesPolicy: { env: "MIN_VALUES_POLICY", flag: "--min-values-policy", kind: "string", valueName: "policy", default: "Strict", description: "Strict: minValues are always met; BestEffort: relaxed when the instance types cannot meet them" },
   isolatedVPC: { env: "ISOLATED_VPC", flag: "--isolated-vpc", kind: "boolean", default: "false", description: "assume AWS services without a VPC endpoint are unreachable (disables the pricing API)" },
   reservedENIs: { env: "RESERVED_ENIS", flag: "--reserved-enis", kind: "string", valueName: "count", default: "0", description: "ENIs left out of the max-pods calculation (VPC CNI custom networking)" },
   awsEndpointURL: { env: "AWS_ENDPOINT_URL", flag: "--aws-endpoint-url", kind: "string", valueName: "url", description: "an endpoint for every AWS service without its own override" },
@@ -231,6 +242,14 @@ const logLevel = z.string().transform((s, ctx) => {
   return z.NEVER;
 });
 
+function oneOf<T extends string>(values: readonly T[]) {
+  return z.string().transform((s, ctx) => {
+    if ((values as readonly string[]).includes(s)) return s as T;
+    ctx.addIssue({ code: "custom", message: `expected one of ${values.join(", ")}, ${got(s)}` });
+    return z.NEVER;
+  });
+}
+
 /** Parses Karpenter's feature gate syntax, `SpotToSpotConsolidation=true,NodeRepair=false`, over the defaults. */
 export function parseFeatureGates(text: string): FeatureGates {
   const gates: Record<FeatureGate, boolean> = { ...defaultFeatureGates };
@@ -279,6 +298,8 @@ const rawSchema = z
     vmMemoryOverheadPercent: fraction,
     interruptionQueue: optionalString,
     featureGates,
+    preferencePolicy: oneOf(preferencePolicies),
+    minValuesPolicy: oneOf(minValuesPolicies),
     isolatedVPC: bool,
     reservedENIs: integer(0, 64, "a number of ENIs"),
     awsEndpointURL: httpURL,
@@ -382,6 +403,8 @@ export function resolveConfig(flags: Readonly<Record<string, unknown>>, env: Env
     vmMemoryOverheadPercent: c.vmMemoryOverheadPercent,
     interruptionQueue: c.interruptionQueue,
     featureGates: c.featureGates,
+    preferencePolicy: c.preferencePolicy,
+    minValuesPolicy: c.minValuesPolicy,
     isolatedVPC: c.isolatedVPC,
     reservedENIs: c.reservedENIs,
     awsEndpoints,

@@ -121,6 +121,8 @@ export function buildContext(input: SchedulingInput): SolveContext {
     nodePools.map((np, i) => new PoolContext(i, np, input.instanceTypes.get(np.metadata.name ?? "") ?? [], daemons, resources, table, input.nodePoolUsage?.get(np.metadata.name ?? ""))),
   );
   pools.forEach((p, i) => (p.index = i));
+  const strictMinValues = (input.options?.minValuesPolicy ?? "Strict") === "Strict";
+  for (const p of pools) p.strictMinValues = strictMinValues;
 
   const nodes = nodeInputs.map(({ n, taints, reqId }, i) => {
     const free = resources.vector(n.allocatable);

@@ -101,13 +101,31 @@ export function finalizeClaim(ctx: SolveContext, claim: Claim, reservations: Res
   const final = reqs.clone();
   final.add(Requirement.create(InstanceTypeLabel, "In", chosen.map((t) => t.name)));
   final.add(Requirement.create(CapacityTypeLabel, "In", [...capacityTypes]));
+  // BestEffort: a minValues the chosen types cannot meet is lowered to what they offer (Karpenter).
+  const achieved = new Map<string, number>();
+  for (const r of minValues) {
+    const seen = new Set<string>();
+    for (const t of chosen) {
+      const tr = t.reqs.get(r.key);
+      if (tr && !tr.complement) for (const v of tr.values) if (r.has(v)) seen.add(v);
+    }
+    if (seen.size < r.minValues!) achieved.set(r.key, seen.size);
+  }
   const labels: Record<string, string> = { ...pool.labels };
   for (const [k, v] of Object.entries(final.labels())) if (!k.includes(":") && k !== "metadata.name") labels[k] = v;
 
   const requests = ctx.resources.list(claim.requests.map((v, i) => v + first.daemon[i]!));
   return {
     nodePool: pool.name,
-    requirements: final.toSpecs().filter((r) => r.key !== "metadata.name" && !r.key.startsWith("field:")),
+    requirements: final
+      .toSpecs()
+      .filter((r) => r.key !== "metadata.name" && !r.key.startsWith("field:"))
+      .map((r) => {
+        const got = achieved.get(r.key);
+        if (got === undefined || r.minValues === undefined) return r;
+        const { minValues: _dropped, ...rest } = r;
+        return got > 0 ? { ...rest, minValues: got } : rest;
+      }),
     instanceTypes: chosen.map((t) => t.it),
     zones: [...zones].sort(),
     capacityTypes: [...capacityTypes].sort((a, b) => capacityTypeRank(a) - capacityTypeRank(b)),
@@ -118,5 +136,6 @@ export function finalizeClaim(ctx: SolveContext, claim: Claim, reservations: Res
     taints: pool.taints,
     startupTaints: pool.startupTaints,
     hostname: claim.hostname,
+    minValuesRelaxed: achieved.size > 0,
   };
 }

@@ -67,6 +67,8 @@ export class PoolContext {
   readonly domains = new Map<string, Set<string>>();
   readonly limits?: PoolLimits;
   readonly hasMinValues: boolean;
+  /** MIN_VALUES_POLICY=Strict: a claim whose types cannot meet minValues is not made (BestEffort: it is, with fewer). */
+  strictMinValues = true;
   private readonly viabilityCache = new Map<number, Viability>();
 
   constructor(

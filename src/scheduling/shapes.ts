@@ -3,7 +3,7 @@ import { HostnameLabel } from "../apis/labels.js";
 import type { ResourceList } from "../cloudprovider/types.js";
 import { type HostPort, podHostPorts } from "./hostports.js";
 import type { RequirementsTable } from "./interning.js";
-import { type Preference, describePreference, preferences, requiredAlternatives } from "./podconstraints.js";
+import { type Preference, describePreference, relaxationSteps, requiredAlternatives } from "./podconstraints.js";
 import { podRequests } from "./podrequests.js";
 import type { Requirement } from "../core/requirement.js";
 import { Requirements } from "../core/requirements.js";
@@ -174,7 +174,7 @@ export class ShapeBuilder {
     const base = requiredAlternatives(pod);
     const vt = volumeTopology(pod, this.volumes);
     const volumeAlts = vt.alternatives ?? [new Requirements()];
-    const prefs = this.options.ignorePreferences ? [] : preferences(pod);
+    const steps = relaxationSteps(pod, base.length, this.options);
     const tolerations = pod.spec?.tolerations ?? [];
     const spreads = pod.spec?.topologySpreadConstraints ?? [];
     const a = pod.spec?.affinity;
@@ -193,24 +193,16 @@ export class ShapeBuilder {
       if (p.kind === "podAntiAffinity") return this.registry.termGroup("antiAffinity", pod, p.term);
       return undefined;
     };
-    const prefGroups = prefs.map(prefGroup);
+    const stepGroups = steps.map(prefGroup);
 
-    const makeLevel = (removed: number, ignorePNS: boolean): ShapeLevel => {
-      const active = prefs.slice(removed);
-      const preferred = new Requirements();
-      for (const p of active) if (p.kind === "nodeAffinity") preferred.addAll(p.reqs);
+    const level = (terms: Requirements[], preferred: Requirements, owned: OwnedGroup[], ignorePNS: boolean, relaxed: string[]): ShapeLevel => {
       const alts: Alt[] = [];
-      for (const b of base) {
+      for (const b of terms) {
         for (const v of volumeAlts) {
           const reqs = b.intersection(v).addAll(preferred);
           alts.push(this.alt(reqs, b.intersection(preferred), v.size > 0));
         }
       }
-      const owned = [...requiredOwned];
-      prefs.forEach((p, i) => {
-        const g = prefGroups[i];
-        if (i >= removed && g) owned.push({ group: g, required: false });
-      });
       return {
         alts,
         tolerations: ignorePNS ? [...tolerations, PreferNoScheduleToleration] : tolerations,
@@ -219,21 +211,28 @@ export class ShapeBuilder {
         // Anti-affinity and hostname spread only get harder as pods arrive (a host's count never
         // drops, a new host always starts at zero); zone spreads and affinities can open up.
         monotonic: owned.every((o) => o.group.kind === "antiAffinity" || (o.group.kind === "spread" && o.group.isHostname)),
-        relaxed: prefs.slice(0, removed).map(describePreference),
+        relaxed,
       };
     };
-
+    // Level k: the pod after k relaxation steps. Only one required term and one preferred node
+    // affinity term (the heaviest left) are in force at a time, as in Karpenter; every preferred
+    // pod (anti-)affinity and ScheduleAnyway spread left is.
     const levels: ShapeLevel[] = [];
-    if (this.options.ignorePreferences) levels.push(makeLevel(0, true));
-    else {
-      for (let removed = 0; removed <= prefs.length; removed++) levels.push(makeLevel(removed, false));
-      if (this.options.preferNoScheduleTaints) {
-        const last = makeLevel(prefs.length, true);
-        last.relaxed.push("tolerating PreferNoSchedule taints");
-        levels.push(last);
-      }
+    for (let removed = 0; removed <= steps.length; removed++) {
+      const left = steps.slice(removed);
+      const termIndex = steps.slice(0, removed).filter((p) => p.kind === "requiredTerm").length;
+      const heaviest = left.find((p) => p.kind === "nodeAffinity");
+      const owned = [...requiredOwned];
+      steps.forEach((p, i) => {
+        const g = stepGroups[i];
+        if (i >= removed && g) owned.push({ group: g, required: false });
+      });
+      const terms = base.length > 0 ? [base[termIndex]!] : [];
+      const ignorePNS = !left.some((p) => p.kind === "preferNoSchedule") && this.options.preferNoScheduleTaints;
+      levels.push(level(terms, heaviest?.kind === "nodeAffinity" ? heaviest.reqs : new Requirements(), owned, ignorePNS, steps.slice(0, removed).map(describePreference)));
     }
-    const strict = levels[levels.length - 1]!;
+    // Hard constraints only: every required term ORed, no preference, PreferNoSchedule tolerated.
+    const strict = level(base, new Requirements(), requiredOwned, true, steps.map(describePreference));
     this.resources.register(requests);
     return new Shape(this.shapes.length, key, ns, pod.metadata?.labels ?? {}, requests, podHostPorts(pod), levels, strict, vt.error !== undefined ? { constraint: "volume", detail: vt.error } : undefined);
   }

@@ -91,7 +91,7 @@ export class Sizer {
       }
     }
     if (!best) return undefined;
-    if (pool.hasMinValues) {
+    if (pool.hasMinValues && pool.strictMinValues) {
       const candidates: number[] = [];
       for (const i of vi.order) if (allowed(pool.types[i]!)) candidates.push(i);
       if (pool.minValuesSatisfied(reqId, candidates) !== undefined) return undefined;

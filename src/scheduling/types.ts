@@ -26,14 +26,21 @@ export interface SchedulingInput {
   /** Namespaces with their labels, for pod affinity terms that select namespaces by label. */
   namespaces?: V1Namespace[];
   options?: {
-    /** Treat every preference as absent (Karpenter's preference policy Ignore). */
+    /** Treat every preference as absent (Karpenter's PREFERENCE_POLICY=Ignore). */
     ignorePreferences?: boolean;
+    /**
+     * Karpenter's MIN_VALUES_POLICY: Strict (default) makes no claim whose instance types cannot meet
+     * a minValues; BestEffort makes it with the values there are and says so (minValuesRelaxed).
+     */
+    minValuesPolicy?: MinValuesPolicy;
     /** How many instance types a planned NodeClaim lists for launch fallback (default 60). */
     maxInstanceTypes?: number;
     /** Skip the improvement pass after the greedy packing (faster, a little costlier). */
     skipImprovement?: boolean;
   };
 }
+
+export type MinValuesPolicy = "Strict" | "BestEffort";
 
 export interface ExistingNode {
   name: string;
@@ -70,6 +77,8 @@ export interface PlannedNodeClaim {
   startupTaints: V1Taint[];
   /** The placeholder hostname pods were planned against (hostname topology). */
   hostname: string;
+  /** MIN_VALUES_POLICY=BestEffort lowered a minValues to what the fitting types offer (the NodeClaim says so in karpenter.sh/nodeclaim-min-values-relaxed). */
+  minValuesRelaxed: boolean;
 }
 
 export type Constraint =

@@ -39,6 +39,7 @@ export interface InputOptions {
   volumes?: { claims?: V1PersistentVolumeClaim[]; volumes?: V1PersistentVolume[]; storageClasses?: V1StorageClass[] };
   usage?: Record<string, ResourceList>;
   ignorePreferences?: boolean;
+  minValuesPolicy?: "Strict" | "BestEffort";
   maxInstanceTypes?: number;
   namespaces?: Record<string, Record<string, string>>;
 }
@@ -58,7 +59,7 @@ export function input(o: InputOptions): SchedulingInput {
     volumes: o.volumes ? { claims: o.volumes.claims ?? [], volumes: o.volumes.volumes ?? [], storageClasses: o.volumes.storageClasses ?? [] } : undefined,
     nodePoolUsage: o.usage ? new Map(Object.entries(o.usage)) : undefined,
     namespaces: o.namespaces ? Object.entries(o.namespaces).map(([name, labels]) => ({ metadata: { name, labels } })) : undefined,
-    options: { ignorePreferences: o.ignorePreferences, maxInstanceTypes: o.maxInstanceTypes },
+    options: { ignorePreferences: o.ignorePreferences, maxInstanceTypes: o.maxInstanceTypes, ...(o.minValuesPolicy ? { minValuesPolicy: o.minValuesPolicy } : {}) },
   };
 }
 

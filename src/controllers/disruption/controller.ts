@@ -8,6 +8,7 @@
 //     its validation TTL and a fresh re-validation;
 //   - what a crash or an abandoned command left behind (stale taints, Disrupting conditions) is
 //     cleaned up.
+import { schedulingPolicies } from "../provisioning/provisioner.js";
 import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { Logger } from "pino";
@@ -88,6 +89,7 @@ export class DisruptionReconciler implements Reconciler {
       now,
       elapsed: () => performance.now(),
       spotToSpotConsolidation: this.deps.config.featureGates.SpotToSpotConsolidation,
+      scheduling: schedulingPolicies(this.deps.config),
       multiNodeTimeoutMs: this.settings.multiNodeTimeoutMs,
       singleNodeTimeoutMs: this.settings.singleNodeTimeoutMs,
       ...(methods ? { methods } : {}),

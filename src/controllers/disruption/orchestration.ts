@@ -132,7 +132,7 @@ export class Orchestrator {
         const claim = NodeClaimSchema.parse(raw);
         const name = claim.metadata.name ?? "";
         active.replacements.push(name);
-        this.d.metrics.nodeClaimsCreated.inc({ reason: info.metricReason, nodepool: r.nodePool, capacity_type: claim.metadata.labels?.[CapacityTypeLabel] ?? "", min_values_relaxed: "false" });
+        this.d.metrics.nodeClaimsCreated.inc({ reason: info.metricReason, nodepool: r.nodePool, capacity_type: claim.metadata.labels?.[CapacityTypeLabel] ?? "", min_values_relaxed: String(r.planned.minValuesRelaxed) });
         this.d.recorder.publish(launchingEvent(claim, info.reason));
         this.d.log.info({ NodeClaim: { name }, NodePool: { name: r.nodePool }, "instance-types": r.planned.instanceTypes.slice(0, 5).map((t) => t.name).join(", ") }, "created replacement nodeclaim");
       } catch (err) {

@@ -40,7 +40,7 @@ export const defaultDisruptionSettings: DisruptionSettings = {
 
 /** What the controller takes: the shared deps, the feature gates, and optionally its own timings. */
 export interface DisruptionControllerDeps extends ControllerDeps {
-  config: Pick<Config, "featureGates"> & { disruption?: Partial<DisruptionSettings> };
+  config: Pick<Config, "featureGates"> & Partial<Pick<Config, "preferencePolicy" | "minValuesPolicy">> & { disruption?: Partial<DisruptionSettings> };
 }
 
 export function settingsOf(deps: DisruptionControllerDeps): DisruptionSettings {

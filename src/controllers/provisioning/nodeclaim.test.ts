@@ -29,6 +29,7 @@ const types = [fakeInstanceType({ name: "m5.large", cpu: 2, memoryMiB: 8192 }), 
 
 const planned: PlannedNodeClaim = {
   nodePool: "general",
+  minValuesRelaxed: false,
   requirements: [
     { key: "karpenter.sh/nodepool", operator: "In", values: ["general"] },
     { key: "team", operator: "In", values: ["a"] },
@@ -68,6 +69,7 @@ describe("buildNodeClaim", () => {
       "example.com/owner": "ops",
       "karpenter.sh/nodepool-hash": nodePoolHash(nodePool),
       "karpenter.sh/nodepool-hash-version": "tenon-v1",
+      "karpenter.sh/nodeclaim-min-values-relaxed": "false",
     });
   });
 

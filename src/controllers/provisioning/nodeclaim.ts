@@ -4,7 +4,7 @@
 // the narrowed requirements (instance types listed, minValues kept) and the pods' requests.
 import type { V1Taint } from "@kubernetes/client-node";
 import { requirementKeyRules } from "../../apis/common.js";
-import { HostnameLabel, InstanceTypeLabel, NodePoolLabel } from "../../apis/labels.js";
+import { HostnameLabel, InstanceTypeLabel, NodeClaimMinValuesRelaxedAnnotation, NodePoolLabel } from "../../apis/labels.js";
 import type { NodeClaimInput, NodeClaimRequirement } from "../../apis/nodeclaim.js";
 import type { NodePool } from "../../apis/nodepool.js";
 import type { ResourceList } from "../../cloudprovider/types.js";
@@ -73,7 +73,8 @@ export function buildNodeClaim(planned: PlannedNodeClaim, nodePool: NodePool): N
     metadata: {
       generateName: `${poolName}-`,
       labels,
-      annotations: { ...(template.metadata?.annotations ?? {}), ...nodePoolHashAnnotations(nodePool) },
+      // Karpenter marks every NodeClaim it plans with whether MIN_VALUES_POLICY=BestEffort lowered a minValues.
+      annotations: { ...(template.metadata?.annotations ?? {}), ...nodePoolHashAnnotations(nodePool), [NodeClaimMinValuesRelaxedAnnotation]: String(planned.minValuesRelaxed) },
       ownerReferences: [{ apiVersion: "karpenter.sh/v1", kind: "NodePool", name: poolName, uid: nodePool.metadata.uid ?? "", blockOwnerDeletion: true }],
     },
     spec: {

@@ -36,7 +36,7 @@ import { isDeleting, isProvisionable, isReschedulable } from "../../state/predic
 export type NodePoolAllowed = (nodePool: NodePool, now: number) => boolean | { reason: string };
 
 export interface ProvisionerDeps extends ControllerDeps {
-  config: Pick<Config, "batchIdleDurationMs" | "batchMaxDurationMs">;
+  config: Pick<Config, "batchIdleDurationMs" | "batchMaxDurationMs"> & Partial<Pick<Config, "preferencePolicy" | "minValuesPolicy">>;
   /** Where karpenter_provisioner_scheduling_duration_seconds goes; the process-wide registry by default. */
   registry?: Registry;
   nodePoolAllowed?: NodePoolAllowed;
@@ -258,6 +258,7 @@ export class Provisioner implements Reconciler, ManagedController {
       },
     );
     if (built.input.pods.length === 0) return this.recheck(false);
+    built.input.options = { ...built.input.options, ...schedulingPolicies(this.deps.config) };
 
     const started = performance.now();
     const result = this.solve(built.input);
@@ -329,7 +330,8 @@ export class Provisioner implements Reconciler, ManagedController {
       const limits = pool.spec.limits;
       if (limits) {
         types = types.filter((t) => exceededLimit(limits, used, { ...t.capacity, nodes: 1 }) === undefined);
-        const minValues = p.requirements.find((r) => r.key === InstanceTypeLabel)?.minValues ?? 0;
+        // BestEffort launches with the types the limits leave, like the solver does with its minValues.
+        const minValues = this.deps.config.minValuesPolicy === "BestEffort" ? 0 : (p.requirements.find((r) => r.key === InstanceTypeLabel)?.minValues ?? 0);
         if (types.length === 0 || types.length < minValues) {
           const why = exceededLimit(limits, used, { ...maxCapacity(p.instanceTypes), nodes: 1 }) ?? "limits leave too few instance types";
           refused.push({ planned: p, reason: `nodepool "${p.nodePool}": ${why}` });
@@ -373,7 +375,7 @@ export class Provisioner implements Reconciler, ManagedController {
       reason: ProvisioningReason,
       nodepool: l.planned.nodePool,
       capacity_type: claim.metadata.labels?.[CapacityTypeLabel] ?? "",
-      min_values_relaxed: "false",
+      min_values_relaxed: String(l.planned.minValuesRelaxed),
     });
     this.deps.recorder.publish(...l.planned.pods.map((p) => nominatedEvent(p, [`nodeclaim/${name}`])));
     return claim;
@@ -410,4 +412,9 @@ export class Provisioner implements Reconciler, ManagedController {
     this.deps.recorder.publish(...events);
     this.log[changed ? "warn" : "debug"]({ pods: listSome(keys), count: pods.length, example: events[0]!.message }, "could not schedule pod(s)");
   }
+}
+
+/** The solver's options for Karpenter's PREFERENCE_POLICY and MIN_VALUES_POLICY settings. */
+export function schedulingPolicies(c: Partial<Pick<Config, "preferencePolicy" | "minValuesPolicy">>): { ignorePreferences: boolean; minValuesPolicy: "Strict" | "BestEffort" } {
+  return { ignorePreferences: c.preferencePolicy === "Ignore", minValuesPolicy: c.minValuesPolicy ?? "Strict" };
 }

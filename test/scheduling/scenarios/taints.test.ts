@@ -72,8 +72,14 @@ const scenarios: Scenario[] = [
     expect: (r) => assert.equal(r.nodeClaims[0]!.nodePool, "soft"),
   },
   {
-    name: "with preferences ignored, PreferNoSchedule does not matter",
+    // PREFERENCE_POLICY=Ignore covers affinities and ScheduleAnyway spreads, not taints (Karpenter).
+    name: "with preferences ignored, a PreferNoSchedule taint is still avoided while another NodePool can take the pod",
     input: () => input({ pods: [pod("a", { cpu: "1" })], pools: [nodePool("soft", { weight: 10, taints: [{ key: "k", effect: "PreferNoSchedule" }] }), nodePool("default")], ignorePreferences: true }),
+    expect: (r) => assert.equal(r.nodeClaims[0]!.nodePool, "default"),
+  },
+  {
+    name: "with preferences ignored, a PreferNoSchedule taint is tolerated when nothing else is left",
+    input: () => input({ pods: [pod("a", { cpu: "1" })], pools: [nodePool("soft", { taints: [{ key: "k", effect: "PreferNoSchedule" }] })], ignorePreferences: true }),
     expect: (r) => assert.equal(r.nodeClaims[0]!.nodePool, "soft"),
   },
   {
