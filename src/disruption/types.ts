@@ -141,6 +141,7 @@ export type ExplanationKind =
   | "UninitializedTarget"
   | "NotCheaper"
   | "BelowMinSavings"
+  | "BalancedScore"
   | "MultipleReplacements"
   | "SpotToSpotDisabled"
   | "SpotToSpotTooFewTypes"
