@@ -11,6 +11,7 @@ import { newNodeTerminationController } from "../controllers/node/termination/co
 import { NodePoolHashController } from "../controllers/nodepool/hashcontroller.js";
 import { NodePoolStatusController } from "../controllers/nodepool/status.js";
 import { Provisioner } from "../controllers/provisioning/index.js";
+import { StaticNodePoolController } from "../controllers/static/controller.js";
 import type { Config } from "./config.js";
 
 export interface WiringDeps extends ControllerDeps {
@@ -31,6 +32,7 @@ export function buildControllers(deps: WiringDeps): ManagedController[] {
     // A NodePool in a scheduled sleep window launches nothing (the disruption engine's sleep method).
     new Provisioner({ ...deps, nodePoolAllowed }),
     newDisruptionController(deps),
+    ...(deps.config.featureGates.StaticCapacity ? [new StaticNodePoolController(deps)] : []),
     // Not yet written: interruption (SQS).
   ];
 }
