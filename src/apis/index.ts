@@ -4,4 +4,6 @@ export * from "./duration.js";
 export * from "./nodepool.js";
 export * from "./nodeclaim.js";
 export * from "./ec2nodeclass.js";
+export * from "./nodeoverlay.js";
+export * from "./capacitybuffer.js";
 export * from "./parse.js";

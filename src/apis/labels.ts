@@ -10,6 +10,8 @@ export const CapacityTypeLabel = "karpenter.sh/capacity-type";
 export const NodeInitializedLabel = "karpenter.sh/initialized";
 export const NodeRegisteredLabel = "karpenter.sh/registered";
 export const EC2NodeClassLabel = "karpenter.k8s.aws/ec2nodeclass";
+/** On a node: tenon leaves its taints alone instead of keeping them in step with the NodeClaim's. */
+export const DoNotSyncTaintsLabel = "karpenter.sh/do-not-sync-taints";
 
 export const HostnameLabel = "kubernetes.io/hostname";
 export const ZoneLabel = "topology.kubernetes.io/zone";
@@ -150,8 +152,14 @@ export const ConditionDisrupting = "Disrupting";
 export const ConditionConsolidatable = "Consolidatable";
 export const ConditionConsistentStateFound = "ConsistentStateFound";
 export const ConditionReady = "Ready";
+export const ConditionDisruptionReason = "DisruptionReason";
+export const ConditionDrained = "Drained";
+export const ConditionVolumesDetached = "VolumesDetached";
+export const ConditionInstanceTerminating = "InstanceTerminating";
 // Condition types (NodePool, EC2NodeClass)
 export const ConditionNodeClassReady = "NodeClassReady";
+/** False when launches from a pool keep failing to register: a misconfiguration to look into. */
+export const ConditionNodeRegistrationHealthy = "NodeRegistrationHealthy";
 export const ConditionValidationSucceeded = "ValidationSucceeded";
 export const ConditionSubnetsReady = "SubnetsReady";
 export const ConditionSecurityGroupsReady = "SecurityGroupsReady";

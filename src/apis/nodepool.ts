@@ -17,6 +17,10 @@ import { withMeta, withRules } from "./rules.js";
 export const DisruptionReasons = ["Underutilized", "Empty", "Drifted"] as const;
 export type DisruptionReason = (typeof DisruptionReasons)[number];
 
+/** Balanced (Karpenter v1.14) takes a consolidation move only when its savings are worth its disruption. */
+export const ConsolidationPolicies = ["WhenEmpty", "WhenEmptyOrUnderutilized", "Balanced"] as const;
+export type ConsolidationPolicy = (typeof ConsolidationPolicies)[number];
+
 export const BudgetSchema = z.object({
   nodes: z.string().regex(/^((100|[0-9]{1,2})%|[0-9]+)$/, 'must be a count like "5" or a percentage like "10%"').default("10%"),
   schedule: z
@@ -30,7 +34,7 @@ export type Budget = z.infer<typeof BudgetSchema>;
 
 export const DisruptionSchema = z.object({
   consolidateAfter: z.string().regex(new RegExp(NillableDurationPattern), 'must be a duration like "30s", "5m" or "Never"'),
-  consolidationPolicy: z.enum(["WhenEmpty", "WhenEmptyOrUnderutilized"]).default("WhenEmptyOrUnderutilized"),
+  consolidationPolicy: z.enum(ConsolidationPolicies).default("WhenEmptyOrUnderutilized"),
   budgets: withRules(z.array(BudgetSchema).max(50), [
     {
       message: "'schedule' must be set with 'duration'",
@@ -68,17 +72,43 @@ export const NodeClaimTemplateSchema = z.object({
   spec: NodeClaimTemplateSpecSchema,
 });
 
-export const NodePoolSpecSchema = z.object({
-  template: NodeClaimTemplateSchema,
-  disruption: DisruptionSchema.prefault({ consolidateAfter: "0s" }),
-  limits: ResourceListSchema.optional(),
-  weight: z.number().int().min(1).max(100).optional().meta({ format: "int32" }),
-});
+const hasKey = (o: object, k: string): boolean => (o as Record<string, unknown>)[k] !== undefined;
+
+export const NodePoolSpecSchema = withRules(
+  z.object({
+    template: NodeClaimTemplateSchema,
+    disruption: DisruptionSchema.prefault({ consolidateAfter: "0s" }),
+    limits: ResourceListSchema.optional(),
+    weight: z.number().int().min(1).max(100).optional().meta({ format: "int32" }),
+    /**
+     * A static NodePool (Karpenter's StaticCapacity): exactly this many nodes, whatever the pods
+     * ask for. The scale subresource points here, so `kubectl scale nodepool` sets it.
+     */
+    replicas: z.number().int().min(0).optional().meta({ format: "int64" }),
+  }),
+  [
+    {
+      // Which controller owns a pool's nodes follows from this field; switching would orphan them.
+      rule: "has(self.replicas) == has(oldSelf.replicas)",
+      message: "Cannot transition NodePool between static (replicas set) and dynamic (replicas unset) provisioning modes",
+    },
+    {
+      rule: "!has(self.replicas) || (!has(self.limits) || size(self.limits) == 0 || (size(self.limits) == 1 && 'nodes' in self.limits))",
+      message: "only 'limits.nodes' is supported on static NodePools",
+      check: (s) => s.replicas === undefined || Object.keys(s.limits ?? {}).every((k) => k === "nodes"),
+    },
+    {
+      rule: "!has(self.replicas) || !has(self.weight)",
+      message: "'weight' is not supported on static NodePools",
+      check: (s) => s.replicas === undefined || !hasKey(s, "weight"),
+    },
+  ],
+);
 export type NodePoolSpec = z.infer<typeof NodePoolSpecSchema>;
 
 export const NodePoolStatusSchema = z.object({
   resources: ResourceListSchema.optional(),
-  nodes: z.number().int().min(0).optional(),
+  nodes: z.number().int().default(0).meta({ format: "int64" }),
   conditions: z.array(ConditionSchema).optional(),
   nodeClassObservedGeneration: z.number().int().optional(),
 });
@@ -92,5 +122,7 @@ export const NodePoolSchema = z.object({
   status: NodePoolStatusSchema.optional(),
 });
 export type NodePool = z.infer<typeof NodePoolSchema>;
+/** A static NodePool keeps `spec.replicas` nodes and is never consolidated. */
+export const isStaticNodePool = (np: { spec: { replicas?: number | undefined } }): boolean => np.spec.replicas !== undefined;
 /** A NodePool as a user writes it, before defaults. */
 export type NodePoolInput = z.input<typeof NodePoolSchema>;

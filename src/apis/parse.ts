@@ -2,6 +2,8 @@ import type { z } from "zod";
 import { EC2NodeClassSchema } from "./ec2nodeclass.js";
 import { NodeClaimSchema } from "./nodeclaim.js";
 import { NodePoolSchema } from "./nodepool.js";
+import { NodeOverlaySchema } from "./nodeoverlay.js";
+import { CapacityBufferSchema } from "./capacitybuffer.js";
 
 /** A manifest that does not match its schema; the message names the object and each bad field. */
 export class ValidationError extends Error {
@@ -43,3 +45,5 @@ export function parseWith<S extends z.ZodType>(schema: S, kind: string, obj: unk
 export const parseNodePool = (obj: unknown, source?: string) => parseWith(NodePoolSchema, "NodePool", obj, source);
 export const parseNodeClaim = (obj: unknown, source?: string) => parseWith(NodeClaimSchema, "NodeClaim", obj, source);
 export const parseEC2NodeClass = (obj: unknown, source?: string) => parseWith(EC2NodeClassSchema, "EC2NodeClass", obj, source);
+export const parseNodeOverlay = (obj: unknown, source?: string) => parseWith(NodeOverlaySchema, "NodeOverlay", obj, source);
+export const parseCapacityBuffer = (obj: unknown, source?: string) => parseWith(CapacityBufferSchema, "CapacityBuffer", obj, source);

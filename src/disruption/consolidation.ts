@@ -10,6 +10,7 @@ import { cheapestOffering } from "../scheduling/instancetypes.js";
 import { Requirement } from "../core/requirement.js";
 import { Requirements } from "../core/requirements.js";
 import type { PlannedNodeClaim } from "../scheduling/types.js";
+import { type PoolTotals, balancedRejection, evaluateBalanced } from "./balanced.js";
 import { minSavings, priceCap } from "./savings.js";
 import type { PodFailure, SimulationResult, Simulator } from "./simulate.js";
 import type { Candidate, Command, Explanation, Method, Replacement } from "./types.js";
@@ -21,6 +22,8 @@ export const MinInstanceTypesForSpotToSpot = 15;
 export interface ConsolidationContext {
   sim: Simulator;
   spotToSpot: boolean;
+  /** Totals of the Balanced pools, which score every move (consolidationPolicy: Balanced). */
+  balanced?: ReadonlyMap<string, PoolTotals>;
 }
 
 export type Rejection = Pick<Explanation, "kind" | "message" | "pods">;
@@ -91,7 +94,23 @@ function failureRejection(failures: readonly PodFailure[]): Rejection {
 
 const describeRoom = (v: readonly number[]): string => `${(v[0]! / 1000).toFixed(2).replace(/\.?0+$/, "")} cpu, ${Math.ceil(v[1]! / 2 ** 20)}Mi memory, ${v[2]} pods`;
 
+/**
+ * A move found cheaper still has to be worth its disruption to every Balanced pool it touches;
+ * tenon.sh/consolidation-min-savings has already bounded the replacement's price, so both hold.
+ */
+export function scoreBalanced(ctx: ConsolidationContext, out: ConsolidationOutcome): ConsolidationOutcome {
+  if (!out.command || !ctx.balanced || !out.command.candidates.some((c) => c.nodePool.spec.disruption.consolidationPolicy === "Balanced")) return out;
+  const { approved, scores } = evaluateBalanced(out.command, ctx.balanced);
+  if (approved) return out;
+  const [pool, score] = [...scores].find(([, s]) => !s.approved)!;
+  return { rejection: { kind: "BalancedScore", message: balancedRejection(pool, score) } };
+}
+
 export function computeConsolidation(ctx: ConsolidationContext, cands: Candidate[], method: Method): ConsolidationOutcome {
+  return scoreBalanced(ctx, consolidate(ctx, cands, method));
+}
+
+function consolidate(ctx: ConsolidationContext, cands: Candidate[], method: Method): ConsolidationOutcome {
   const { sim } = ctx;
   const price = cands.reduce((s, c) => s + c.price, 0);
   const fractions = cands.map((c) => minSavings(c.nodePool).fraction);

@@ -1,7 +1,7 @@
 // Multi-node consolidation, as Karpenter: the consolidatable candidates, cheapest to disrupt first
 // and within the Underutilized budget, at most 100; a binary search for the longest prefix that can
 // go at once (deleted, or replaced by one cheaper node), keeping the best found when time runs out.
-import { computeConsolidation, filterOutSameType } from "./consolidation.js";
+import { computeConsolidation, filterOutSameType, scoreBalanced } from "./consolidation.js";
 import type { Pass } from "./pass.js";
 import type { Candidate, Command } from "./types.js";
 
@@ -38,7 +38,7 @@ export function multiNode(pass: Pass, eligible: (n: number) => void): { command?
   let lo = 1;
   let hi = max - 1;
   let best: Command | undefined;
-  const ctx = { sim: pass.sim, spotToSpot: pass.opts.spotToSpotConsolidation === true };
+  const ctx = { sim: pass.sim, spotToSpot: pass.opts.spotToSpotConsolidation === true, balanced: pass.balanced };
   while (lo <= hi) {
     if (pass.elapsed() > deadline) return { ...(best ? { command: best } : {}), timedOut: true };
     const mid = Math.floor((lo + hi) / 2);
@@ -48,6 +48,8 @@ export function multiNode(pass: Pass, eligible: (n: number) => void): { command?
     if (cmd && cmd.decision === "replace") {
       const narrowed = filterOutSameType(cmd.replacements[0]!, prefix);
       cmd = narrowed ? { ...cmd, replacements: [narrowed], replacementPricePerHour: narrowed.pricePerHour, savingsPerHour: cmd.pricePerHour - narrowed.pricePerHour } : undefined;
+      // Narrowing changed the savings: the Balanced score is taken again on what will be done.
+      if (cmd) cmd = scoreBalanced(ctx, { command: cmd }).command;
     }
     if (cmd) {
       best = cmd;

@@ -1,11 +1,12 @@
 // One disruption pass's shared working state: the cluster view, the candidates, what the budgets
 // still allow per NodePool and reason, the simulator (made on first use) and the explanations
 // gathered so far.
-import type { DisruptionReason } from "../apis/nodepool.js";
+import { type DisruptionReason, isStaticNodePool } from "../apis/nodepool.js";
 import { type PoolBudget, allowedDisruptions } from "./budgets.js";
 import { type CandidateSet, buildCandidates, consolidateAfterMs, explanation, podsBlock } from "./candidates.js";
 import type { Rejection } from "./consolidation.js";
 import { Simulator } from "./simulate.js";
+import { type PoolTotals, balancedTotals } from "./balanced.js";
 import { ClusterView } from "./state.js";
 import type { Candidate, DisruptionInput, DisruptionOptions, DriftState, Explanation, Method } from "./types.js";
 import { MethodInfos } from "./types.js";
@@ -30,6 +31,7 @@ export class Pass {
   /** Claim names this pass expires (deleted regardless of budgets; not candidates for anything else). */
   readonly expiring: Set<string>;
   private simulator?: Simulator;
+  private balancedTotals?: Map<string, PoolTotals>;
   private readonly seen = new Set<string>();
   readonly elapsed: () => number;
 
@@ -59,6 +61,12 @@ export class Pass {
   get sim(): Simulator {
     if (!this.simulator) this.simulator = new Simulator(this.view, this.opts.scheduling);
     return this.simulator;
+  }
+
+  /** Totals of the Balanced pools, from every candidate of the pass (made on first use). */
+  get balanced(): ReadonlyMap<string, PoolTotals> {
+    if (!this.balancedTotals) this.balancedTotals = balancedTotals(this.view, this.all);
+    return this.balancedTotals;
   }
 
   get simulations(): number {
@@ -134,10 +142,12 @@ export class Pass {
    */
   consolidationBlock(c: Candidate, nonEmpty: boolean): Rejection | undefined {
     const name = c.nodePool.metadata.name ?? "";
+    // Karpenter: a static pool's consolidationPolicy and consolidateAfter are ignored, its nodes never consolidated.
+    if (isStaticNodePool(c.nodePool)) return { kind: "ConsolidationDisabled", message: `NodePool "${name}" is static (spec.replicas): its nodes are not consolidated` };
     const after = consolidateAfterMs(c.nodePool);
     if (after === undefined) return { kind: "ConsolidationDisabled", message: `NodePool "${name}" has consolidation disabled` };
     if (podsBlock(c, false)) return { kind: c.podBlock!.kind, message: c.podBlock!.message, pods: c.podBlock!.pods };
-    if (nonEmpty && c.nodePool.spec.disruption.consolidationPolicy !== "WhenEmptyOrUnderutilized") return { kind: "WhenEmpty", message: `NodePool "${name}" has non-empty consolidation disabled` };
+    if (nonEmpty && c.nodePool.spec.disruption.consolidationPolicy === "WhenEmpty") return { kind: "WhenEmpty", message: `NodePool "${name}" has non-empty consolidation disabled` };
     if (!c.consolidatable) {
       return {
         kind: "ConsolidateAfter",

@@ -34,7 +34,7 @@ export function singleNode(pass: Pass, eligible: (n: number) => void, exclude: R
   const cands = interleaveByPool(consolidationCandidates(pass, "single").filter((c) => !exclude.has(c.name)));
   eligible(cands.length);
   const deadline = pass.elapsed() + (pass.opts.singleNodeTimeoutMs ?? SingleNodeTimeoutMs);
-  const ctx = { sim: pass.sim, spotToSpot: pass.opts.spotToSpotConsolidation === true };
+  const ctx = { sim: pass.sim, spotToSpot: pass.opts.spotToSpotConsolidation === true, balanced: pass.balanced };
   const options: Command[] = [];
   let command: Command | undefined;
   for (let i = 0; i < cands.length; i++) {

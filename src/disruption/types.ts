@@ -143,6 +143,7 @@ export type ExplanationKind =
   | "UninitializedTarget"
   | "NotCheaper"
   | "BelowMinSavings"
+  | "BalancedScore"
   | "MultipleReplacements"
   | "SpotToSpotDisabled"
   | "SpotToSpotTooFewTypes"

@@ -49,7 +49,7 @@ export function validateCommand(cmd: Command, input: DisruptionInput, opts: Disr
     if (pass.remaining(cmd.method, pool) < n) return { valid: false, reason: pass.budgetMessage(cmd.method, pool) };
   }
   if ((cmd.method === "multi" || cmd.method === "single") && vopts.simulate !== false) {
-    const ctx: ConsolidationContext = { sim: pass.sim, spotToSpot: opts.spotToSpotConsolidation === true };
+    const ctx: ConsolidationContext = { sim: pass.sim, spotToSpot: opts.spotToSpotConsolidation === true, balanced: pass.balanced };
     const out = computeConsolidation(ctx, fresh, cmd.method);
     let next = out.command;
     if (next && next.decision === "replace" && cmd.method === "multi") {

@@ -12,6 +12,7 @@ import { newNodeTerminationController } from "../controllers/node/termination/co
 import { NodePoolHashController } from "../controllers/nodepool/hashcontroller.js";
 import { NodePoolStatusController } from "../controllers/nodepool/status.js";
 import { Provisioner } from "../controllers/provisioning/index.js";
+import { StaticNodePoolController } from "../controllers/static/controller.js";
 import type { Config } from "./config.js";
 
 export interface WiringDeps extends ControllerDeps {
@@ -36,5 +37,6 @@ export function buildControllers(deps: WiringDeps): ManagedController[] {
     newDisruptionController(deps),
     // Spot interruptions, scheduled changes, stops and terminations from EventBridge via SQS.
     ...(deps.interruptionQueue ? [newInterruptionController({ ...deps, queue: deps.interruptionQueue, offerings: deps.aws.unavailableOfferings })] : []),
+    ...(deps.config.featureGates.StaticCapacity ? [new StaticNodePoolController(deps)] : []),
   ];
 }

@@ -43,10 +43,11 @@ export function invalidManifests(): InvalidManifest[] {
   });
 }
 
-/** group, version and plural of each of our kinds, for the custom objects API. */
-export function resourceOf(obj: Manifest["object"]): { group: string; version: string; plural: string } {
+/** group, version, plural (and namespace, for namespaced kinds) of each of our kinds, for the custom objects API. */
+export function resourceOf(obj: Manifest["object"]): { group: string; version: string; plural: string; namespace?: string } {
   const [group, version] = obj.apiVersion.split("/") as [string, string];
-  const plural = { NodePool: "nodepools", NodeClaim: "nodeclaims", EC2NodeClass: "ec2nodeclasses" }[obj.kind];
+  const plural = { NodePool: "nodepools", NodeClaim: "nodeclaims", EC2NodeClass: "ec2nodeclasses", NodeOverlay: "nodeoverlays", CapacityBuffer: "capacitybuffers" }[obj.kind];
   if (!plural) throw new Error(`unknown kind ${obj.kind}`);
-  return { group, version, plural };
+  const namespace = obj.kind === "CapacityBuffer" ? ((obj.metadata as { namespace?: string }).namespace ?? "default") : undefined;
+  return { group, version, plural, ...(namespace ? { namespace } : {}) };
 }

@@ -6,7 +6,18 @@ import { join } from "node:path";
 import { describe, it, before } from "node:test";
 import { CustomObjectsApi } from "@kubernetes/client-node";
 import type { z } from "zod";
-import { EC2NodeClassSchema, EC2NodeClassStatusSchema, NodeClaimSchema, NodeClaimStatusSchema, NodePoolSchema, NodePoolStatusSchema } from "../../src/apis/index.js";
+import {
+  CapacityBufferSchema,
+  CapacityBufferStatusSchema,
+  EC2NodeClassSchema,
+  EC2NodeClassStatusSchema,
+  NodeClaimSchema,
+  NodeClaimStatusSchema,
+  NodeOverlaySchema,
+  NodeOverlayStatusSchema,
+  NodePoolSchema,
+  NodePoolStatusSchema,
+} from "../../src/apis/index.js";
 import { installCRDs, useControlPlane } from "../env/index.js";
 import { repoRoot } from "../env/paths.js";
 import { invalidManifests, resourceOf, statusManifests, validManifests, type Manifest } from "./corpus.js";
@@ -15,6 +26,8 @@ const schemas: Record<string, { object: z.ZodType; status: z.ZodType }> = {
   NodePool: { object: NodePoolSchema, status: NodePoolStatusSchema },
   NodeClaim: { object: NodeClaimSchema, status: NodeClaimStatusSchema },
   EC2NodeClass: { object: EC2NodeClassSchema, status: EC2NodeClassStatusSchema },
+  NodeOverlay: { object: NodeOverlaySchema, status: NodeOverlayStatusSchema },
+  CapacityBuffer: { object: CapacityBufferSchema, status: CapacityBufferStatusSchema },
 };
 
 type Obj = Manifest["object"] & { spec: unknown; status?: unknown; metadata: { name: string; resourceVersion?: string; generation?: number } };
@@ -36,7 +49,26 @@ const openAPIPhrases = ["should match", "Unsupported value", "Required value", "
 describe("CRDs on a real API server", () => {
   const cluster = useControlPlane();
   let api: CustomObjectsApi;
-  const get = (o: Obj) => api.getClusterCustomObject({ ...resourceOf(o), name: o.metadata.name }) as Promise<Obj>;
+  // Cluster-scoped kinds and the namespaced CapacityBuffer through one set of calls.
+  const get = (o: Manifest["object"]) => {
+    const r = resourceOf(o);
+    const name = o.metadata.name;
+    return (r.namespace ? api.getNamespacedCustomObject({ ...r, namespace: r.namespace, name }) : api.getClusterCustomObject({ ...r, name })) as Promise<Obj>;
+  };
+  const create = (o: Manifest["object"]) => {
+    const r = resourceOf(o);
+    return r.namespace ? api.createNamespacedCustomObject({ ...r, namespace: r.namespace, body: o }) : api.createClusterCustomObject({ ...r, body: o });
+  };
+  const replace = (o: Manifest["object"], body: object) => {
+    const r = resourceOf(o);
+    const name = o.metadata.name;
+    return r.namespace ? api.replaceNamespacedCustomObject({ ...r, namespace: r.namespace, name, body }) : api.replaceClusterCustomObject({ ...r, name, body });
+  };
+  const replaceStatus = (o: Manifest["object"], body: object) => {
+    const r = resourceOf(o);
+    const name = o.metadata.name;
+    return r.namespace ? api.replaceNamespacedCustomObjectStatus({ ...r, namespace: r.namespace, name, body }) : api.replaceClusterCustomObjectStatus({ ...r, name, body });
+  };
 
   before(async () => {
     await installCRDs(cluster().kubeConfig(), join(repoRoot, "crds"));
@@ -47,13 +79,13 @@ describe("CRDs on a real API server", () => {
     for (const m of validManifests()) {
       it(`${m.file}`, async () => {
         const expected = schemas[m.object.kind]!.object.parse(m.object) as Obj;
-        await api.createClusterCustomObject({ ...resourceOf(m.object), body: m.object });
+        await create(m.object);
         const stored = await get(m.object as Obj);
         assert.deepEqual(stored.spec, expected.spec, "server defaults differ from zod defaults");
 
         // API server → zod parse → API server: nothing changes, not even the generation.
         const reparsed = schemas[m.object.kind]!.object.parse(stored) as Obj;
-        await api.replaceClusterCustomObject({ ...resourceOf(m.object), name: m.object.metadata.name, body: reparsed });
+        await replace(m.object, reparsed);
         const after = await get(m.object as Obj);
         assert.deepEqual(after.spec, stored.spec);
         assert.equal(after.metadata.generation, stored.metadata.generation);
@@ -67,7 +99,7 @@ describe("CRDs on a real API server", () => {
       it(`${m.object.kind} ${m.object.metadata.name}`, async () => {
         const current = await get(m.object as Obj);
         const body = { ...current, status: (m.object as Obj).status };
-        await api.replaceClusterCustomObjectStatus({ ...resourceOf(m.object), name: m.object.metadata.name, body });
+        await replaceStatus(m.object, body);
         const stored = await get(m.object as Obj);
         const expected = schemas[m.object.kind]!.status.parse((m.object as Obj).status);
         assert.deepEqual(stored.status, expected);
@@ -82,7 +114,7 @@ describe("CRDs on a real API server", () => {
     for (const m of cases) {
       it(`${m.file}: ${m.field}: ${m.expect}`, async () => {
         await assert.rejects(
-          api.createClusterCustomObject({ ...resourceOf(m.object), body: m.object }),
+          create(m.object),
           (err: unknown) => {
             const msg = serverMessage(err);
             assert.equal((err as { code?: number }).code, 422, msg);
@@ -107,7 +139,7 @@ describe("CRDs on a real API server", () => {
     const update = async (o: Obj, change: (o: Obj) => void) => {
       const current = await get(o);
       change(current);
-      return api.replaceClusterCustomObject({ ...resourceOf(o), name: o.metadata.name, body: current });
+      return replace(o, current);
     };
     const refusedWith = (text: string) => (err: unknown) => {
       assert.ok(serverMessage(err).includes(text), serverMessage(err));
@@ -129,6 +161,19 @@ describe("CRDs on a real API server", () => {
           spec.role = "SomeRole";
         }),
         refusedWith("changing from 'instanceProfile' to 'role' is not supported"),
+      );
+    });
+    it("a static NodePool cannot become dynamic, nor a dynamic one static; its replicas can change", async () => {
+      const fixed = byName("NodePool", "static-capacity");
+      await assert.rejects(
+        update(fixed, (o) => delete (o.spec as { replicas?: number }).replicas),
+        refusedWith("Cannot transition NodePool between static (replicas set) and dynamic (replicas unset) provisioning modes"),
+      );
+      await update(fixed, (o) => ((o.spec as { replicas: number }).replicas = 3));
+      assert.equal(((await get(fixed)).spec as { replicas: number }).replicas, 3);
+      await assert.rejects(
+        update(byName("NodePool", "balanced"), (o) => ((o.spec as { replicas?: number }).replicas = 2)),
+        refusedWith("Cannot transition NodePool between static (replicas set) and dynamic (replicas unset) provisioning modes"),
       );
     });
     it("a NodePool's nodeClassRef kind cannot change, but its name can", async () => {

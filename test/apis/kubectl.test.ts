@@ -50,6 +50,38 @@ describe("kubectl with tenon's CRDs", () => {
     assert.match(r.err, /spec\.template\.spec\.requirements\[0\]\.key: Invalid value: "string": label domain "karpenter\.sh" is restricted/);
   });
 
+  it("scales a static NodePool with kubectl scale, and refuses to scale a dynamic one", () => {
+    const applied = kubectl("apply", "-f", join(manifestsDir, "valid", "nodepool-static-karpenter-docs.yaml"));
+    assert.equal(applied.code, 0, applied.err);
+    const scaled = kubectl("scale", "nodepool", "static-capacity", "--replicas", "5");
+    assert.equal(scaled.code, 0, scaled.err);
+    assert.match(scaled.out, /nodepool.karpenter.sh\/static-capacity scaled/);
+    const replicas = kubectl("get", "nodepool", "static-capacity", "-o", "jsonpath={.spec.replicas}");
+    assert.equal(replicas.out, "5");
+    // The scale subresource reads status.nodes, which the API server defaults to 0.
+    const scale = kubectl("get", "--raw", "/apis/karpenter.sh/v1/nodepools/static-capacity/scale");
+    assert.equal(scale.code, 0, scale.err);
+    const body = JSON.parse(scale.out) as { spec: { replicas: number }; status: { replicas: number } };
+    assert.deepEqual([body.spec.replicas, body.status.replicas], [5, 0]);
+    const dynamic = kubectl("scale", "nodepool", "default", "--replicas", "2");
+    assert.notEqual(dynamic.code, 0);
+    assert.match(dynamic.err, /Cannot transition NodePool between static \(replicas set\) and dynamic \(replicas unset\) provisioning modes/);
+  });
+
+  it("applies Karpenter's NodeOverlay and CapacityBuffer examples and lists them with their short names", () => {
+    const files = ["nodeoverlay-karpenter-docs.yaml", "capacitybuffer-karpenter-docs.yaml"].flatMap((f) => ["-f", join(manifestsDir, "valid", f)]);
+    const r = kubectl("apply", ...files);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /nodeoverlay.karpenter.sh\/overlay-b created/);
+    assert.match(r.out, /capacitybuffer.autoscaling.x-k8s.io\/web-app-buffer created/);
+    const overlays = kubectl("get", "overlays");
+    assert.match(overlays.out.split("\n")[0]!, /^NAME\s+READY\s+AGE$/);
+    assert.match(overlays.out, /^custom-devices\s/m);
+    const buffers = kubectl("get", "cb", "-n", "default");
+    assert.match(buffers.out.split("\n")[0]!, /^NAME\s+STRATEGY\s+PODTEMPLATE\s+REPLICAS\s+CONDITIONSTYPE\s+CONDITIONSSTATUS\s+CONDITIONSREASON\s+AGE$/);
+    assert.match(buffers.out, /^web-app-buffer\s+buffer.x-k8s.io\/active-capacity\s/m);
+  });
+
   it("explains fields", () => {
     const r = kubectl("explain", "nodepool.spec.disruption.consolidationPolicy");
     assert.equal(r.code, 0, r.err);

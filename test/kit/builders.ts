@@ -38,7 +38,7 @@ export interface PoolOptions {
   weight?: number;
   limits?: Record<string, string | number>;
   annotations?: Record<string, string>;
-  consolidationPolicy?: "WhenEmpty" | "WhenEmptyOrUnderutilized";
+  consolidationPolicy?: "WhenEmpty" | "WhenEmptyOrUnderutilized" | "Balanced";
   consolidateAfter?: string;
   budgets?: { nodes: string; schedule?: string; duration?: string; reasons?: BudgetReason[] }[];
   expireAfter?: string;

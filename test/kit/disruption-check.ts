@@ -140,6 +140,7 @@ function checkCommand(input: DisruptionInput, opts: DisruptionOptions, facts: Ma
     case "emptiness":
       for (const f of cands) {
         assert.deepEqual(f.pods.filter(mustMove).map(podKey), [], `${what}: ${f.name} is empty`);
+        assert.equal(f.pool!.spec.replicas, undefined, `${what}: ${f.name} is in a static pool, which is never consolidated`);
         checkConsolidatable(f, now, what);
       }
       break;
@@ -147,7 +148,8 @@ function checkCommand(input: DisruptionInput, opts: DisruptionOptions, facts: Ma
     case "single": {
       for (const f of cands) {
         checkConsolidatable(f, now, what);
-        if (f.pods.some(mustMove)) assert.equal(f.pool!.spec.disruption.consolidationPolicy, "WhenEmptyOrUnderutilized", `${what}: ${f.name} has pods and its pool consolidates only empty nodes`);
+        if (f.pods.some(mustMove)) assert.notEqual(f.pool!.spec.disruption.consolidationPolicy, "WhenEmpty", `${what}: ${f.name} has pods and its pool consolidates only empty nodes`);
+        assert.equal(f.pool!.spec.replicas, undefined, `${what}: ${f.name} is in a static pool, which is never consolidated`);
       }
       assert.ok(cmd.replacements.length <= 1, `${what}: consolidation launches one replacement at most`);
       if (m === "single") assert.equal(cands.length, 1, `${what}: single-node consolidation takes one node`);

@@ -12,21 +12,21 @@ export function buildCRD(def: CRDDefinition): CRD {
     spec: {
       group: def.group,
       names: {
-        categories: ["karpenter"],
+        categories: def.categories ?? ["karpenter"],
         kind: def.kind,
         listKind: `${def.kind}List`,
         plural: def.plural,
         singular: def.singular,
         ...(def.shortNames ? { shortNames: def.shortNames } : {}),
       },
-      scope: "Cluster",
+      scope: def.scope ?? "Cluster",
       versions: [
         {
-          name: "v1",
+          name: def.version ?? "v1",
           served: true,
           storage: true,
           additionalPrinterColumns: def.printerColumns,
-          subresources: { status: {} },
+          subresources: { ...(def.scale ? { scale: def.scale } : {}), status: {} },
           schema: {
             openAPIV3Schema: {
               description: def.description,

@@ -11,7 +11,7 @@ import {
   ConditionValidationSucceeded,
   NodePoolLabel,
 } from "../../apis/labels.js";
-import { type NodePool, NodePoolStatusSchema } from "../../apis/nodepool.js";
+import { type NodePool, type NodePoolStatus, NodePoolStatusSchema } from "../../apis/nodepool.js";
 import type { ResourceList } from "../../cloudprovider/types.js";
 import { isConflict } from "../../operator/kube.js";
 import { controllerLogger } from "../../operator/logging.js";
@@ -140,7 +140,7 @@ export class NodePoolStatusController implements Reconciler, ManagedController {
     const validation = validateNodePool(cached ?? raw, this.supported);
     if (!cached && validation.ok) return { requeueAfterMs: 1000 }; // the cache is behind
     const meta = (cached?.metadata ?? (raw?.metadata as NodePool["metadata"] | undefined) ?? {}) as NodePool["metadata"];
-    const previous = cached?.status ?? NodePoolStatusSchema.safeParse(raw?.status ?? {}).data ?? {};
+    const previous: Partial<NodePoolStatus> = cached?.status ?? NodePoolStatusSchema.safeParse(raw?.status ?? {}).data ?? {};
     const generation = meta.generation;
     const now = this.deps.clock.now();
 

@@ -6,7 +6,7 @@ import { performance } from "node:perf_hooks";
 import type { V1Pod } from "@kubernetes/client-node";
 import { CapacityTypeLabel, ConditionReady, DisruptedTaintKey, InstanceTypeLabel, NodeInitializedLabel } from "../../apis/labels.js";
 import { type NodeClaim, NodeClaimSchema } from "../../apis/nodeclaim.js";
-import type { NodePool } from "../../apis/nodepool.js";
+import { type NodePool, isStaticNodePool } from "../../apis/nodepool.js";
 import type { InstanceType, ResourceList } from "../../cloudprovider/types.js";
 import { addInto, maxInto } from "../../core/resources.js";
 import type { Config } from "../../operator/config.js";
@@ -179,6 +179,11 @@ export class Provisioner implements Reconciler, ManagedController {
       const name = np.metadata.name ?? "";
       if (isDeleting(np)) {
         excluded.push({ name, reason: "being deleted" });
+        continue;
+      }
+      if (isStaticNodePool(np)) {
+        // Its nodes are kept by count (the static controller), never launched for pods.
+        excluded.push({ name, reason: "static (spec.replicas): it keeps a fixed number of nodes and launches none for pods" });
         continue;
       }
       if (!isReady(np)) {
