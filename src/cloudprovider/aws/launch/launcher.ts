@@ -13,7 +13,7 @@ import type { UnavailableOfferings } from "../unavailableofferings.js";
 import { type FleetError, type FleetLauncher, type FleetOverride, clientToken } from "./fleet.js";
 import type { LaunchTemplateProvider, LaunchTemplateSpec } from "./launchtemplates.js";
 import { type Candidate, amiFor, subnetFor } from "./plan.js";
-import { nodeClaimTags, nodeClassTags } from "./tags.js";
+import { launchTemplateTags, nodeClaimTags } from "./tags.js";
 import { userDataFor } from "./userdata/index.js";
 
 export interface LauncherDeps {
@@ -56,7 +56,7 @@ export async function launch(deps: LauncherDeps, claim: NodeClaim, nodeClass: EC
   if (!taints.some((t) => t.key === UnregisteredTaint.key && t.effect === UnregisteredTaint.effect)) taints.push(UnregisteredTaint);
   const labels = kubeletSettableLabels({ ...(claim.metadata.labels ?? {}), [CapacityTypeLabel]: capacityType });
   const nodePool = claim.metadata.labels?.["karpenter.sh/nodepool"] ?? "";
-  const ltTags = { ...nodeClassTags(deps.clusterName, ncName, spec.tags), "karpenter.sh/nodepool": nodePool };
+  const ltTags = launchTemplateTags(deps.clusterName, ncName, spec.tags, nodePool);
 
   // One launch template per distinct content; the overrides of each go with it.
   const groups = new Map<string, { spec: LaunchTemplateSpec; overrides: FleetOverride[]; ami: string; byType: Map<string, InstanceType> }>();
