@@ -1,6 +1,7 @@
 import { z } from "zod";
 import {
   AWSInstanceLabels,
+  AWSLaunchLabels,
   CapacityTypeLabel,
   EC2NodeClassLabel,
   HostnameLabel,
@@ -94,7 +95,7 @@ const domainOf = (v: string): string => `${v}.find("^([^/]+)")`;
 function restrictedKeyRules(subject: string, opts: { allowNodePool: boolean; allowNodeClass: boolean; allowInstanceType: boolean }) {
   const k8sAllowed = KubernetesWellKnownLabels.filter((l) => opts.allowInstanceType || l !== "node.kubernetes.io/instance-type");
   const karpenterAllowed = [CapacityTypeLabel, NodePoolLabel];
-  const awsAllowed = [...(opts.allowNodeClass ? [EC2NodeClassLabel] : []), ...AWSInstanceLabels];
+  const awsAllowed = [...(opts.allowNodeClass ? [EC2NodeClassLabel] : []), ...AWSLaunchLabels, ...AWSInstanceLabels];
   const d = domainOf(subject);
   const rules: { rule: string; message: string; ok: (key: string) => boolean }[] = [
     {

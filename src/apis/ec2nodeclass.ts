@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { isQuantity } from "../core/quantity.js";
-import { ConditionSchema, ObjectMetaSchema, QuantityPattern, QuantityStringSchema } from "./common.js";
+import { ConditionSchema, ObjectMetaSchema } from "./common.js";
+import { KubeletConfigurationSchema } from "./kubelet.js";
 import { type CelRule, withRules } from "./rules.js";
 
 const tagSelector = () =>
@@ -48,28 +48,68 @@ export const CapacityReservationSelectorTermSchema = z.object({
   tags: tagSelector().optional(),
   id: z.string().regex(/^cr-[0-9a-z]+$/, "must be a capacity reservation ID like cr-0123abcd").optional(),
   ownerID: z.string().regex(/^[0-9]{12}$/, "must be a 12-digit AWS account ID").optional(),
+  instanceMatchCriteria: z.enum(["open", "targeted"]).optional(),
 });
 
-export const AMIFamilies = ["AL2", "AL2023", "Bottlerocket", "Custom", "Windows2019", "Windows2022"] as const;
+export const PlacementGroupSelectorSchema = withRules(
+  z.object({
+    name: z.string().min(1).optional(),
+    id: z.string().regex(/^pg-[0-9a-z]+$/, "must be a placement group ID like pg-0123abcd").optional(),
+  }),
+  [
+    { message: "expected at least one, got none, ['name', 'id']", rule: "has(self.name) || has(self.id)", check: (p) => p.name !== undefined || p.id !== undefined },
+    { message: "'name' and 'id' are mutually exclusive", rule: "!(has(self.name) && has(self.id))", check: (p) => !(p.name !== undefined && p.id !== undefined) },
+  ],
+);
+export type PlacementGroupSelector = z.infer<typeof PlacementGroupSelectorSchema>;
+
+export const NetworkInterfaceSchema = z.object({
+  networkCardIndex: z.number().int().min(0).meta({ format: "int32" }),
+  deviceIndex: z.number().int().min(0).meta({ format: "int32" }),
+  interfaceType: z.enum(["interface", "efa-only"]),
+});
+export type NetworkInterface = z.infer<typeof NetworkInterfaceSchema>;
+
+export const ConnectionTrackingSchema = withRules(
+  z.object({
+    tcpEstablishedTimeout: z.number().int().min(60).max(432000).optional().meta({ format: "int32" }),
+    udpStreamTimeout: z.number().int().min(60).max(180).optional().meta({ format: "int32" }),
+    udpTimeout: z.number().int().min(30).max(60).optional().meta({ format: "int32" }),
+  }),
+  [
+    {
+      message: "at least one of tcpEstablishedTimeout, udpStreamTimeout, or udpTimeout must be set",
+      rule: "has(self.tcpEstablishedTimeout) || has(self.udpStreamTimeout) || has(self.udpTimeout)",
+      check: (c) => c.tcpEstablishedTimeout !== undefined || c.udpStreamTimeout !== undefined || c.udpTimeout !== undefined,
+    },
+  ],
+);
+export type ConnectionTracking = z.infer<typeof ConnectionTrackingSchema>;
+
+export const CPUOptionsSchema = z.object({ nestedVirtualization: z.enum(["enabled", "disabled"]).optional() });
+export type CPUOptions = z.infer<typeof CPUOptionsSchema>;
+
+export const AMIFamilies = ["AL2", "AL2023", "Bottlerocket", "Custom", "Windows2019", "Windows2022", "Windows2025"] as const;
 export type AMIFamily = (typeof AMIFamilies)[number];
-export const AliasFamilies = ["al2", "al2023", "bottlerocket", "windows2019", "windows2022"] as const;
+export const AliasFamilies = ["al2", "al2023", "bottlerocket", "windows2019", "windows2022", "windows2025"] as const;
+const WindowsAliasFamilies = ["windows2019", "windows2022", "windows2025"];
 
 export const AMISelectorTermSchema = z.object({
   alias: withRules(z.string().max(30), [
     {
       message: "'alias' is improperly formatted, must match the format 'family@version'",
-      rule: "self.matches('^[a-zA-Z0-9]*@.*$')",
-      check: (a) => /^[a-zA-Z0-9]*@.*$/.test(a),
+      rule: "self.matches('^[a-zA-Z0-9]+@.+$')",
+      check: (a) => /^[a-zA-Z0-9]+@.+$/.test(a),
     },
     {
-      message: "family is not supported, must be one of the following: 'al2', 'al2023', 'bottlerocket', 'windows2019', 'windows2022'",
-      rule: `self.find('^[^@]+') in [${AliasFamilies.map((f) => `'${f}'`).join(",")}]`,
+      message: `family is not supported, must be one of the following: ${AliasFamilies.map((f) => `'${f}'`).join(", ")}`,
+      rule: `self.split('@')[0] in [${AliasFamilies.map((f) => `'${f}'`).join(",")}]`,
       check: (a) => (AliasFamilies as readonly string[]).includes(a.split("@")[0] ?? ""),
     },
     {
       message: "windows families may only specify version 'latest'",
-      rule: "self.find('^[^@]+') in ['windows2019','windows2022'] ? self.find('[^@]+$') == 'latest' : true",
-      check: (a) => !["windows2019", "windows2022"].includes(a.split("@")[0] ?? "") || a.split("@")[1] === "latest",
+      rule: `self.split('@')[0] in [${WindowsAliasFamilies.map((f) => `'${f}'`).join(",")}] ? self.split('@')[1] == 'latest' : true`,
+      check: (a) => !WindowsAliasFamilies.includes(a.split("@")[0] ?? "") || a.split("@")[1] === "latest",
     },
   ]).optional(),
   tags: tagSelector().optional(),
@@ -79,72 +119,7 @@ export const AMISelectorTermSchema = z.object({
   ssmParameter: z.string().optional(),
 });
 
-const evictionSignals = ["memory.available", "nodefs.available", "nodefs.inodesFree", "imagefs.available", "imagefs.inodesFree", "pid.available"];
-const signalList = `[${evictionSignals.map((s) => `'${s}'`).join(",")}]`;
-const EvictionThresholdPattern = `^((\\d{1,2}(\\.\\d{1,2})?|100(\\.0{1,2})?)%|${QuantityPattern.slice(1, -1)})$`;
-/** A percentage, or a quantity the kubelet can read (the pattern alone admits "1e1.5"). */
-const evictionThreshold = () =>
-  z
-    .string()
-    .regex(new RegExp(EvictionThresholdPattern), "must be a percentage or a quantity")
-    .refine((v) => v.endsWith("%") || isQuantity(v), { message: "is not a quantity Kubernetes can read (an exponent must be a whole number, e.g. 1e3)", abort: true });
-const evictionMap = (field: string, value: z.ZodType<string>) =>
-  withRules(z.record(z.string(), value), [
-    {
-      message: `valid keys for ${field} are ${signalList}`,
-      rule: `self.all(x, x in ${signalList})`,
-      check: (m) => Object.keys(m).every((k) => evictionSignals.includes(k)),
-    },
-  ]);
-const reservedKeys = ["cpu", "memory", "ephemeral-storage", "pid"];
-const reservedMap = (field: string) =>
-  withRules(z.record(z.string(), QuantityStringSchema), [
-    {
-      message: `valid keys for ${field} are ['cpu','memory','ephemeral-storage','pid']`,
-      rule: "self.all(x, x=='cpu' || x=='memory' || x=='ephemeral-storage' || x=='pid')",
-      check: (m) => Object.keys(m).every((k) => reservedKeys.includes(k)),
-    },
-    {
-      message: `${field} value cannot be a negative resource quantity`,
-      rule: "self.all(x, !self[x].startsWith('-'))",
-      check: (m) => Object.values(m).every((v) => !v.startsWith("-")),
-    },
-  ]);
-
-export const KubeletConfigurationSchema = withRules(
-  z.object({
-    clusterDNS: z.array(z.string()).optional(),
-    maxPods: z.number().int().min(0).optional().meta({ format: "int32" }),
-    podsPerCore: z.number().int().min(0).optional().meta({ format: "int32" }),
-    systemReserved: reservedMap("systemReserved").optional(),
-    kubeReserved: reservedMap("kubeReserved").optional(),
-    evictionHard: evictionMap("evictionHard", evictionThreshold()).optional(),
-    evictionSoft: evictionMap("evictionSoft", evictionThreshold()).optional(),
-    evictionSoftGracePeriod: evictionMap("evictionSoftGracePeriod", z.string()).optional(),
-    evictionMaxPodGracePeriod: z.number().int().optional().meta({ format: "int32" }),
-    imageGCHighThresholdPercent: z.number().int().min(0).max(100).optional().meta({ format: "int32" }),
-    imageGCLowThresholdPercent: z.number().int().min(0).max(100).optional().meta({ format: "int32" }),
-    cpuCFSQuota: z.boolean().optional(),
-  }),
-  [
-    {
-      message: "imageGCHighThresholdPercent must be greater than imageGCLowThresholdPercent",
-      rule: "has(self.imageGCHighThresholdPercent) && has(self.imageGCLowThresholdPercent) ? self.imageGCHighThresholdPercent > self.imageGCLowThresholdPercent : true",
-      check: (k) => k.imageGCHighThresholdPercent === undefined || k.imageGCLowThresholdPercent === undefined || k.imageGCHighThresholdPercent > k.imageGCLowThresholdPercent,
-    },
-    {
-      message: "evictionSoft OwnerKey does not have a matching evictionSoftGracePeriod",
-      rule: "has(self.evictionSoft) ? self.evictionSoft.all(e, has(self.evictionSoftGracePeriod) && (e in self.evictionSoftGracePeriod)) : true",
-      check: (k) => Object.keys(k.evictionSoft ?? {}).every((e) => k.evictionSoftGracePeriod?.[e] !== undefined),
-    },
-    {
-      message: "evictionSoftGracePeriod OwnerKey does not have a matching evictionSoft",
-      rule: "has(self.evictionSoftGracePeriod) ? self.evictionSoftGracePeriod.all(e, has(self.evictionSoft) && (e in self.evictionSoft)) : true",
-      check: (k) => Object.keys(k.evictionSoftGracePeriod ?? {}).every((e) => k.evictionSoft?.[e] !== undefined),
-    },
-  ],
-);
-export type KubeletConfiguration = z.infer<typeof KubeletConfigurationSchema>;
+export { KubeletConfigurationSchema, type KubeletConfiguration } from "./kubelet.js";
 
 export const BlockDeviceSchema = withRules(
   z.object({
@@ -170,6 +145,11 @@ export const BlockDeviceSchema = withRules(
       rule: "has(self.snapshotID) || has(self.volumeSize)",
       check: (b) => b.snapshotID !== undefined || b.volumeSize !== undefined,
     },
+    {
+      message: "snapshotID must be set when volumeInitializationRate is set",
+      rule: "!has(self.volumeInitializationRate) || (has(self.snapshotID) && self.snapshotID != '')",
+      check: (b) => b.volumeInitializationRate === undefined || (b.snapshotID !== undefined && b.snapshotID !== ""),
+    },
   ],
 );
 export const BlockDeviceMappingSchema = z.object({
@@ -187,14 +167,15 @@ export const MetadataOptionsSchema = z.object({
 });
 export type MetadataOptions = z.infer<typeof MetadataOptionsSchema>;
 
-const restrictedTag = (tag: string, startsWith = false): CelRule<Record<string, string>> => ({
+/** A tag key tenon (like Karpenter) writes itself; `prefix` refuses every key starting with it. */
+const restrictedTag = (tag: string, prefix?: string): CelRule<Record<string, string>> => ({
   message: `tag contains a restricted tag matching ${tag}`,
-  rule: startsWith ? `self.all(k, !k.startsWith('${tag}'))` : `self.all(k, k != '${tag}')`,
-  check: (tags) => Object.keys(tags).every((k) => (startsWith ? !k.startsWith(tag) : k !== tag)),
+  rule: prefix !== undefined ? `self.all(k, !k.startsWith('${prefix}'))` : `self.all(k, k != '${tag}')`,
+  check: (tags) => Object.keys(tags).every((k) => (prefix !== undefined ? !k.startsWith(prefix) : k !== tag)),
 });
 
 const aliasFamilyRule = (alias: string, family: AMIFamily): CelRule<{ amiFamily?: string | undefined; amiSelectorTerms: { alias?: string | undefined }[] }> => ({
-  message: `if set, amiFamily must be '${family}' or 'Custom' when using an ${family} alias`,
+  message: `if set, amiFamily must be '${family}' or 'Custom' when using ${family.startsWith("AL") ? "an" : "a"} ${family} alias`,
   rule: `!has(self.amiFamily) || (self.amiSelectorTerms.exists(x, has(x.alias) && x.alias.find('^[^@]+') == '${alias}') ? (self.amiFamily == 'Custom' || self.amiFamily == '${family}') : true)`,
   check: (s) => s.amiFamily === undefined || !s.amiSelectorTerms.some((t) => t.alias?.split("@")[0] === alias) || s.amiFamily === "Custom" || s.amiFamily === family,
 });
@@ -210,14 +191,21 @@ export const EC2NodeClassSpecSchema = withRules(
       ...termRules<z.infer<typeof SecurityGroupSelectorTermSchema>>("securityGroupSelectorTerms", ["tags", "id", "name"], ["id", "name"]),
     ]),
     capacityReservationSelectorTerms: withRules(z.array(CapacityReservationSelectorTermSchema).max(30), [
-      ...termRules<z.infer<typeof CapacityReservationSelectorTermSchema>>("capacityReservationSelectorTerms", ["tags", "id"], ["id"]),
+      // Karpenter's rules, spelt as its CRD spells them (`!self.all`: refused only when every term breaks it).
       {
-        message: "'ownerID' may only be set with 'tags' in capacityReservationSelectorTerms",
-        rule: "self.all(x, has(x.ownerID) ? has(x.tags) : true)",
-        check: (ts) => ts.every((t) => t.ownerID === undefined || t.tags !== undefined),
+        message: "expected at least one, got none, ['tags', 'id', 'instanceMatchCriteria']",
+        rule: "self.all(x, has(x.tags) || has(x.id) || has(x.instanceMatchCriteria))",
+        check: (ts) => ts.every((t) => t.tags !== undefined || t.id !== undefined || t.instanceMatchCriteria !== undefined),
+      },
+      {
+        message: "'id' is mutually exclusive, cannot be set along with other fields in a capacity reservation selector term",
+        rule: "!self.all(x, has(x.id) && (has(x.tags) || has(x.ownerID) || has(x.instanceMatchCriteria)))",
+        check: (ts) => !ts.every((t) => t.id !== undefined && (t.tags !== undefined || t.ownerID !== undefined || t.instanceMatchCriteria !== undefined)),
       },
     ]).optional(),
+    placementGroupSelector: PlacementGroupSelectorSchema.optional(),
     associatePublicIPAddress: z.boolean().optional(),
+    ipPrefixCount: z.number().int().min(0).optional().meta({ format: "int32" }),
     amiSelectorTerms: withRules(z.array(AMISelectorTermSchema).min(1).max(30), [
       {
         message: "expected at least one, got none, ['tags', 'id', 'name', 'alias', 'ssmParameter']",
@@ -249,9 +237,9 @@ export const EC2NodeClassSpecSchema = withRules(
     instanceProfile: withRules(z.string(), [{ message: "instanceProfile cannot be empty", rule: "self != ''", check: (p) => p !== "" }]).optional(),
     tags: withRules(z.record(z.string(), z.string()), [
       { message: "empty tag keys aren't supported", rule: "self.all(k, k != '')", check: (t) => Object.keys(t).every((k) => k !== "") },
-      restrictedTag("kubernetes.io/cluster", true),
+      restrictedTag("eks:eks-cluster-name"),
+      restrictedTag("kubernetes.io/cluster/", "kubernetes.io/cluster"),
       restrictedTag("karpenter.sh/nodepool"),
-      restrictedTag("karpenter.sh/managed-by"),
       restrictedTag("karpenter.sh/nodeclaim"),
       restrictedTag("karpenter.k8s.aws/ec2nodeclass"),
     ]).optional(),
@@ -264,9 +252,28 @@ export const EC2NodeClassSpecSchema = withRules(
       },
     ]).optional(),
     instanceStorePolicy: z.enum(["RAID0"]).optional(),
+    networkInterfaces: withRules(z.array(NetworkInterfaceSchema).max(150), [
+      {
+        message: "networkInterfaces must include a primary interface with interfaceType='interface'",
+        rule: "self.size() == 0 || self.exists(x, x.deviceIndex == 0 && x.networkCardIndex == 0 && x.interfaceType == 'interface')",
+        check: (ns) => ns.length === 0 || ns.some((n) => n.deviceIndex === 0 && n.networkCardIndex === 0 && n.interfaceType === "interface"),
+      },
+      {
+        message: "networkInterfaces must not have duplicate networkCardIndex and deviceIndex pairs, and can have at most one efa device per network card",
+        rule: "self.all(x, self.filter(y, x.networkCardIndex == y.networkCardIndex && x.deviceIndex == y.deviceIndex).size() == 1 && (x.interfaceType != 'efa-only' || self.filter(y, x.networkCardIndex == y.networkCardIndex && y.interfaceType == 'efa-only').size() == 1))",
+        check: (ns) =>
+          ns.every(
+            (x) =>
+              ns.filter((y) => x.networkCardIndex === y.networkCardIndex && x.deviceIndex === y.deviceIndex).length === 1 &&
+              (x.interfaceType !== "efa-only" || ns.filter((y) => x.networkCardIndex === y.networkCardIndex && y.interfaceType === "efa-only").length === 1),
+          ),
+      },
+    ]).optional(),
     detailedMonitoring: z.boolean().optional(),
     metadataOptions: MetadataOptionsSchema.prefault({ httpEndpoint: "enabled", httpProtocolIPv6: "disabled", httpPutResponseHopLimit: 1, httpTokens: "required" }),
+    connectionTracking: ConnectionTrackingSchema.optional(),
     context: z.string().optional(),
+    cpuOptions: CPUOptionsSchema.optional(),
   }),
   [
     {
@@ -283,6 +290,7 @@ export const EC2NodeClassSpecSchema = withRules(
     aliasFamilyRule("bottlerocket", "Bottlerocket"),
     aliasFamilyRule("windows2019", "Windows2019"),
     aliasFamilyRule("windows2022", "Windows2022"),
+    aliasFamilyRule("windows2025", "Windows2025"),
     {
       message: "must specify amiFamily if amiSelectorTerms does not contain an alias",
       rule: "self.amiSelectorTerms.exists(x, has(x.alias)) ? true : has(self.amiFamily)",
@@ -312,6 +320,7 @@ export const EC2NodeClassStatusSchema = z.object({
         instanceMatchCriteria: z.enum(["open", "targeted"]),
         endTime: z.string().meta({ format: "date-time" }).optional(),
         reservationType: z.enum(["default", "capacity-block"]).default("default"),
+        interruptible: z.boolean().optional(),
         state: z.enum(["active", "expiring"]).default("active"),
       }),
     )

@@ -44,6 +44,15 @@ export const InstanceAcceleratorManufacturerLabel = "karpenter.k8s.aws/instance-
 export const InstanceAcceleratorCountLabel = "karpenter.k8s.aws/instance-accelerator-count";
 export const CapacityReservationIDLabel = "karpenter.k8s.aws/capacity-reservation-id";
 export const CapacityReservationTypeLabel = "karpenter.k8s.aws/capacity-reservation-type";
+export const CapacityReservationInterruptibleLabel = "karpenter.k8s.aws/capacity-reservation-interruptible";
+export const InstanceTenancyLabel = "karpenter.k8s.aws/instance-tenancy";
+export const PlacementGroupIDLabel = "karpenter.k8s.aws/placement-group-id";
+export const PlacementGroupPartitionLabel = "karpenter.k8s.aws/placement-group-partition";
+/** Whether the type supports Nitro Enclaves (Karpenter's key name). */
+export const NitroSandboxLabel = "karpenter.k8s.aws/nitro-sandbox";
+export const InstanceCapabilityFlexLabel = "karpenter.k8s.aws/instance-capability-flex";
+/** The tenancies a NodePool may ask for; default is chosen when both are allowed. */
+export const Tenancies = ["default", "dedicated"] as const;
 
 /** Labels that describe an AWS instance type; allowed in NodePool requirements and labels. */
 export const AWSInstanceLabels = [
@@ -67,6 +76,18 @@ export const AWSInstanceLabels = [
   InstanceAcceleratorNameLabel,
   InstanceAcceleratorManufacturerLabel,
   InstanceAcceleratorCountLabel,
+  NitroSandboxLabel,
+  InstanceCapabilityFlexLabel,
+] as const;
+
+/** Labels of how a node is launched (tenancy, reservation, placement group): allowed in requirements. */
+export const AWSLaunchLabels = [
+  InstanceTenancyLabel,
+  CapacityReservationIDLabel,
+  CapacityReservationTypeLabel,
+  CapacityReservationInterruptibleLabel,
+  PlacementGroupIDLabel,
+  PlacementGroupPartitionLabel,
 ] as const;
 
 /** Kubernetes labels a NodePool may constrain even though their domain is restricted. */
@@ -112,8 +133,7 @@ export const WellKnownNodeLabels: readonly string[] = [
   WindowsBuildLabel,
   ZoneIDLabel,
   EC2NodeClassLabel,
-  CapacityReservationIDLabel,
-  CapacityReservationTypeLabel,
+  ...AWSLaunchLabels,
   ...AWSInstanceLabels,
 ];
 

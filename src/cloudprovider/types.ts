@@ -17,6 +17,10 @@ export interface Offering {
   reservationID?: string;
   /** Instances still free in the reservation. */
   reservationCapacity?: number;
+  /** Reserved offerings: "default" (on-demand capacity reservation) or "capacity-block". */
+  reservationType?: "default" | "capacity-block";
+  /** Reserved offerings: whether EC2 may reclaim the reservation (an interruptible reservation). */
+  reservationInterruptible?: boolean;
 }
 
 /** What the node takes for itself before pods get anything. Allocatable = capacity − all of these. */

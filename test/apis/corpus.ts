@@ -31,8 +31,10 @@ function readDir(dir: string): Manifest[] {
 export const validManifests = (): Manifest[] => readDir("valid");
 export const statusManifests = (): Manifest[] => readDir("status");
 
-export function invalidManifests(): InvalidManifest[] {
-  return readDir("invalid").map((m) => {
+export const invalidManifests = (): InvalidManifest[] => withHeaders(readDir("invalid"));
+
+function withHeaders(ms: Manifest[]): InvalidManifest[] {
+  return ms.map((m) => {
     const text = readFileSync(join(manifestsDir, m.file), "utf8");
     const header = (name: string) => {
       const line = text.split("\n").find((l) => l.startsWith(`# ${name}: `));
@@ -50,4 +52,12 @@ export function resourceOf(obj: Manifest["object"]): { group: string; version: s
   if (!plural) throw new Error(`unknown kind ${obj.kind}`);
   const namespace = obj.kind === "CapacityBuffer" ? ((obj.metadata as { namespace?: string }).namespace ?? "default") : undefined;
   return { group, version, plural, ...(namespace ? { namespace } : {}) };
+}
+
+/**
+ * Manifests Karpenter's CRD accepts and its controller refuses (spec.kubelet is an open object the
+ * controller validates): the API server must take them, and zod must refuse them naming the field.
+ */
+export function controllerRefusedManifests(): InvalidManifest[] {
+  return withHeaders(readDir("controller"));
 }

@@ -18,9 +18,10 @@ import {
   NodePoolSchema,
   NodePoolStatusSchema,
 } from "../../src/apis/index.js";
+import { formatPath } from "../../src/apis/parse.js";
 import { installCRDs, useControlPlane } from "../env/index.js";
 import { repoRoot } from "../env/paths.js";
-import { invalidManifests, resourceOf, statusManifests, validManifests, type Manifest } from "./corpus.js";
+import { controllerRefusedManifests, invalidManifests, resourceOf, statusManifests, validManifests, type Manifest } from "./corpus.js";
 
 const schemas: Record<string, { object: z.ZodType; status: z.ZodType }> = {
   NodePool: { object: NodePoolSchema, status: NodePoolStatusSchema },
@@ -131,6 +132,23 @@ describe("CRDs on a real API server", () => {
         if (!openAPIPhrases.some((p) => m.expect.includes(p))) {
           assert.ok(onField.some((i) => i.message.includes(m.expect)), `zod message lacks "${m.expect}": ${JSON.stringify(onField)}`);
         }
+      });
+    }
+  });
+
+  describe("spec.kubelet is the controller's to refuse, as in Karpenter: the API server stores it, zod refuses it naming the field", () => {
+    for (const m of controllerRefusedManifests()) {
+      it(`${m.file}: ${m.field}: ${m.expect}`, async () => {
+        await api.createClusterCustomObject({ ...resourceOf(m.object), body: m.object });
+        const stored = await get(m.object as Obj);
+        assert.deepEqual((stored.spec as { kubelet?: unknown }).kubelet, (m.object as Obj & { spec: { kubelet?: unknown } }).spec.kubelet, "the API server pruned or changed spec.kubelet");
+        const parsed = schemas[m.object.kind]!.object.safeParse(stored);
+        assert.equal(parsed.success, false, "zod accepted a kubelet configuration Karpenter's controller refuses");
+        const onField = parsed.error!.issues.filter((i) => formatPath(i.path) === m.field);
+        assert.ok(
+          onField.some((i) => i.message.includes(m.expect)),
+          `no issue on ${m.field} saying "${m.expect}": ${JSON.stringify(parsed.error!.issues)}`,
+        );
       });
     }
   });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ControllerValidated } from "../kubelet.js";
 
 type Json = Record<string, unknown>;
 
@@ -16,6 +17,10 @@ export function toStructuralSchema(schema: z.ZodType): Json {
 }
 
 function clean(node: Json): Json {
+  if (node[ControllerValidated] === true) {
+    // Validated by the controller (as Karpenter does for spec.kubelet): the API server takes any object.
+    return { ...(typeof node.description === "string" ? { description: node.description } : {}), type: "object", additionalProperties: { "x-kubernetes-preserve-unknown-fields": true }, "x-kubernetes-preserve-unknown-fields": true };
+  }
   const out: Json = {};
   for (const [k, v] of Object.entries(node)) {
     if (k === "propertyNames" || k === "$schema" || k === "id") continue;

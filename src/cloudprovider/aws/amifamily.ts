@@ -58,13 +58,19 @@ const traits: Record<AMIFamily, FamilyTraits> = {
     defaultBlockDeviceMappings: [{ deviceName: "/dev/sda1", ebs: { ...defaultEBS, volumeSize: "50Gi" } }],
     windowsBuild: "10.0.20348",
   },
+  Windows2025: {
+    features: { usesENILimitedMemoryOverhead: false, podsPerCoreEnabled: true, evictionSoftEnabled: true, supportsENILimitedPodDensity: false },
+    ephemeralBlockDevice: "/dev/sda1",
+    defaultBlockDeviceMappings: [{ deviceName: "/dev/sda1", ebs: { ...defaultEBS, volumeSize: "50Gi" } }],
+    windowsBuild: "10.0.26100",
+  },
 };
 
 export function familyTraits(family: AMIFamily): FamilyTraits {
   return traits[family];
 }
 
-export const isWindows = (family: AMIFamily): boolean => family === "Windows2019" || family === "Windows2022";
+export const isWindows = (family: AMIFamily): boolean => family === "Windows2019" || family === "Windows2022" || family === "Windows2025";
 
 const aliasToFamily: Record<string, AMIFamily> = {
   al2: "AL2",
@@ -72,6 +78,7 @@ const aliasToFamily: Record<string, AMIFamily> = {
   bottlerocket: "Bottlerocket",
   windows2019: "Windows2019",
   windows2022: "Windows2022",
+  windows2025: "Windows2025",
 };
 
 export interface Alias {

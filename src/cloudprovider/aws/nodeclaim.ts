@@ -18,12 +18,23 @@ export interface Launched {
   capacityType: CapacityType;
   imageID?: string | undefined;
   reservationID?: string | undefined;
+  reservationType?: "default" | "capacity-block" | undefined;
+  reservationInterruptible?: boolean | undefined;
+  tenancy?: string | undefined;
   instanceType?: InstanceType | undefined;
   instanceTypeName: string;
 }
 
 /** Offering-level keys are set from the launch, not from the type (which lists every zone). */
-const offeringKeys = new Set([L.ZoneLabel, L.ZoneIDLabel, L.CapacityTypeLabel, L.CapacityReservationIDLabel]);
+const offeringKeys = new Set([
+  L.ZoneLabel,
+  L.ZoneIDLabel,
+  L.CapacityTypeLabel,
+  L.CapacityReservationIDLabel,
+  L.CapacityReservationTypeLabel,
+  L.CapacityReservationInterruptibleLabel,
+  L.InstanceTenancyLabel,
+]);
 
 /** The single-valued labels of the type (arch, os, instance-type, instance-*). */
 export function typeLabels(it: InstanceType): Record<string, string> {
@@ -42,6 +53,9 @@ export function launchedLabels(l: Launched): Record<string, string> {
     ...(l.zoneID ? { [L.ZoneIDLabel]: l.zoneID } : {}),
     [L.CapacityTypeLabel]: l.capacityType,
     ...(l.reservationID ? { [L.CapacityReservationIDLabel]: l.reservationID } : {}),
+    ...(l.reservationID && l.reservationType ? { [L.CapacityReservationTypeLabel]: l.reservationType } : {}),
+    ...(l.reservationID && l.reservationInterruptible !== undefined ? { [L.CapacityReservationInterruptibleLabel]: String(l.reservationInterruptible) } : {}),
+    ...(l.tenancy ? { [L.InstanceTenancyLabel]: l.tenancy } : {}),
   };
 }
 
@@ -80,6 +94,7 @@ export function instanceNodeClaim(i: Instance, it: InstanceType | undefined, zon
     capacityType: capacityTypeOf(i),
     imageID: i.ImageId,
     reservationID: i.CapacityReservationId,
+    tenancy: i.Placement?.Tenancy,
     instanceType: it,
     instanceTypeName: i.InstanceType ?? "",
   };

@@ -114,7 +114,7 @@ export class AWSCloudProvider implements CloudProvider {
     if (rs.length === 0) return [];
     const ids = rs.map((r) => r.id).sort();
     const counts = await this.reservationCounts.getOrLoad(ids.join(","), () => reservationAvailability(this.o.clients.ec2, ids));
-    return rs.map((r) => ({ id: r.id, instanceType: r.instanceType, zone: r.availabilityZone, available: counts.get(r.id) ?? 0 }));
+    return rs.map((r) => ({ id: r.id, instanceType: r.instanceType, zone: r.availabilityZone, available: counts.get(r.id) ?? 0, reservationType: r.reservationType, interruptible: r.interruptible ?? false }));
   }
 
   private async typesFor(nodeClass: EC2NodeClass): Promise<InstanceType[]> {

@@ -16,6 +16,8 @@ export interface ReservationOffer {
   zone: string;
   /** Instances still free in the reservation. */
   available: number;
+  reservationType?: "default" | "capacity-block";
+  interruptible?: boolean;
 }
 
 export interface OfferingInputs {
@@ -58,6 +60,8 @@ export function createOfferings(info: InstanceTypeShape, inputs: OfferingInputs)
       available: r.available > 0 && !inputs.isUnavailable(name, r.zone, "reserved"),
       reservationID: r.id,
       reservationCapacity: r.available,
+      reservationType: r.reservationType ?? "default",
+      reservationInterruptible: r.interruptible ?? false,
     });
   }
   return offerings;

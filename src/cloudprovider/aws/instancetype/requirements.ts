@@ -11,6 +11,7 @@ import { type InstanceTypeShape, architectureOf } from "./shape.js";
 const instanceTypeScheme = /(^[a-z]+)(-[0-9]+tb)?([0-9]+).*\./;
 
 const kebab = (s: string): string => s.replaceAll(" ", "-").toLowerCase();
+const parts0 = (name: string): string => name.split(".")[0] ?? "";
 
 export interface ZoneInfo {
   name: string;
@@ -52,6 +53,9 @@ export function instanceTypeLabels(info: InstanceTypeShape): Record<string, stri
     labels[L.InstanceCPUSustainedClockSpeedLabel] = String(Math.round(info.ProcessorInfo.SustainedClockSpeedInGhz * 1000));
   }
   labels[L.InstanceHypervisorLabel] = info.Hypervisor ?? "";
+  labels[L.NitroSandboxLabel] = String(info.NitroEnclavesSupport === "supported");
+  // Flex types (c7i-flex, m7i-flex) name themselves so.
+  labels[L.InstanceCapabilityFlexLabel] = String(parts0(name).includes("-flex"));
   labels[L.InstanceEncryptionInTransitLabel] = String(info.NetworkInfo?.EncryptionInTransitSupported ?? false);
   const storage = info.InstanceStorageInfo;
   if (storage?.TotalSizeInGB !== undefined && storage.NvmeSupport !== "unsupported") labels[L.InstanceLocalNVMeLabel] = String(storage.TotalSizeInGB);
@@ -103,9 +107,17 @@ export function computeRequirements(info: InstanceTypeShape, region: string, fam
   if (zoneIDs.length > 0) reqs.push({ key: L.ZoneIDLabel, operator: "In", values: zoneIDs });
   const build = familyTraits(family).windowsBuild;
   reqs.push(build ? { key: L.WindowsBuildLabel, operator: "In", values: [build] } : { key: L.WindowsBuildLabel, operator: "DoesNotExist" });
-  const reservations = uniq(available.flatMap((o) => (o.reservationID ? [o.reservationID] : [])));
+  const reserved = available.filter((o) => o.reservationID);
+  const inOrAbsent = (key: string, values: string[]): RequirementSpec => (values.length > 0 ? { key, operator: "In", values: uniq(values) } : { key, operator: "DoesNotExist" });
   reqs.push(
-    reservations.length > 0 ? { key: L.CapacityReservationIDLabel, operator: "In", values: reservations } : { key: L.CapacityReservationIDLabel, operator: "DoesNotExist" },
+    inOrAbsent(L.CapacityReservationIDLabel, reserved.map((o) => o.reservationID!)),
+    inOrAbsent(L.CapacityReservationTypeLabel, reserved.map((o) => o.reservationType ?? "default")),
+    inOrAbsent(L.CapacityReservationInterruptibleLabel, reserved.map((o) => String(o.reservationInterruptible ?? false))),
+    // Every type can launch with either tenancy; the claim's requirement picks one at launch.
+    { key: L.InstanceTenancyLabel, operator: "In", values: [...L.Tenancies] },
+    // No placement group is resolved for the node class: a pod asking for one matches no type.
+    { key: L.PlacementGroupIDLabel, operator: "DoesNotExist" },
+    { key: L.PlacementGroupPartitionLabel, operator: "DoesNotExist" },
   );
   for (const [key, value] of Object.entries(instanceTypeLabels(info))) {
     reqs.push(value === undefined ? { key, operator: "DoesNotExist" } : { key, operator: "In", values: [value] });

@@ -4,6 +4,8 @@ export interface InstanceTypeShape {
   InstanceType?: string | undefined;
   BareMetal?: boolean | undefined;
   Hypervisor?: string | undefined;
+  /** "supported" or "unsupported": the nitro-sandbox label. */
+  NitroEnclavesSupport?: string | undefined;
   SupportedUsageClasses?: string[] | undefined;
   VCpuInfo?: { DefaultVCpus?: number | undefined } | undefined;
   MemoryInfo?: { SizeInMiB?: number | undefined } | undefined;

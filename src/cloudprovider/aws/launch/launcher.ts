@@ -12,8 +12,9 @@ import { ResourceEFA } from "../instancetype/capacity.js";
 import type { UnavailableOfferings } from "../unavailableofferings.js";
 import { type FleetError, type FleetLauncher, type FleetOverride, clientToken } from "./fleet.js";
 import type { LaunchTemplateProvider, LaunchTemplateSpec } from "./launchtemplates.js";
-import { type Candidate, amiFor, subnetFor } from "./plan.js";
-import { nodeClaimTags, nodeClassTags } from "./tags.js";
+import { type Candidate, amiFor, claimRequirements, subnetFor, tenancyOf } from "./plan.js";
+import { launchTemplateTags, nodeClaimTags } from "./tags.js";
+import type { Launched } from "../nodeclaim.js";
 import { userDataFor } from "./userdata/index.js";
 
 export interface LauncherDeps {
@@ -28,7 +29,7 @@ export interface LauncherDeps {
 }
 
 export interface LaunchOutcome {
-  launched?: { instanceID: string; instanceType: InstanceType; zone: string; imageID: string; reservationID?: string | undefined };
+  launched?: Omit<Launched, "capacityType" | "instanceTypeName" | "instanceType"> & { instanceType: InstanceType; imageID: string };
   /** EC2's refusals, for the message when every capacity type failed. */
   errors: FleetError[];
 }
@@ -56,7 +57,8 @@ export async function launch(deps: LauncherDeps, claim: NodeClaim, nodeClass: EC
   if (!taints.some((t) => t.key === UnregisteredTaint.key && t.effect === UnregisteredTaint.effect)) taints.push(UnregisteredTaint);
   const labels = kubeletSettableLabels({ ...(claim.metadata.labels ?? {}), [CapacityTypeLabel]: capacityType });
   const nodePool = claim.metadata.labels?.["karpenter.sh/nodepool"] ?? "";
-  const ltTags = { ...nodeClassTags(deps.clusterName, ncName, spec.tags), "karpenter.sh/nodepool": nodePool };
+  const ltTags = launchTemplateTags(deps.clusterName, ncName, spec.tags, nodePool);
+  const tenancy = tenancyOf(claimRequirements(claim));
 
   // One launch template per distinct content; the overrides of each go with it.
   const groups = new Map<string, { spec: LaunchTemplateSpec; overrides: FleetOverride[]; ami: string; byType: Map<string, InstanceType> }>();
@@ -97,6 +99,7 @@ export async function launch(deps: LauncherDeps, claim: NodeClaim, nodeClass: EC
           associatePublicIPAddress: spec.associatePublicIPAddress,
           efaCount,
           capacityReservationID: c.offering.reservationID,
+          ...(tenancy === "dedicated" ? { tenancy } : {}),
           tags: ltTags,
         },
       };
@@ -147,7 +150,11 @@ export async function launch(deps: LauncherDeps, claim: NodeClaim, nodeClass: EC
     const g = [...groups.values()].find((x) => x.byType.has(result.instanceType ?? ""));
     const it = g?.byType.get(result.instanceType ?? "");
     const cand = candidates.find((c) => c.instanceType.name === result.instanceType && c.offering.zone === result.zone);
-    if (it && g) return { launched: { instanceID: result.instanceID, instanceType: it, zone: result.zone ?? "", imageID: g.ami, reservationID: cand?.offering.reservationID }, errors: result.errors };
+    if (it && g) {
+      const o = cand?.offering;
+      const reservation = o?.reservationID ? { reservationID: o.reservationID, reservationType: o.reservationType ?? "default", reservationInterruptible: o.reservationInterruptible ?? false } : {};
+      return { launched: { instanceID: result.instanceID, instanceType: it, zone: result.zone ?? "", imageID: g.ami, tenancy, ...reservation }, errors: result.errors };
+    }
   }
   const fatal = result.errors.find((e) => !isInsufficientCapacityCode(e.code));
   if (fatal && !result.instanceID) {

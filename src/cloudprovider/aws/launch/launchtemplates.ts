@@ -30,6 +30,8 @@ export interface LaunchTemplateSpec {
   /** EFA interfaces to attach (when the claim asks for vpc.amazonaws.com/efa). */
   efaCount: number;
   capacityReservationID?: string | undefined;
+  /** Dedicated tenancy when the claim requires it; absent for the default (shared) tenancy. */
+  tenancy?: "dedicated" | undefined;
   /** Tags of the template and of the network interfaces it creates. */
   tags: Record<string, string>;
 }
@@ -85,6 +87,7 @@ export function launchTemplateData(s: LaunchTemplateSpec): RequestLaunchTemplate
     },
     BlockDeviceMappings: blockDevices(s.blockDeviceMappings),
     Monitoring: { Enabled: s.detailedMonitoring },
+    ...(s.tenancy ? { Placement: { Tenancy: s.tenancy } } : {}),
     ...(s.capacityReservationID ? { CapacityReservationSpecification: { CapacityReservationTarget: { CapacityReservationId: s.capacityReservationID } } } : {}),
     TagSpecifications: [{ ResourceType: "network-interface", Tags: toEC2Tags(s.tags) }],
   };

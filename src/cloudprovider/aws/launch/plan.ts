@@ -1,7 +1,17 @@
 // Which instance types, capacity types and subnets a NodeClaim may launch into, and with which AMI.
 // Pure: from the claim, the node class's resolved status and the current instance types.
 import type { EC2NodeClass } from "../../../apis/ec2nodeclass.js";
-import { CapacityReservationIDLabel, CapacityTypeLabel, InstanceAcceleratorCountLabel, InstanceGPUCountLabel, InstanceSizeLabel, ZoneLabel } from "../../../apis/labels.js";
+import {
+  CapacityReservationIDLabel,
+  CapacityReservationInterruptibleLabel,
+  CapacityReservationTypeLabel,
+  CapacityTypeLabel,
+  InstanceAcceleratorCountLabel,
+  InstanceGPUCountLabel,
+  InstanceSizeLabel,
+  InstanceTenancyLabel,
+  ZoneLabel,
+} from "../../../apis/labels.js";
 import type { CapacityType } from "../../../apis/labels.js";
 import type { NodeClaim } from "../../../apis/nodeclaim.js";
 import type { InstanceType, Offering, RequirementSpec } from "../../types.js";
@@ -15,14 +25,26 @@ export const MAX_INSTANCE_TYPES = 60;
 
 export const claimRequirements = (c: NodeClaim): RequirementSpec[] => c.spec.requirements.map((r) => ({ key: r.key, operator: r.operator, ...(r.values ? { values: r.values } : {}) }));
 
-/** Whether an offering's zone, capacity type and reservation are allowed by the claim. */
+const reservedOnly = (key: string, value: string | undefined): RequirementSpec => (value !== undefined ? { key, operator: "In", values: [value] } : { key, operator: "DoesNotExist" });
+const offeringKeys = new Set([ZoneLabel, CapacityTypeLabel, CapacityReservationIDLabel, CapacityReservationTypeLabel, CapacityReservationInterruptibleLabel]);
+
+/** Whether an offering's zone, capacity type and reservation (id, type, interruptible) are allowed by the claim. */
 export function offeringAllowed(o: Offering, reqs: RequirementSpec[]): boolean {
+  const reserved = o.reservationID !== undefined;
   const labels: RequirementSpec[] = [
     { key: ZoneLabel, operator: "In", values: [o.zone] },
     { key: CapacityTypeLabel, operator: "In", values: [o.capacityType] },
-    o.reservationID ? { key: CapacityReservationIDLabel, operator: "In", values: [o.reservationID] } : { key: CapacityReservationIDLabel, operator: "DoesNotExist" },
+    reservedOnly(CapacityReservationIDLabel, o.reservationID),
+    reservedOnly(CapacityReservationTypeLabel, reserved ? (o.reservationType ?? "default") : undefined),
+    reservedOnly(CapacityReservationInterruptibleLabel, reserved ? String(o.reservationInterruptible ?? false) : undefined),
   ];
-  return compatible(labels, reqs.filter((r) => r.key === ZoneLabel || r.key === CapacityTypeLabel || r.key === CapacityReservationIDLabel));
+  return compatible(labels, reqs.filter((r) => offeringKeys.has(r.key)));
+}
+
+/** The tenancy to launch with: default whenever the claim allows it (as Karpenter chooses), else dedicated. */
+export function tenancyOf(reqs: RequirementSpec[]): "default" | "dedicated" {
+  const allowed = (t: string) => compatible([{ key: InstanceTenancyLabel, operator: "In", values: [t] }], reqs.filter((r) => r.key === InstanceTenancyLabel));
+  return allowed("default") || !allowed("dedicated") ? "default" : "dedicated";
 }
 
 const label = (it: InstanceType, key: string): string | undefined => {

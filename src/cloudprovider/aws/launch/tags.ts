@@ -23,6 +23,11 @@ export function nodeClassTags(clusterName: string, nodeClassName: string, userTa
   };
 }
 
+/** Tags of a launch template (and the interfaces it creates): the node class's, with the NodePool that asked. */
+export function launchTemplateTags(clusterName: string, nodeClassName: string, userTags: Record<string, string> | undefined, nodePool: string): Record<string, string> {
+  return { ...nodeClassTags(clusterName, nodeClassName, userTags), [NodePoolTag]: nodePool };
+}
+
 /** Tags of one node's instance and volumes. */
 export function nodeClaimTags(clusterName: string, nodeClassName: string, userTags: Record<string, string> | undefined, nodePool: string, nodeClaim: string): Record<string, string> {
   return {

@@ -71,8 +71,9 @@ export function aliasParameters(alias: Alias, k8sVersion: string): AliasParamete
       ];
     }
     case "Windows2019":
-    case "Windows2022": {
-      const year = alias.family === "Windows2019" ? "2019" : "2022";
+    case "Windows2022":
+    case "Windows2025": {
+      const year = alias.family.slice("Windows".length);
       return [{ path: `/aws/service/ami-windows-latest/Windows_Server-${year}-English-Core-EKS_Optimized-${k8sVersion}/image_id`, variants: ["windows"] }];
     }
     case "Custom":

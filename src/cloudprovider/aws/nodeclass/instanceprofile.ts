@@ -30,6 +30,11 @@ export function instanceProfileName(clusterName: string, region: string, nodeCla
   return `${clusterName.slice(0, 128 - 18)}_${hash}`;
 }
 
+/** Tags of a managed profile: the keys Karpenter's IAM policy scopes instance-profile calls by. */
+export function instanceProfileTags(clusterName: string, region: string, nodeClassName: string, userTags: Record<string, string> | undefined): Record<string, string> {
+  return { ...(userTags ?? {}), [clusterOwnershipTag(clusterName)]: "owned", [EKSClusterNameTag]: clusterName, [EC2NodeClassTag]: nodeClassName, [RegionLabel]: region };
+}
+
 /** A role may be given as a name, a path/name or an ARN; IAM's role APIs want the bare name. */
 export const roleName = (role: string): string => role.split("/").pop() ?? role;
 
@@ -68,7 +73,7 @@ export async function ensureInstanceProfile(nodeClass: EC2NodeClass, deps: Insta
     if (!profile) {
       action = "iam:CreateInstanceProfile";
       try {
-        const tags = { ...(nodeClass.spec.tags ?? {}), [clusterOwnershipTag(deps.clusterName)]: "owned", [EKSClusterNameTag]: deps.clusterName, [EC2NodeClassTag]: ncName, [RegionLabel]: deps.region };
+        const tags = instanceProfileTags(deps.clusterName, deps.region, ncName, nodeClass.spec.tags);
         profile = (await deps.iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: name, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }))).InstanceProfile;
       } catch (err) {
         // Another replica (or our previous life) created it a moment ago.

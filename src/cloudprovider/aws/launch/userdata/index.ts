@@ -19,6 +19,7 @@ export function userDataFor(family: AMIFamily, o: BootstrapOptions): string {
       return bottlerocketUserData(o);
     case "Windows2019":
     case "Windows2022":
+    case "Windows2025":
       return windowsUserData(o);
     case "Custom":
       return base64(o.customUserData ?? "");
