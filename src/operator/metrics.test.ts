@@ -22,7 +22,7 @@ const expected: Record<string, { type: string; labels: string[] }> = {
   karpenter_nodes_terminated_total: { type: "counter", labels: ["nodepool", "zone"] },
   karpenter_pods_state: {
     type: "gauge",
-    labels: ["name", "namespace", "owner", "node", "nodepool", "zone", "arch", "capacity_type", "instance_type", "phase"],
+    labels: ["name", "namespace", "owner", "node", "scheduled", "nodepool", "zone", "arch", "capacity_type", "instance_type", "phase", "ready", "managed"],
   },
   karpenter_pods_startup_duration_seconds: { type: "summary", labels: [] },
   karpenter_pods_eviction_requests_total: { type: "counter", labels: ["code"] },
