@@ -27,7 +27,6 @@ const expected: Record<string, { type: string; labels: string[] }> = {
   karpenter_pods_startup_duration_seconds: { type: "summary", labels: [] },
   karpenter_pods_eviction_requests_total: { type: "counter", labels: ["code"] },
   karpenter_scheduler_scheduling_duration_seconds: { type: "histogram", labels: ["controller"] },
-  karpenter_scheduler_queue_depth: { type: "gauge", labels: ["controller", "scheduling_id"] },
   karpenter_cloudprovider_duration_seconds: { type: "histogram", labels: ["controller", "method", "provider"] },
   karpenter_cloudprovider_errors_total: { type: "counter", labels: ["controller", "method", "provider", "error"] },
   karpenter_nodepools_usage: { type: "gauge", labels: ["nodepool", "resource_type"] },

@@ -256,12 +256,6 @@ export function createMetrics(registry: Registry) {
       buckets,
       registers,
     }),
-    schedulingQueueDepth: new Gauge({
-      name: "karpenter_scheduler_queue_depth",
-      help: "Pods waiting to be scheduled in the running simulation.",
-      labelNames: ["controller", "scheduling_id"] as const,
-      registers,
-    }),
 
     // Cloud provider
     cloudProviderDuration: new Histogram({
@@ -401,6 +395,14 @@ export function createMetrics(registry: Registry) {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
+/**
+ * Counters whose label values are known up front start at 0, so a rate over them (dashboards,
+ * alerts) reads 0 rather than "no data" until the first event.
+ */
+function zeroKnownSeries(m: Metrics): void {
+  for (const consolidation_type of ["multi", "single"]) m.disruptionConsolidationTimeouts.inc({ consolidation_type }, 0);
+}
+
 /** Adds the process and Node.js runtime metrics (CPU, memory, event loop, GC) to a registry. */
 export function collectProcessMetrics(registry: Registry): void {
   collectDefaultMetrics({ register: registry });
@@ -410,19 +412,25 @@ export function collectProcessMetrics(registry: Registry): void {
 export const registry = new Registry();
 /** The process-wide metrics, registered on `registry`. */
 export const metrics: Metrics = createMetrics(registry);
+zeroKnownSeries(metrics);
 
 // ---- Prices (tenon's own: Karpenter has no metric for a price refresh that fails) ----
+
+const zeroed = (c: Counter<"price_type">): Counter<"price_type"> => {
+  for (const price_type of ["on-demand", "spot"]) c.inc({ price_type }, 0);
+  return c;
+};
 
 /** Price refresh failures and the age of the prices in use, fed by the AWS provider's pricing. */
 export function createPricingMetrics(registry: Registry) {
   const readers: (() => { priceType: "on-demand" | "spot"; seconds: number }[])[] = [];
   return {
-    pricingRefreshErrors: new Counter({
+    pricingRefreshErrors: zeroed(new Counter({
       name: "tenon_pricing_refresh_errors_total",
       help: "Price refreshes that failed (the prices in use were kept), by price type (on-demand, spot).",
       labelNames: ["price_type"] as const,
       registers: [registry],
-    }),
+    })),
     pricingAge: new Gauge({
       name: "tenon_pricing_age_seconds",
       help: "Seconds since the prices in use were last refreshed, by price type; prices never refreshed count from the controller's start.",

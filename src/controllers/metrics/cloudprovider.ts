@@ -18,6 +18,8 @@ const methodNames = { create: "Create", delete: "Delete", get: "Get", list: "Lis
 
 /** The provider, measured for one calling controller. */
 export function measuredCloudProvider(inner: CloudProvider, controller: string, metrics: Metrics): CloudProvider {
+  // Each method's error series exists from the start at 0, so a rate over it (dashboards, alerts) reads 0, not "no data".
+  for (const method of Object.values(methodNames)) metrics.cloudProviderErrors.inc({ controller, method, provider: inner.name, error: "" }, 0);
   const measure = async <T>(method: keyof typeof methodNames, call: () => Promise<T>): Promise<T> => {
     const labels = { controller, method: methodNames[method], provider: inner.name };
     const end = metrics.cloudProviderDuration.startTimer(labels);
