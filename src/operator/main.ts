@@ -7,9 +7,11 @@
 // Exit status: 2 for settings that are wrong or missing (the message names the setting), 1 for
 // failures at startup or a lost lease, 0 after a clean shutdown.
 import type { Logger } from "pino";
+import { observeCluster } from "../controllers/metrics/cluster.js";
 import { realClock } from "../controllers/runtime/clock.js";
 import { ClusterState } from "../state/cluster.js";
 import { ConfigError, HelpRequested, loadConfig, type Config, type Env } from "./config.js";
+import { recordBuildInfo } from "./buildinfo.js";
 import { EventRecorder, coreV1EventSink } from "./events.js";
 import { unfenced } from "./fence.js";
 import { loadKubeConfig, makeClients } from "./kube.js";
@@ -88,6 +90,7 @@ async function start(config: Config, env: Env, logger: Logger): Promise<void> {
   // Servers first, so the kubelet sees a live (if not yet ready) process while caches fill.
   const host = bindHost(env);
   collectProcessMetrics(registry);
+  recordBuildInfo(metrics, env);
   const cacheSynced = new Flag("the cluster state cache has not synced yet");
   const liveness = new ControllerLiveness(() => shutdown.stopping);
   const healthz = new Checks().add("ping", () => undefined).add("controllers", liveness.check);
@@ -139,6 +142,8 @@ async function start(config: Config, env: Env, logger: Logger): Promise<void> {
   shutdown.register("cloud provider", () => aws.stop());
   const interruptionQueue = buildInterruptionQueue({ config, region: aws.region, fence });
   if (interruptionQueue) logger.info({ queue: interruptionQueue.name }, "interruption handling is on");
+  // Every replica's scrape describes the cluster as its cache holds it (leading or not).
+  observeCluster({ metrics, state, cloudProvider: aws, clock: realClock });
 
   const recorder = new EventRecorder({ sink: coreV1EventSink(raw.core, { reportingInstance: identity }), logger });
   shutdown.register("events", () => recorder.flush());

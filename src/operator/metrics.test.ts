@@ -22,12 +22,11 @@ const expected: Record<string, { type: string; labels: string[] }> = {
   karpenter_nodes_terminated_total: { type: "counter", labels: ["nodepool", "zone"] },
   karpenter_pods_state: {
     type: "gauge",
-    labels: ["name", "namespace", "owner", "node", "nodepool", "zone", "arch", "capacity_type", "instance_type", "phase"],
+    labels: ["name", "namespace", "owner", "node", "scheduled", "nodepool", "zone", "arch", "capacity_type", "instance_type", "phase", "ready", "managed"],
   },
   karpenter_pods_startup_duration_seconds: { type: "summary", labels: [] },
   karpenter_pods_eviction_requests_total: { type: "counter", labels: ["code"] },
   karpenter_scheduler_scheduling_duration_seconds: { type: "histogram", labels: ["controller"] },
-  karpenter_scheduler_queue_depth: { type: "gauge", labels: ["controller", "scheduling_id"] },
   karpenter_cloudprovider_duration_seconds: { type: "histogram", labels: ["controller", "method", "provider"] },
   karpenter_cloudprovider_errors_total: { type: "counter", labels: ["controller", "method", "provider", "error"] },
   karpenter_nodepools_usage: { type: "gauge", labels: ["nodepool", "resource_type"] },

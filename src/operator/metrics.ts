@@ -52,10 +52,46 @@ export function resourceTypeLabel(resourceName: string): string {
   return resourceName.toLowerCase().replace(/-/g, "_");
 }
 
+/**
+ * Refreshers of gauges that read the cluster at scrape time. Each such gauge's collect() runs them;
+ * one scrape runs them once (the gauges of a scrape are collected back to back).
+ */
+class ScrapeHooks {
+  private readonly hooks: (() => void | Promise<void>)[] = [];
+  private running: Promise<void> | undefined;
+  private ranAt = -Infinity;
+
+  add(hook: () => void | Promise<void>): void {
+    this.hooks.push(hook);
+  }
+
+  run(): Promise<void> {
+    const now = Date.now();
+    if (this.running && now - this.ranAt < 250) return this.running;
+    this.ranAt = now;
+    this.running = (async () => {
+      for (const hook of this.hooks) await hook();
+    })();
+    return this.running;
+  }
+}
+
 export function createMetrics(registry: Registry) {
   const registers = [registry];
   const buckets = [...durationBuckets];
+  const scrape = new ScrapeHooks();
+  const atScrape = { collect: () => scrape.run() };
   return {
+    /** Runs `hook` before a scrape reads the gauges it sets (cluster state, nodes, pods, NodePool cost). */
+    onScrape(hook: () => void | Promise<void>): void {
+      scrape.add(hook);
+    },
+    buildInfo: new Gauge({
+      name: "karpenter_build_info",
+      help: "A metric with a constant '1' value labeled by version from which karpenter was built.",
+      labelNames: ["version", "goversion", "goarch", "commit"] as const,
+      registers,
+    }),
     // NodeClaims
     nodeClaimsCreated: new Counter({
       name: "karpenter_nodeclaims_created_total",
@@ -108,56 +144,101 @@ export function createMetrics(registry: Registry) {
       help: "A node's allocatable resources.",
       labelNames: nodeResourceLabelNames,
       registers,
+      ...atScrape,
     }),
     nodesTotalPodRequests: new Gauge({
       name: "karpenter_nodes_total_pod_requests",
       help: "Resources requested by the pods bound to a node, DaemonSet pods included.",
       labelNames: nodeResourceLabelNames,
       registers,
+      ...atScrape,
     }),
     nodesTotalPodLimits: new Gauge({
       name: "karpenter_nodes_total_pod_limits",
       help: "Resource limits of the pods bound to a node, DaemonSet pods included.",
       labelNames: nodeResourceLabelNames,
       registers,
+      ...atScrape,
     }),
     nodesTotalDaemonRequests: new Gauge({
       name: "karpenter_nodes_total_daemon_requests",
       help: "Resources requested by the DaemonSet pods bound to a node.",
       labelNames: nodeResourceLabelNames,
       registers,
+      ...atScrape,
     }),
     nodesTotalDaemonLimits: new Gauge({
       name: "karpenter_nodes_total_daemon_limits",
       help: "Resource limits of the DaemonSet pods bound to a node.",
       labelNames: nodeResourceLabelNames,
       registers,
+      ...atScrape,
     }),
     nodesSystemOverhead: new Gauge({
       name: "karpenter_nodes_system_overhead",
       help: "A node's capacity minus its allocatable: what the system reserves.",
       labelNames: nodeResourceLabelNames,
       registers,
+      ...atScrape,
     }),
     nodesCurrentLifetime: new Gauge({
       name: "karpenter_nodes_current_lifetime_seconds",
       help: "A node's age in seconds.",
       labelNames: nodeLabelNames,
       registers,
+      ...atScrape,
     }),
 
     // Pods
     podsState: new Gauge({
       name: "karpenter_pods_state",
-      help: "1 for each pod, labelled with its name, namespace, owner, node, NodePool, zone, architecture, capacity type, instance type and phase.",
-      labelNames: ["name", "namespace", "owner", "node", "nodepool", "zone", "arch", "capacity_type", "instance_type", "phase"] as const,
+      help: "Pod state is the current state of pods, labelled by name, namespace, owner, node, NodePool, zone, architecture, capacity type, instance type, phase and readiness.",
+      labelNames: ["name", "namespace", "owner", "node", "scheduled", "nodepool", "zone", "arch", "capacity_type", "instance_type", "phase", "ready", "managed"] as const,
       registers,
+      ...atScrape,
     }),
+    // Go's summaries forget observations older than ten minutes (five age buckets); so do these.
     podsStartupDuration: new Summary({
       name: "karpenter_pods_startup_duration_seconds",
-      help: "Seconds from a pod's creation until it is running.",
+      help: "The time from pod creation until the pod is running.",
       percentiles: [0, 0.5, 0.9, 0.99, 1],
+      maxAgeSeconds: 600,
+      ageBuckets: 5,
       registers,
+    }),
+    podsUnstartedTime: new Gauge({
+      name: "karpenter_pods_unstarted_time_seconds",
+      help: "The time from pod creation until the pod is running.",
+      labelNames: ["name", "namespace"] as const,
+      registers,
+      ...atScrape,
+    }),
+    podsBoundDuration: new Histogram({
+      name: "karpenter_pods_bound_duration_seconds",
+      help: "The time from pod creation until the pod is bound.",
+      buckets,
+      registers,
+    }),
+    podsUnboundTime: new Gauge({
+      name: "karpenter_pods_unbound_time_seconds",
+      help: "The time from pod creation until the pod is bound.",
+      labelNames: ["name", "namespace"] as const,
+      registers,
+      ...atScrape,
+    }),
+    clusterUtilization: new Gauge({
+      name: "karpenter_cluster_utilization_percent",
+      help: "Utilization of allocatable resources by pod requests",
+      labelNames: ["resource_type"] as const,
+      registers,
+      ...atScrape,
+    }),
+    nodePoolCost: new Gauge({
+      name: "karpenter_nodepools_cost_total",
+      help: "Total hourly cost of a NodePool's nodes from tenon's prices (on-demand or spot, per offering); not a billing source.",
+      labelNames: ["nodepool"] as const,
+      registers,
+      ...atScrape,
     }),
     // Pod evictions (the node termination's eviction queue)
     podsEvictionRequests: new Counter({
@@ -175,12 +256,6 @@ export function createMetrics(registry: Registry) {
       buckets,
       registers,
     }),
-    schedulingQueueDepth: new Gauge({
-      name: "karpenter_scheduler_queue_depth",
-      help: "Pods waiting to be scheduled in the running simulation.",
-      labelNames: ["controller", "scheduling_id"] as const,
-      registers,
-    }),
 
     // Cloud provider
     cloudProviderDuration: new Histogram({
@@ -188,6 +263,34 @@ export function createMetrics(registry: Registry) {
       help: "Seconds a cloud provider method call took, by calling controller, method and provider.",
       labelNames: ["controller", "method", "provider"] as const,
       registers,
+    }),
+    instanceTypeCPU: new Gauge({
+      name: "karpenter_cloudprovider_instance_type_cpu_cores",
+      help: "VCPUs cores for a given instance type.",
+      labelNames: ["instance_type"] as const,
+      registers,
+      ...atScrape,
+    }),
+    instanceTypeMemory: new Gauge({
+      name: "karpenter_cloudprovider_instance_type_memory_bytes",
+      help: "Memory, in bytes, for a given instance type.",
+      labelNames: ["instance_type"] as const,
+      registers,
+      ...atScrape,
+    }),
+    offeringAvailable: new Gauge({
+      name: "karpenter_cloudprovider_instance_type_offering_available",
+      help: "Instance type offering availability, based on instance type, capacity type, and zone",
+      labelNames: ["instance_type", "capacity_type", "zone"] as const,
+      registers,
+      ...atScrape,
+    }),
+    offeringPrice: new Gauge({
+      name: "karpenter_cloudprovider_instance_type_offering_price_estimate",
+      help: "Instance type offering estimated hourly price used when making informed decisions on node cost calculation, based on instance type, capacity type, and zone.",
+      labelNames: ["instance_type", "capacity_type", "zone"] as const,
+      registers,
+      ...atScrape,
     }),
     cloudProviderErrors: new Counter({
       name: "karpenter_cloudprovider_errors_total",
@@ -254,21 +357,32 @@ export function createMetrics(registry: Registry) {
       name: "karpenter_cluster_state_node_count",
       help: "Nodes in tenon's cluster state.",
       registers,
+      ...atScrape,
     }),
     clusterStateSynced: new Gauge({
       name: "karpenter_cluster_state_synced",
       help: "1 when the cluster state holds every NodeClaim and Node the API server has, else 0.",
       registers,
+      ...atScrape,
     }),
     clusterStateUnsyncedTime: new Gauge({
       name: "karpenter_cluster_state_unsynced_time_seconds",
       help: "Seconds the cluster state has been out of sync with the API server.",
       registers,
+      ...atScrape,
     }),
   };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * Counters whose label values are known up front start at 0, so a rate over them (dashboards,
+ * alerts) reads 0 rather than "no data" until the first event.
+ */
+function zeroKnownSeries(m: Metrics): void {
+  for (const consolidation_type of ["multi", "single"]) m.disruptionConsolidationTimeouts.inc({ consolidation_type }, 0);
+}
 
 /** Adds the process and Node.js runtime metrics (CPU, memory, event loop, GC) to a registry. */
 export function collectProcessMetrics(registry: Registry): void {
@@ -279,19 +393,25 @@ export function collectProcessMetrics(registry: Registry): void {
 export const registry = new Registry();
 /** The process-wide metrics, registered on `registry`. */
 export const metrics: Metrics = createMetrics(registry);
+zeroKnownSeries(metrics);
 
 // ---- Prices (tenon's own: Karpenter has no metric for a price refresh that fails) ----
+
+const zeroed = (c: Counter<"price_type">): Counter<"price_type"> => {
+  for (const price_type of ["on-demand", "spot"]) c.inc({ price_type }, 0);
+  return c;
+};
 
 /** Price refresh failures and the age of the prices in use, fed by the AWS provider's pricing. */
 export function createPricingMetrics(registry: Registry) {
   const readers: (() => { priceType: "on-demand" | "spot"; seconds: number }[])[] = [];
   return {
-    pricingRefreshErrors: new Counter({
+    pricingRefreshErrors: zeroed(new Counter({
       name: "tenon_pricing_refresh_errors_total",
       help: "Price refreshes that failed (the prices in use were kept), by price type (on-demand, spot).",
       labelNames: ["price_type"] as const,
       registers: [registry],
-    }),
+    })),
     pricingAge: new Gauge({
       name: "tenon_pricing_age_seconds",
       help: "Seconds since the prices in use were last refreshed, by price type; prices never refreshed count from the controller's start.",

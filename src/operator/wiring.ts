@@ -12,8 +12,10 @@ import { newNodeTerminationController } from "../controllers/node/termination/co
 import { NodePoolHashController } from "../controllers/nodepool/hashcontroller.js";
 import { NodePoolStatusController } from "../controllers/nodepool/status.js";
 import { Provisioner } from "../controllers/provisioning/index.js";
+import { measuredCloudProvider } from "../controllers/metrics/cloudprovider.js";
 import { StaticNodePoolController } from "../controllers/static/controller.js";
 import type { Config } from "./config.js";
+import { metrics as processMetrics } from "./metrics.js";
 
 export interface WiringDeps extends ControllerDeps {
   config: Config;
@@ -25,18 +27,20 @@ export interface WiringDeps extends ControllerDeps {
 
 /** The controllers, in the order they start. */
 export function buildControllers(deps: WiringDeps): ManagedController[] {
+  // Each controller's cloud provider calls are timed and counted under its name, as Karpenter's are.
+  const as = (controller: string) => ({ ...deps, cloudProvider: measuredCloudProvider(deps.cloudProvider, controller, deps.metrics ?? processMetrics) });
   return [
     new NodeClassController({ ...deps, resolver: deps.aws }),
     new NodePoolHashController(deps),
-    new NodePoolStatusController(deps),
-    newNodeClaimLifecycleController(deps),
-    newNodeTerminationController(deps),
-    newNodeClaimGarbageCollectionController(deps),
+    new NodePoolStatusController(as("nodepool.status")),
+    newNodeClaimLifecycleController(as("nodeclaim.lifecycle")),
+    newNodeTerminationController(as("node.termination")),
+    newNodeClaimGarbageCollectionController(as("nodeclaim.garbagecollection")),
     // A NodePool in a scheduled sleep window launches nothing (the disruption engine's sleep method).
-    new Provisioner({ ...deps, nodePoolAllowed }),
-    newDisruptionController(deps),
+    new Provisioner({ ...as("provisioner"), nodePoolAllowed }),
+    newDisruptionController(as("disruption")),
     // Spot interruptions, scheduled changes, stops and terminations from EventBridge via SQS.
-    ...(deps.interruptionQueue ? [newInterruptionController({ ...deps, queue: deps.interruptionQueue, offerings: deps.aws.unavailableOfferings })] : []),
-    ...(deps.config.featureGates.StaticCapacity ? [new StaticNodePoolController(deps)] : []),
+    ...(deps.interruptionQueue ? [newInterruptionController({ ...as("interruption"), queue: deps.interruptionQueue, offerings: deps.aws.unavailableOfferings })] : []),
+    ...(deps.config.featureGates.StaticCapacity ? [new StaticNodePoolController(as("static"))] : []),
   ];
 }

@@ -44,7 +44,8 @@ interface Rule {
   resourceNames?: string[];
 }
 
-const render = (set: string[] = [], releaseName = "tenon", namespace = "tenon-system") => helmTemplate({ releaseName, namespace, set }) as Obj[];
+// Every install names its cluster (an empty settings.clusterName fails the install).
+const render = (set: string[] = [], releaseName = "tenon", namespace = "tenon-system") => helmTemplate({ releaseName, namespace, set: ["settings.clusterName=test-cluster", ...set] }) as Obj[];
 const one = (objs: Obj[], kind: string, name?: string): Obj => {
   const found = objs.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
   assert.equal(found.length, 1, `expected one ${kind}${name ? ` ${name}` : ""}, got ${found.length}`);
@@ -57,7 +58,7 @@ describe("helm chart charts/tenon", () => {
   before(() => ensureBuilt(["helm"]));
 
   it("passes helm lint --strict, with default and custom values", () => {
-    for (const set of [[], ["settings.clusterName=prod", "replicas=3", "serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn=arn:aws:iam::111122223333:role/tenon"]]) {
+    for (const set of [["settings.clusterName=test-cluster"], ["settings.clusterName=prod", "replicas=3", "serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn=arn:aws:iam::111122223333:role/tenon"]]) {
       const args = ["lint", CHART_DIR, "--strict", "--kube-version", versions.kubernetes, ...set.flatMap((s) => ["--set", s])];
       const res = spawnSync(bin.helm, args, { encoding: "utf8" });
       assert.equal(res.status, 0, `helm ${args.join(" ")}:\n${res.stdout}${res.stderr}`);
@@ -154,8 +155,8 @@ describe("helm chart charts/tenon", () => {
       [
         "serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn=arn:aws:iam::111122223333:role/KarpenterController",
         "replicas=3",
-        "image.repository=registry.example/tenon",
-        "image.digest=sha256:" + "a".repeat(64),
+        "controller.image.repository=registry.example/tenon",
+        "controller.image.digest=sha256:" + "a".repeat(64),
         "priorityClassName=",
         "podDisruptionBudget.enabled=false",
         "leaderElection.name=tenon-leader",
@@ -165,7 +166,7 @@ describe("helm chart charts/tenon", () => {
         "tolerations[0].value=system",
         "tolerations[0].effect=NoSchedule",
         "controller.metrics.port=9090",
-        "controller.resources.limits.memory=1Gi",
+        "controller.resources.limits.memory=2Gi",
       ],
       "autoscaler",
       "kube-system",
@@ -185,7 +186,7 @@ describe("helm chart charts/tenon", () => {
     assert.equal(c.image, `registry.example/tenon@sha256:${"a".repeat(64)}`);
     assert.equal(c.ports.find((p) => p.name === "http-metrics")?.containerPort, 9090);
     assert.equal(envOf(objs).METRICS_PORT, "9090");
-    assert.deepEqual(c.resources, { limits: { memory: "1Gi" }, requests: { cpu: "500m", memory: "512Mi" } });
+    assert.deepEqual(c.resources, { limits: { memory: "2Gi" }, requests: { cpu: "1", memory: "1Gi" } }, "a limit set alone keeps the default requests");
     assert.equal(envOf(objs).LEADER_ELECTION_NAME, "tenon-leader");
     const role = one(objs, "Role", "autoscaler-tenon") as unknown as { rules: Rule[] };
     assert.deepEqual(
@@ -244,7 +245,7 @@ describe("helm chart charts/tenon", () => {
     const chartCRDs = readdirSync(join(CHART_DIR, "crds")).sort();
     assert.deepEqual(chartCRDs, readdirSync(join(repoRoot, "crds")).filter((f) => f.endsWith(".yaml")).sort());
     for (const f of chartCRDs) assert.equal(readFileSync(join(CHART_DIR, "crds", f), "utf8"), readFileSync(join(repoRoot, "crds", f), "utf8"), `charts/tenon/crds/${f} differs from crds/${f}; run npm run generate`);
-    const res = spawnSync(bin.helm, ["template", "t", CHART_DIR, "--include-crds", "--kube-version", versions.kubernetes], { encoding: "utf8" });
+    const res = spawnSync(bin.helm, ["template", "t", CHART_DIR, "--include-crds", "--kube-version", versions.kubernetes, "--set", "settings.clusterName=test-cluster"], { encoding: "utf8" });
     assert.equal(res.status, 0, res.stderr);
     for (const name of ["nodepools.karpenter.sh", "nodeclaims.karpenter.sh", "ec2nodeclasses.karpenter.k8s.aws"]) assert.match(res.stdout, new RegExp(`name: ${name.replace(/\./g, "\\.")}`));
   });

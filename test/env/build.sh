@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the local control plane (etcd, kube-apiserver, kube-scheduler, kube-controller-manager, kubectl,
-# kwok, helm) from the Go module proxy and installs moto's server into a virtualenv.
+# kwok, helm) and Prometheus from the Go module proxy and installs moto's server into a virtualenv.
 # Idempotent: each artefact lives in .cache/testenv/<name>-<version>/ and is skipped when present.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -56,14 +56,14 @@ GO
   rm -rf "$out" && mv "$out.tmp" "$out" && rm -rf "$work"
 }
 
-build_go_tool() { # name version module-path package-path [extra ldflags]
-  local name=$1 version=$2 module=$3 pkg=$4 ldflags=${5:-}
+build_go_tool() { # name folder-version module-path package-path [extra ldflags] [module version]
+  local name=$1 version=$2 module=$3 pkg=$4 ldflags=${5:-} modversion=${6:-$2}
   local out="$cache/$name-$version"
   if [[ -x "$out/$name" ]]; then return; fi
   log "building $name $version"
   # A wrapper module, because `go install pkg@version` refuses modules whose go.mod has replaces.
   local work; work=$(mktemp -d)
-  printf 'module tenon.local/%sbuild\ngo 1.24\nrequire %s %s\n' "$name" "$module" "$version" > "$work/go.mod"
+  printf 'module tenon.local/%sbuild\ngo 1.24\nrequire %s %s\n' "$name" "$module" "$modversion" > "$work/go.mod"
   printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$pkg" > "$work/tools.go"
   (cd "$work" && go mod tidy -e >/dev/null 2>&1 || true
    mkdir -p "$out.tmp" && go build -trimpath -ldflags "-s -w $ldflags" -o "$out.tmp/$name" "$pkg")
@@ -85,10 +85,31 @@ kwok_stages() {
   mv "$out/stages.yaml.tmp" "$out/stages.yaml"
 }
 
-# helm reports (and checks charts' helm constraints against) the version set at link time.
+# helm reports (and checks charts' helm constraints against) the version set at link time, and
+# renders charts for the Kubernetes version stamped at link time (helm's Makefile stamps the
+# client-go it is built with; this stamps the cluster the tests run, so `helm template` checks a
+# chart's kubeVersion against it without --kube-version). The folder names both versions.
+helm_dir_version() { echo "$HELM_VERSION-k8s-$K8S_VERSION"; }
 build_helm() {
-  build_go_tool helm "$HELM_VERSION" helm.sh/helm/v3 helm.sh/helm/v3/cmd/helm \
-    "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+  local minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
+  local stamp="-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$minor"
+  stamp="$stamp -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$minor"
+  build_go_tool helm "$(helm_dir_version)" helm.sh/helm/v3 helm.sh/helm/v3/cmd/helm \
+    "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION $stamp" "$HELM_VERSION"
+}
+
+# Prometheus' server (scraping, TSDB, the HTTP API; no web UI assets, which the tests do not need).
+# `go install` (not the wrapper module) because prometheus' go.mod carries replace directives it needs.
+build_prometheus() {
+  local out="$cache/prometheus-$PROMETHEUS_VERSION"
+  if [[ -x "$out/prometheus" ]]; then return; fi
+  log "building prometheus $PROMETHEUS_VERSION (slow the first time)"
+  local started=$SECONDS
+  rm -rf "$out.tmp" && mkdir -p "$out.tmp"
+  GOBIN="$out.tmp" go install -trimpath -ldflags "-s -w -X github.com/prometheus/common/version.Version=${PROMETHEUS_VERSION#v}" \
+    "github.com/prometheus/prometheus/cmd/prometheus@$PROMETHEUS_VERSION"
+  rm -rf "$out" && mv "$out.tmp" "$out"
+  log "built prometheus $PROMETHEUS_VERSION in $((SECONDS - started))s"
 }
 
 install_moto() {
@@ -110,10 +131,11 @@ for t in "${targets[@]}"; do
     kwok) build_go_tool kwok "$KWOK_VERSION" sigs.k8s.io/kwok sigs.k8s.io/kwok/cmd/kwok; kwok_stages ;;
     helm) build_helm ;;
     moto) install_moto ;;
+    prometheus) build_prometheus ;;
     all) build_kubernetes; build_go_tool etcd "$ETCD_VERSION" go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3
          build_go_tool kwok "$KWOK_VERSION" sigs.k8s.io/kwok sigs.k8s.io/kwok/cmd/kwok; kwok_stages
-         build_helm; install_moto ;;
-    *) echo "unknown target $t (kubernetes, etcd, kwok, helm, moto, all)" >&2; exit 2 ;;
+         build_helm; install_moto; build_prometheus ;;
+    *) echo "unknown target $t (kubernetes, etcd, kwok, helm, moto, prometheus, all)" >&2; exit 2 ;;
   esac
 done
 echo "$cache"

@@ -114,9 +114,11 @@ export interface DevCluster {
 export const kubernetesMinor = (): string => versions.kubernetes.replace(/^v/, "").split(".").slice(0, 2).join(".");
 
 /** Renders the chart with `helm template` and returns its documents. */
-export function helmTemplate(opts: { releaseName: string; namespace: string; set?: string[]; showOnly?: string[] }): Record<string, unknown>[] {
+export function helmTemplate(opts: { releaseName: string; namespace: string; set?: string[]; showOnly?: string[]; valuesFiles?: string[]; apiVersions?: string[] }): Record<string, unknown>[] {
   ensureBuilt(["helm"]);
   const args = ["template", opts.releaseName, CHART_DIR, "--namespace", opts.namespace, "--kube-version", versions.kubernetes];
+  for (const f of opts.valuesFiles ?? []) args.push("--values", f);
+  for (const a of opts.apiVersions ?? []) args.push("--api-versions", a);
   for (const s of opts.set ?? []) args.push("--set", s);
   for (const s of opts.showOnly ?? []) args.push("--show-only", s);
   const res = spawnSync(bin.helm, args, { encoding: "utf8", env: { ...process.env, HELM_CACHE_HOME: tmpdir(), HELM_CONFIG_HOME: tmpdir(), HELM_DATA_HOME: tmpdir() } });

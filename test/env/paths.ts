@@ -15,6 +15,7 @@ export interface Versions {
   kwok: string;
   helm: string;
   moto: string;
+  prometheus: string;
 }
 
 /** Reads the KEY=value lines of versions.sh. */
@@ -35,6 +36,7 @@ export function readVersions(file = join(envDir, "versions.sh")): Versions {
     kwok: get("KWOK_VERSION"),
     helm: get("HELM_VERSION"),
     moto: get("MOTO_VERSION"),
+    prometheus: get("PROMETHEUS_VERSION"),
   };
 }
 
@@ -43,7 +45,7 @@ export const versions = readVersions();
 export const cacheDir = process.env.TENON_TESTENV_CACHE ?? join(repoRoot, ".cache", "testenv");
 
 /** The build.sh target that produces each artefact. */
-export type Target = "kubernetes" | "etcd" | "kwok" | "helm" | "moto";
+export type Target = "kubernetes" | "etcd" | "kwok" | "helm" | "moto" | "prometheus";
 
 const k8sDir = join(cacheDir, `kubernetes-${versions.kubernetes}`);
 const kwokDir = join(cacheDir, `kwok-${versions.kwok}`);
@@ -56,7 +58,9 @@ export const bin = {
   kubeControllerManager: join(k8sDir, "kube-controller-manager"),
   etcd: join(cacheDir, `etcd-${versions.etcd}`, "etcd"),
   kwok: join(kwokDir, "kwok"),
-  helm: join(cacheDir, `helm-${versions.helm}`, "helm"),
+  // helm stamped with the test cluster's Kubernetes version (build.sh: helm_dir_version).
+  helm: join(cacheDir, `helm-${versions.helm}-k8s-${versions.kubernetes}`, "helm"),
+  prometheus: join(cacheDir, `prometheus-${versions.prometheus}`, "prometheus"),
   motoServer: join(motoDir, "bin", "moto_server"),
 } as const;
 
@@ -78,6 +82,7 @@ const present: Record<Target, () => boolean> = {
   kwok: () => executable(bin.kwok) && existsSync(kwokStages),
   helm: () => executable(bin.helm),
   moto: () => existsSync(join(motoDir, ".complete")) && executable(bin.motoServer),
+  prometheus: () => executable(bin.prometheus),
 };
 
 export const allTargets: readonly Target[] = ["etcd", "kwok", "kubernetes", "moto", "helm"];

@@ -57,12 +57,35 @@ annotations:
 {{- end }}
 
 {{- define "tenon.image" -}}
-{{- $tag := default .Chart.AppVersion .Values.image.tag }}
-{{- if .Values.image.digest }}
-{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- $image := .Values.controller.image }}
+{{- $tag := default .Chart.AppVersion $image.tag }}
+{{- if $image.digest }}
+{{- printf "%s@%s" $image.repository $image.digest }}
 {{- else }}
-{{- printf "%s:%s" .Values.image.repository $tag }}
+{{- printf "%s:%s" $image.repository $tag }}
 {{- end }}
+{{- end }}
+
+{{/* The cluster's name, which tenon cannot run without: an empty one fails the install, saying so. */}}
+{{- define "tenon.clusterName" -}}
+{{- required "settings.clusterName is required: set it to your EKS cluster's name (--set settings.clusterName=<name>); tenon discovers subnets, security groups and the cluster endpoint with it" .Values.settings.clusterName }}
+{{- end }}
+
+{{/* Karpenter settings a Karpenter values file may carry that tenon does not act on (named in NOTES.txt). */}}
+{{- define "tenon.ignoredSettings" -}}
+{{- $ignored := list }}
+{{- range $key := list "preferencePolicy" "minValuesPolicy" "eksControlPlane" "enableZonalShift" "ignoreDRARequests" "disableClusterStateObservability" "disableDryRun" "amiRefreshInterval" "subnetRefreshInterval" }}
+{{- if hasKey $.Values.settings $key }}
+{{- $ignored = append $ignored (printf "settings.%s" $key) }}
+{{- end }}
+{{- end }}
+{{- range $p := .Values.logOutputPaths | default list }}
+{{- if ne $p "stdout" }}{{ $ignored = append $ignored (printf "logOutputPaths %s" $p) }}{{ end }}
+{{- end }}
+{{- range $p := .Values.logErrorOutputPaths | default list }}
+{{- if ne $p "stderr" }}{{ $ignored = append $ignored (printf "logErrorOutputPaths %s" $p) }}{{ end }}
+{{- end }}
+{{- join ", " $ignored }}
 {{- end }}
 
 {{/* FEATURE_GATES in Karpenter's syntax, Name=bool,…, from settings.featureGates (lowerCamelCase keys). */}}

@@ -22,7 +22,7 @@ import { Controller, type ReconcileResult, type Reconciler } from "../runtime/co
 import { type ConditionUpdate, getCondition, rootReady, sameConditions, setConditions } from "../shared/conditions.js";
 import type { ControllerDeps, ManagedController } from "../shared/deps.js";
 import { EC2NodeClasses, NodePools, getRaw, listNames, mapPatch, patchStatus } from "../shared/kube.js";
-import { nodePoolUsage, statusResources } from "./usage.js";
+import { BaseResources, nodePoolUsage, statusResources } from "./usage.js";
 import { type SupportedNodeClass, validateNodePool } from "./validation.js";
 import { isDeleting } from "../../state/predicates.js";
 
@@ -218,7 +218,9 @@ export class NodePoolStatusController implements Reconciler, ManagedController {
     this.series.set(name, seen);
     const value = (resource: string, v: number) => v / canonicalScale(resource);
     const usageNow = new Set<string>();
-    for (const [resource, v] of Object.entries(usage ?? {})) {
+    // As status.resources does, the base resources read 0 rather than vanish when nothing is provisioned.
+    const withZeros: ResourceList = Object.fromEntries(BaseResources.map((r) => [r, 0]));
+    for (const [resource, v] of Object.entries({ ...withZeros, ...(usage ?? {}) })) {
       const rt = resourceTypeLabel(resource);
       usageNow.add(rt);
       this.metrics.nodePoolUsage.set({ nodepool: name, resource_type: rt }, value(resource, v));

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { isNotLeader } from "../../operator/fence.js";
+import { type ReconcileOutcome, type RuntimeMetrics, runtimeMetrics } from "../../operator/metrics-runtime.js";
 import { type Clock, realClock } from "./clock.js";
 import { WorkQueue } from "./workqueue.js";
 
@@ -20,6 +21,8 @@ export interface ControllerOptions {
   logger?: Pick<Logger, "error" | "warn" | "debug">;
   /** Called with the duration of every reconcile, for metrics. */
   observe?: (controller: string, ms: number, error: unknown) => void;
+  /** controller_runtime_* and workqueue_* (the process-wide ones unless a test passes its own). */
+  metrics?: RuntimeMetrics;
 }
 
 /** A worker stopped for a reason other than a failed reconcile: the controller no longer works its queue. */
@@ -51,7 +54,17 @@ export class Controller<K = string> {
     this.clock = opts.clock ?? realClock;
     this.queue = new WorkQueue<K>(this.clock);
     this.concurrency = opts.concurrency ?? 1;
+    this.metrics = opts.metrics ?? runtimeMetrics;
+    const labels = { name: reconciler.name, controller: reconciler.name };
+    const m = this.metrics;
+    this.queue.hooks = {
+      added: () => m.adds.inc(labels),
+      waited: (ms) => m.queueDuration.observe(labels, ms / 1000),
+      retried: () => m.retries.inc(labels),
+    };
   }
+
+  private readonly metrics: RuntimeMetrics;
 
   enqueue(key: K): void {
     this.queue.add(key);
@@ -62,6 +75,17 @@ export class Controller<K = string> {
     const stop = () => this.queue.shutdown();
     if (signal.aborted) stop();
     signal.addEventListener("abort", stop, { once: true });
+    const queue = this.queue;
+    const clock = this.clock;
+    this.metrics.register({ name: this.reconciler.name, concurrency: this.concurrency, depth: () => queue.length, processingSince: () => queue.processingSince(), now: () => clock.now() });
+    try {
+      await this.workers(signal);
+    } finally {
+      this.metrics.unregister(this.reconciler.name);
+    }
+  }
+
+  private async workers(signal: AbortSignal): Promise<void> {
     await Promise.all(
       Array.from({ length: this.concurrency }, () =>
         this.worker(signal).catch((err: unknown) => {
@@ -82,9 +106,9 @@ export class Controller<K = string> {
         const result = await this.reconciler.reconcile(key, signal);
         this.queue.forget(key);
         if (result?.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
-        this.observe(started, undefined);
+        this.observe(started, undefined, result?.requeueAfterMs !== undefined ? "requeue_after" : "success");
       } catch (err) {
-        this.observe(started, err);
+        this.observe(started, err, "error");
         if (!signal.aborted) {
           if (isNotLeader(err)) this.opts.logger?.warn({ controller: this.reconciler.name, key: String(key), err: err.message }, "write refused: this replica no longer leads");
           else this.opts.logger?.error({ controller: this.reconciler.name, key: String(key), err }, "reconcile failed");
@@ -97,9 +121,12 @@ export class Controller<K = string> {
   }
 
   /** Metrics must never take a worker down with them. */
-  private observe(started: number, error: unknown): void {
+  private observe(started: number, error: unknown, outcome: ReconcileOutcome): void {
     try {
-      this.opts.observe?.(this.reconciler.name, this.clock.now() - started, error);
+      const ms = this.clock.now() - started;
+      this.metrics.reconciled(this.reconciler.name, ms / 1000, outcome);
+      this.metrics.workDuration.observe({ name: this.reconciler.name, controller: this.reconciler.name }, ms / 1000);
+      this.opts.observe?.(this.reconciler.name, ms, error);
     } catch (err) {
       this.opts.logger?.warn({ controller: this.reconciler.name, err }, "recording reconcile metrics failed");
     }

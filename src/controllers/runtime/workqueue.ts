@@ -5,6 +5,14 @@ export interface BackoffOptions {
   maxMs: number;
 }
 
+/** What a queue reports as it works, for the workqueue_* metrics. */
+export interface QueueHooks {
+  added(): void;
+  /** A key was handed to a worker after waiting so long in the queue. */
+  waited(ms: number): void;
+  retried(): void;
+}
+
 /**
  * A de-duplicating work queue with client-go's semantics: a key is queued at most once; a key
  * added while it is being processed is processed again afterwards (never twice at once); failed
@@ -19,11 +27,23 @@ export class WorkQueue<K = string> {
   private delayed = new Map<K, { at: number; cancel(): void }>();
   private waiters: ((k: K | undefined) => void)[] = [];
   private closed = false;
+  /** When each queued key was queued, and when each key in process was handed out. */
+  private queuedAt = new Map<K, number>();
+  private processingAt = new Map<K, number>();
+  /** Set by the controller that owns the queue. */
+  hooks?: QueueHooks;
 
   constructor(
     private readonly clock: Clock = realClock,
     private readonly backoff: BackoffOptions = { baseMs: 100, maxMs: 5 * 60_000 },
   ) {}
+
+  private start(key: K, queuedAt: number): void {
+    const now = this.clock.now();
+    this.processing.add(key);
+    this.processingAt.set(key, now);
+    this.hooks?.waited(now - queuedAt);
+  }
 
   add(key: K): void {
     if (this.closed) return;
@@ -32,13 +52,17 @@ export class WorkQueue<K = string> {
       return;
     }
     if (this.queued.has(key)) return;
+    this.hooks?.added();
     this.queued.add(key);
     const waiter = this.waiters.shift();
     if (waiter) {
       this.queued.delete(key);
-      this.processing.add(key);
+      this.start(key, this.clock.now());
       waiter(key);
-    } else this.queue.push(key);
+    } else {
+      this.queuedAt.set(key, this.clock.now());
+      this.queue.push(key);
+    }
   }
 
   /** Adds the key after a delay; an earlier pending delay for the same key wins. */
@@ -60,6 +84,7 @@ export class WorkQueue<K = string> {
   addRateLimited(key: K): void {
     const n = this.failures.get(key) ?? 0;
     this.failures.set(key, n + 1);
+    this.hooks?.retried();
     this.addAfter(key, Math.min(this.backoff.maxMs, this.backoff.baseMs * 2 ** n));
   }
 
@@ -77,7 +102,9 @@ export class WorkQueue<K = string> {
     const key = this.queue.shift();
     if (key !== undefined) {
       this.queued.delete(key);
-      this.processing.add(key);
+      const at = this.queuedAt.get(key) ?? this.clock.now();
+      this.queuedAt.delete(key);
+      this.start(key, at);
       return Promise.resolve(key);
     }
     if (this.closed) return Promise.resolve(undefined);
@@ -87,7 +114,13 @@ export class WorkQueue<K = string> {
   /** Marks a key as processed; if it was added meanwhile, it is queued again. */
   done(key: K): void {
     this.processing.delete(key);
+    this.processingAt.delete(key);
     if (this.dirtyWhileProcessing.delete(key)) this.add(key);
+  }
+
+  /** When each key being processed now was handed to its worker (ms). */
+  processingSince(): number[] {
+    return [...this.processingAt.values()];
   }
 
   get length(): number {
