@@ -58,6 +58,12 @@ export const bin = {
   kwok: join(kwokDir, "kwok"),
   helm: join(cacheDir, `helm-${versions.helm}`, "helm"),
   motoServer: join(motoDir, "bin", "moto_server"),
+  /**
+   * The virtualenv's python, which finds its venv from its own path (pyvenv.cfg beside it): moto
+   * runs as `python -m moto.server`, because the venv's scripts (moto_server) carry the absolute
+   * path of the venv in their shebang and break when the checkout moves.
+   */
+  motoPython: join(motoDir, "bin", "python"),
 } as const;
 
 /** kwok's default node and pod stages, copied from the pinned kwok module by build.sh. */
@@ -77,7 +83,7 @@ const present: Record<Target, () => boolean> = {
   etcd: () => executable(bin.etcd),
   kwok: () => executable(bin.kwok) && existsSync(kwokStages),
   helm: () => executable(bin.helm),
-  moto: () => existsSync(join(motoDir, ".complete")) && executable(bin.motoServer),
+  moto: () => existsSync(join(motoDir, ".complete")) && executable(bin.motoPython),
 };
 
 export const allTargets: readonly Target[] = ["etcd", "kwok", "kubernetes", "moto", "helm"];
