@@ -6,14 +6,20 @@
 //
 // `npm run demo:scale -- 30` (another terminal) scales inflate of the running demo.
 //
-// Settings: DEMO_REPLICAS (10), DEMO_CPU (1), DEMO_MAX_CPU (largest node in vCPUs, 16), TENON_BOOT_DELAY_MS (how long an instance takes to
-// register its node; 2000), LOG_LEVEL for the controller (info).
+// The NodePool consolidates after DEMO_CONSOLIDATE_AFTER (10s), so `demo:scale -- 0` empties the
+// cluster. The live view (scripts/demo-view.ts) redraws in place on a terminal and prints a line
+// per change otherwise.
+//
+// Settings: DEMO_REPLICAS (10), DEMO_CPU (1), DEMO_MAX_CPU (largest node in vCPUs, 16), DEMO_CONSOLIDATE_AFTER (10s),
+// TENON_BOOT_DELAY_MS (how long an instance takes to register its node; 2000), LOG_LEVEL for the controller (info).
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { startDevCluster, type ControllerProcess, type DevCluster } from "../test/env/devcluster.js";
 import { bin, repoRoot } from "../test/env/paths.js";
-import { ClusterReader, claimTable, deployment, ec2NodeClass, nodePool, progressLine, toYAMLStream } from "../test/e2e/fixtures.js";
+import { loadCatalogInstanceTypes } from "../src/cloudprovider/aws/catalog.js";
+import { ClusterReader, deployment, ec2NodeClass, nodePool, toYAMLStream } from "../test/e2e/fixtures.js";
+import { Screen, renderView } from "./demo-view.js";
 
 // The AWS SDK warns about Node 20 on every run; tenon supports Node 20.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -26,17 +32,41 @@ interface DemoState {
   controllerLog: string;
 }
 
+/** The running demo's state, or why there is none; a file left by a demo that is gone is removed. */
+function runningDemo(): DemoState | string {
+  if (!existsSync(stateFile)) return "no demo is running (start one with `npm start`)";
+  let state: DemoState | undefined;
+  try {
+    state = JSON.parse(readFileSync(stateFile, "utf8")) as DemoState;
+  } catch {
+    state = undefined;
+  }
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === "EPERM";
+    }
+  };
+  if (!state || !alive(state.pid) || !existsSync(state.adminKubeconfig)) {
+    rmSync(stateFile, { force: true });
+    return `no demo is running (removed the state a stopped demo${state ? ` (pid ${state.pid})` : ""} left behind; start one with \`npm start\`)`;
+  }
+  return state;
+}
+
 async function scale(replicasArg: string | undefined): Promise<void> {
   const replicas = Number(replicasArg);
-  if (!Number.isInteger(replicas) || replicas < 0) {
-    console.error("usage: npm run demo:scale -- <replicas>   (e.g. 30)");
+  if (replicasArg === undefined || !Number.isInteger(replicas) || replicas < 0) {
+    console.error("usage: npm run demo:scale -- <replicas>   (e.g. 30, or 0 to watch tenon empty the cluster)");
     process.exit(2);
   }
-  if (!existsSync(stateFile)) {
-    console.error("no demo is running (start one with `npm start`)");
+  const state = runningDemo();
+  if (typeof state === "string") {
+    console.error(state);
     process.exit(1);
   }
-  const state = JSON.parse(readFileSync(stateFile, "utf8")) as DemoState;
   const res = spawnSync(bin.kubectl, ["--kubeconfig", state.adminKubeconfig, "scale", "deployment", "inflate", "--namespace", "default", `--replicas=${replicas}`], { encoding: "utf8" });
   if (res.status !== 0) {
     console.error(`kubectl scale failed: ${res.stderr.trim()}`);
@@ -49,44 +79,43 @@ function log(msg: string): void {
   console.log(`${new Date().toISOString().slice(11, 19)} ${msg}`);
 }
 
-/** Relevant controller log lines, shortened: what tenon decided, launched, registered. */
-function controllerHighlights(lines: Record<string, unknown>[]): string[] {
-  const out: string[] = [];
-  for (const l of lines) {
-    const level = String(l.level ?? "");
-    const msg = String(l.message ?? "");
-    if (level === "DEBUG" || level === "TRACE") continue;
-    if (!/nodeclaim|launched|registered|initialized|found provisionable|computed|created|deleted|error|failed|leader|starting controllers/i.test(msg) && level !== "ERROR" && level !== "WARN") continue;
-    const claim = (l.NodeClaim as { name?: string } | undefined)?.name;
-    const extra = [claim ? `NodeClaim=${claim}` : "", l["instance-type"] ? `type=${String(l["instance-type"])}` : "", l.error ? `error=${JSON.stringify(l.error).slice(0, 200)}` : ""].filter(Boolean).join(" ");
-    out.push(`  [tenon ${level}] ${l.controller ? `${String(l.controller)}: ` : ""}${msg}${extra ? ` (${extra})` : ""}`);
-  }
-  return out;
+/** Controller lines worth a note above the live view: errors and warnings (decisions are in the view). */
+function controllerTrouble(lines: Record<string, unknown>[]): string[] {
+  return lines
+    .filter((l) => l.level === "ERROR" || l.level === "FATAL" || (l.level === "WARN" && l.message !== "could not schedule pod(s)"))
+    .map((l) => `  [tenon ${String(l.level)}] ${l.controller ? `${String(l.controller)}: ` : ""}${String(l.message ?? "")}${l.error ? ` (${JSON.stringify(l.error).slice(0, 200)})` : ""}`);
 }
 
 async function demo(): Promise<void> {
   const replicas = Number(process.env.DEMO_REPLICAS ?? 10);
   const cpu = process.env.DEMO_CPU ?? "1";
+  const consolidateAfter = process.env.DEMO_CONSOLIDATE_AFTER ?? "10s";
   // Filled in as things start, so that Ctrl-C at any point stops what is running.
   const started: { dev?: DevCluster; controller?: ControllerProcess } = {};
   let stopping = false;
   const stop = async (why: string, code = 0) => {
     if (stopping) return;
     stopping = true;
-    log(`${why}: stopping the controller and the local cluster`);
-    await started.controller?.stop(10_000);
-    await started.dev?.stop();
+    // First, so that however the rest goes, `demo:scale` no longer finds a demo.
     rmSync(stateFile, { force: true });
-    process.exit(code);
+    log(`${why}: stopping the controller and the local cluster`);
+    try {
+      await started.controller?.stop(10_000);
+      await started.dev?.stop();
+    } finally {
+      process.exit(code);
+    }
   };
   process.once("SIGINT", () => void stop("Ctrl-C"));
   process.once("SIGTERM", () => void stop("SIGTERM"));
+  process.once("exit", () => rmSync(stateFile, { force: true }));
 
   const t0 = Date.now();
   const dev = (started.dev = await startDevCluster({ bridge: { bootDelayMs: Number(process.env.TENON_BOOT_DELAY_MS ?? 2000) }, log: (m) => log(m) }));
   log(`local cluster up in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
 
-  const controller = (started.controller = await dev.startController({ name: "tenon-controller", env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "info" } }));
+  // moto has no pricing API: as in a VPC without its endpoint, tenon prices from its bundled snapshot.
+  const controller = (started.controller = await dev.startController({ name: "tenon-controller", env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "info", ISOLATED_VPC: "true" } }));
   log(`tenon controller running (pid ${controller.pid}, log ${controller.logPath}, metrics ${controller.metricsURL})`);
   mkdirSync(join(repoRoot, ".cache", "demo"), { recursive: true });
   writeFileSync(stateFile, JSON.stringify({ pid: process.pid, adminKubeconfig: dev.adminKubeconfig, controllerLog: controller.logPath } satisfies DemoState));
@@ -97,21 +126,21 @@ async function demo(): Promise<void> {
     }
   });
 
-  dev.kubectl(["apply", "-f", "-"], toYAMLStream([ec2NodeClass(dev.clusterName, dev.aws.nodeRoleName), nodePool({ maxCPU: Number(process.env.DEMO_MAX_CPU ?? 16) })]));
-  log("applied EC2NodeClass default and NodePool default");
+  dev.kubectl(["apply", "-f", "-"], toYAMLStream([ec2NodeClass(dev.clusterName, dev.aws.nodeRoleName), nodePool({ maxCPU: Number(process.env.DEMO_MAX_CPU ?? 16), consolidateAfter })]));
+  log(`applied EC2NodeClass default and NodePool default (consolidates empty or underused nodes after ${consolidateAfter})`);
   dev.kubectl(["apply", "-f", "-"], toYAMLStream([deployment({ name: "inflate", replicas, cpu })]));
   const appliedAt = Date.now();
   log(`applied Deployment inflate: ${replicas} × pause, ${cpu} CPU each`);
   console.log(`
-  Scale it from another terminal:   npm run demo:scale -- 30
+  Scale it from another terminal:   npm run demo:scale -- 30   (0 empties the cluster)
   or:  ${bin.kubectl} --kubeconfig ${dev.adminKubeconfig} scale deployment inflate --replicas 30
   Look around:  ${bin.kubectl} --kubeconfig ${dev.adminKubeconfig} get nodepools,ec2nodeclasses,nodeclaims,nodes
   Ctrl-C stops everything.
 `);
 
   const reader = new ClusterReader(dev.kubeConfig());
-  let last = "";
-  let lastClaims = "";
+  const catalog = new Map(loadCatalogInstanceTypes(dev.region).map((t) => [t.name, t]));
+  const screen = new Screen((t) => process.stdout.write(t), process.stdout.isTTY === true);
   let seenLines = 0;
   let allRunningAt: number | undefined;
   // When the current wave of pending pods began: the oldest of them was created then.
@@ -120,31 +149,27 @@ async function demo(): Promise<void> {
     if (stopping) return;
     try {
       const lines = controller.logLines();
-      for (const l of controllerHighlights(lines.slice(seenLines))) console.log(l);
+      for (const l of controllerTrouble(lines.slice(seenLines))) screen.note(l);
       seenLines = lines.length;
-      const p = await reader.progress("app=inflate");
-      const line = progressLine(p);
-      if (line !== last) {
-        log(line);
-        last = line;
-      }
-      const claims = claimTable(p.claims);
-      if (p.pending === 0 && p.running > 0) {
+      const [claims, pods] = await Promise.all([reader.nodeClaims(), reader.pods("app=inflate")]);
+      screen.show(renderView({ claims, pods, log: lines }, catalog));
+      const live = pods.filter((x) => !x.metadata?.deletionTimestamp);
+      const pending = live.filter((x) => x.status?.phase === "Pending");
+      const running = live.length - pending.length;
+      if (pending.length === 0 && running > 0) {
         if (allRunningAt === undefined) {
           allRunningAt = Date.now();
           const since = waveStart === undefined ? "" : `, ${((allRunningAt - waveStart) / 1000).toFixed(1)}s after the first pending one was created`;
-          log(`all ${p.running} pods running${since}; controller RSS ${((controller.rssBytes() ?? 0) / 2 ** 20).toFixed(0)} MiB`);
+          screen.note(`${new Date().toISOString().slice(11, 19)} all ${running} pods running${since}; controller RSS ${((controller.rssBytes() ?? 0) / 2 ** 20).toFixed(0)} MiB`);
           waveStart = undefined;
         }
-        if (claims !== lastClaims) console.log(`${claims}\n`);
-        lastClaims = claims;
-      } else if (p.pending > 0) {
+      } else if (pending.length > 0) {
         allRunningAt = undefined;
-        const oldest = Math.min(...p.pods.filter((x) => x.status?.phase === "Pending").map((x) => new Date(x.metadata?.creationTimestamp ?? Date.now()).getTime()));
+        const oldest = Math.min(...pending.map((x) => new Date(x.metadata?.creationTimestamp ?? Date.now()).getTime()));
         waveStart = Math.min(waveStart ?? oldest, oldest);
       }
     } catch (err) {
-      log(`(reading the cluster failed: ${err instanceof Error ? err.message : String(err)})`);
+      screen.note(`(reading the cluster failed: ${err instanceof Error ? err.message : String(err)})`);
     }
     await new Promise((r) => setTimeout(r, 1000));
   }

@@ -14,6 +14,29 @@ export interface LoggerOptions {
   base?: Record<string, unknown>;
 }
 
+/** Keys every line has; a field of the same name in a call would make the line carry the key twice. */
+const ReservedKeys = new Set(["level", "time", "message", "logger"]);
+
+const isFields = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Error);
+
+/**
+ * pino writes a line's fields after its bindings and its message without merging them, so
+ * `log.warn({ message: c.message }, "…")`, or a `controller` field on a controller's child logger,
+ * would put one key twice in a line — which JSON parsers resolve differently, and log stores
+ * reject. A field equal to a binding is dropped; one that differs, or one named like a reserved
+ * key, is kept under `<key>Field` (the line's own value is the one that stays under the key).
+ */
+function uniqueKeys(fields: Record<string, unknown>, bindings: Record<string, unknown>): Record<string, unknown> {
+  const clash = (k: string): boolean => ReservedKeys.has(k) || Object.hasOwn(bindings, k);
+  if (!Object.keys(fields).some(clash)) return fields;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) {
+    if (!clash(k)) out[k] = v;
+    else if (ReservedKeys.has(k) || JSON.stringify(bindings[k]) !== JSON.stringify(v)) out[`${k}Field`] = v;
+  }
+  return out;
+}
+
 export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {
@@ -23,6 +46,13 @@ export function createLogger(options: LoggerOptions): Logger {
       timestamp: stdTimeFunctions.isoTime,
       base: { logger: "controller", ...options.base },
       formatters: { level: (label) => ({ level: label.toUpperCase() }) },
+      hooks: {
+        logMethod(args, method) {
+          const [first, ...rest] = args as unknown[];
+          if (isFields(first)) return method.apply(this, [uniqueKeys(first, this.bindings()), ...rest] as Parameters<typeof method>);
+          return method.apply(this, args);
+        },
+      },
     },
     options.destination ?? pino.destination({ dest: 1, sync: false }),
   );
@@ -62,4 +92,19 @@ export function withObjects(logger: Logger, objects: LoggedObjects): Logger {
     if (obj !== undefined) fields[kind] = objectRef(obj);
   }
   return logger.child(fields);
+}
+
+/**
+ * Node's own warnings (a MaxListenersExceededWarning, a deprecation) go to stderr as plain text by
+ * default, between the JSON lines; they are logged as JSON lines instead, once per kind and text.
+ */
+export function logProcessWarnings(logger: Logger, proc: NodeJS.Process = process): void {
+  proc.removeAllListeners("warning");
+  const seen = new Set<string>();
+  proc.on("warning", (w: Error & { code?: string }) => {
+    const key = `${w.name}: ${w.message}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    logger.warn({ warning: w.name, ...(w.code ? { code: w.code } : {}) }, w.message);
+  });
 }

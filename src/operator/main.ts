@@ -6,6 +6,7 @@
 //
 // Exit status: 2 for settings that are wrong or missing (the message names the setting), 1 for
 // failures at startup or a lost lease, 0 after a clean shutdown.
+import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
 import { observeCluster } from "../controllers/metrics/cluster.js";
 import { realClock } from "../controllers/runtime/clock.js";
@@ -17,7 +18,8 @@ import { unfenced } from "./fence.js";
 import { loadKubeConfig, makeClients } from "./kube.js";
 import { LeaderElector, coordinationLeaseClient, newIdentity } from "./leaderelection.js";
 import { ControllerLiveness } from "./liveness.js";
-import { createLogger } from "./logging.js";
+import { createLogger, logProcessWarnings } from "./logging.js";
+import { waitForAPIServer } from "./apiready.js";
 import { collectProcessMetrics, metrics, registry } from "./metrics.js";
 import { Checks, Flag, startHealthServer, startMetricsServer } from "./server.js";
 import { Shutdown } from "./shutdown.js";
@@ -59,6 +61,7 @@ export async function runController(argv: string[], env: Env = process.env): Pro
     throw err;
   }
   const logger = createLogger({ level: config.logLevel });
+  logProcessWarnings(logger);
   try {
     await start(config, env, logger);
   } catch (err) {
@@ -125,11 +128,19 @@ async function start(config: Config, env: Env, logger: Logger): Promise<void> {
   const kube = makeClients(raw.kubeConfig, { fence });
 
   const state = new ClusterState(raw.kubeConfig, logger.child({ component: "state" }));
-  shutdown.register("cluster state", () => state.stop());
-  const synced = state.start().then(() => {
-    cacheSynced.set(true);
-    logger.info("cluster state cache synced");
+  // Watches start once the API server serves this identity: none fails (and warns) while it initializes.
+  const apiWait = new AbortController();
+  shutdown.register("cluster state", async () => {
+    apiWait.abort();
+    await state.stop();
   });
+  const synced = waitForAPIServer(raw.kubeConfig, { logger, signal: apiWait.signal })
+    .then((ready) => (ready ? state.start() : undefined))
+    .then(() => {
+      if (apiWait.signal.aborted) return;
+      cacheSynced.set(true);
+      logger.info("cluster state cache synced");
+    });
 
   const aws = await buildAWSCloudProvider({
     config,
@@ -150,6 +161,8 @@ async function start(config: Config, env: Env, logger: Logger): Promise<void> {
 
   const controllers = buildControllers({ kube, state, cloudProvider: aws, aws, recorder, logger, clock: realClock, metrics, config, ...(interruptionQueue ? { interruptionQueue } : {}) });
   const lead = async (signal: AbortSignal): Promise<void> => {
+    // Every controller loop and worker listens on this one signal: more than Node's default of 10.
+    setMaxListeners(16 + 8 * controllers.length, signal);
     await untilAborted(synced, signal);
     if (signal.aborted) return;
     logger.info({ controllers: controllers.map((c) => c.name) }, "starting controllers");

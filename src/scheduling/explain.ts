@@ -155,6 +155,12 @@ export class Explainer {
     const podsShort = types.every((t) => t.cap[2]! < shape.request[2]!);
     const asked = names.map((_, i) => i).filter((i) => shape.request[i]! > 0 && (names[i] !== "pods" || podsShort));
     const want = asked.map((i) => humanQuantity(shape.request[i]!, names[i]!)).join(", ");
+    // A resource no type offers at all (a GPU in a general pool) is the whole story: "largest: m1.small 0 nvidia.com/gpu" says nothing.
+    const absent = asked.filter((i) => types.every((t) => t.cap[i]! <= 0));
+    if (absent.length > 0) {
+      const what = absent.map((i) => names[i]!).join(", ");
+      return `no instance type the NodePool allows has any ${what} (the pod asks for ${want})`;
+    }
     const coverage = (t: PoolType): number => Math.min(...asked.map((i) => (shape.request[i]! > 0 ? t.cap[i]! / shape.request[i]! : Number.POSITIVE_INFINITY)));
     const largest = types.reduce((a, b) => (coverage(b) > coverage(a) ? b : a));
     const has = asked.map((i) => humanQuantity(Math.max(0, largest.cap[i]!), names[i]!)).join(", ");

@@ -70,6 +70,11 @@ const isGone = (err: unknown): boolean => {
   return e?.statusCode === 410 || e?.code === 410;
 };
 
+const isTooManyRequests = (err: unknown): boolean => {
+  const e = err as { statusCode?: unknown; code?: unknown } | null;
+  return e?.statusCode === 429 || e?.code === 429;
+};
+
 /**
  * A watched, cached collection of one kind, kept by its own list-then-watch loop (a reflector):
  * it lists, watches from the list's resource version, re-watches when a watch ends, relists when
@@ -168,7 +173,10 @@ export class Store<T extends Named> {
       }
       if (signal.aborted) return;
       const delay = this.backoff.next();
-      this.opts.logger?.warn({ path: this.opts.path, err: String(failure), attempt: this.backoff.attempts, retryInMs: delay }, "watch failed, restarting");
+      const fields = { path: this.opts.path, err: String(failure), attempt: this.backoff.attempts, retryInMs: delay };
+      // A busy API server (429) asks to be retried: worth a warning only once it keeps refusing.
+      if (isTooManyRequests(failure) && this.backoff.attempts <= 3) this.opts.logger?.debug(fields, "the API server asked to retry later; restarting the watch");
+      else this.opts.logger?.warn(fields, "watch failed, restarting");
       await sleep(delay, signal);
     }
   }

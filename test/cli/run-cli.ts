@@ -27,6 +27,7 @@ export interface PlanJSON {
   existingNodes: { name: string; pods: string[] }[];
   unschedulable: { pod: string; reasons: string[] }[];
   totalPricePerHour: number;
+  lowerBoundPricePerHour: number;
 }
 
 /** Simulates and parses the JSON plan, failing with the CLI's stderr if it did not exit 0. */

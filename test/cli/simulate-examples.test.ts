@@ -42,7 +42,9 @@ function assertPricing(plan: PlanJSON): void {
 describe("tenon simulate examples", { concurrency: true }, () => {
   it("basic: places all five inflate pods on on-demand c/m/r (gen > 4) amd64 nodes that fit them", async () => {
     const { plan } = await simulateJSON(["examples/basic"]);
-    assert.deepEqual(Object.keys(plan), ["nodeClaims", "existingNodes", "unschedulable", "totalPricePerHour"]);
+    assert.deepEqual(Object.keys(plan), ["nodeClaims", "existingNodes", "unschedulable", "totalPricePerHour", "lowerBoundPricePerHour"]);
+    // The bound is below (or at) every plan's price, and above nothing: the plan cannot beat it.
+    assert.ok(plan.lowerBoundPricePerHour > 0 && plan.lowerBoundPricePerHour <= plan.totalPricePerHour + 1e-6);
     assert.equal(plannedPods(plan, "default/inflate-").length, 5);
     assert.deepEqual(plan.unschedulable, []);
     assert.deepEqual(plan.existingNodes, []);
@@ -70,6 +72,10 @@ describe("tenon simulate examples", { concurrency: true }, () => {
     assert.match(r.stdout, /default/);
     assert.match(r.stdout, /lower bound/i);
     assert.match(r.stdout, /\$\d+\.\d+/);
+    // Words for a person: plurals agree, and the bound says what it is.
+    assert.match(r.stdout, /for 1 new node; 5 pods on new nodes/);
+    assert.match(r.stdout, /no plan for these pods costs less than \$\d+\.\d{4}\/hour/);
+    assert.doesNotMatch(r.stdout, /\b1 pods\b|\b1 nodes\b/);
   });
 
   it("spot-and-ondemand: api on on-demand, batch and web on the higher-weight spot pool, DaemonSet pods never planned", async () => {

@@ -16,6 +16,8 @@ export interface NodePoolOptions {
   weight?: number;
   /** Largest instance size in vCPUs (karpenter.k8s.aws/instance-cpu Lt max+1): more, smaller nodes. */
   maxCPU?: number;
+  /** spec.disruption.consolidateAfter; "Never" unless given (the demo consolidates, tests mostly not). */
+  consolidateAfter?: string;
 }
 
 /** A NodePool like Karpenter's getting-started one: on-demand c/m/r of generation 5 and later, amd64. */
@@ -45,7 +47,7 @@ export function nodePool(o: NodePoolOptions = {}): Record<string, unknown> {
       ...(o.limits ? { limits: o.limits } : {}),
       ...(o.weight !== undefined ? { weight: o.weight } : {}),
       // Consolidation would remove nodes while a test looks at them; tests that want it set it.
-      disruption: { consolidationPolicy: "WhenEmptyOrUnderutilized", consolidateAfter: "Never" },
+      disruption: { consolidationPolicy: "WhenEmptyOrUnderutilized", consolidateAfter: o.consolidateAfter ?? "Never" },
     },
   };
 }

@@ -76,11 +76,12 @@ async function startOnce(opts: MotoOptions): Promise<Moto> {
   const forgetDir = onExit(() => removeDir(tmpDir));
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const proc = startProcess("moto_server", bin.motoServer, {
+  const proc = startProcess("moto_server", bin.motoPython, {
     logPath: join(tmpDir, "moto.log"),
     cwd: tmpDir,
     env: isolatedEnv(opts.env ?? {}, tmpDir),
-    args: ["-H", "127.0.0.1", "-p", String(port)],
+    // Through the venv's python, not its moto_server script: see bin.motoPython.
+    args: ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)],
   });
   let stopped = false;
   const stop = async () => {

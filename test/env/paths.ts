@@ -62,6 +62,12 @@ export const bin = {
   helm: join(cacheDir, `helm-${versions.helm}-k8s-${versions.kubernetes}`, "helm"),
   prometheus: join(cacheDir, `prometheus-${versions.prometheus}`, "prometheus"),
   motoServer: join(motoDir, "bin", "moto_server"),
+  /**
+   * The virtualenv's python, which finds its venv from its own path (pyvenv.cfg beside it): moto
+   * runs as `python -m moto.server`, because the venv's scripts (moto_server) carry the absolute
+   * path of the venv in their shebang and break when the checkout moves.
+   */
+  motoPython: join(motoDir, "bin", "python"),
 } as const;
 
 /** kwok's default node and pod stages, copied from the pinned kwok module by build.sh. */
@@ -81,7 +87,7 @@ const present: Record<Target, () => boolean> = {
   etcd: () => executable(bin.etcd),
   kwok: () => executable(bin.kwok) && existsSync(kwokStages),
   helm: () => executable(bin.helm),
-  moto: () => existsSync(join(motoDir, ".complete")) && executable(bin.motoServer),
+  moto: () => existsSync(join(motoDir, ".complete")) && executable(bin.motoPython),
   prometheus: () => executable(bin.prometheus),
 };
 

@@ -20,7 +20,7 @@ import { EC2NodeClassSchema, type EC2NodeClass } from "../../apis/ec2nodeclass.j
 import { NodePoolSchema, type NodePool } from "../../apis/nodepool.js";
 import { NodeClaimSchema, type NodeClaim } from "../../apis/nodeclaim.js";
 import { ValidationError, formatPath } from "../../apis/parse.js";
-import { ManifestError } from "./errors.js";
+import { InputErrors, type InputProblem, ManifestError } from "./errors.js";
 import type { Manifest } from "./documents.js";
 import {
   CronJobSchema,
@@ -155,29 +155,39 @@ function push<T extends object>(list: T[], item: T): T {
 }
 
 /**
- * Validates and sorts the objects. Throws on the first invalid object (naming file, object and
- * field); kinds the simulation has no use for (Services, ConfigMaps …) are skipped with a warning,
- * so `kubectl get all -o yaml` output can be fed in as it is.
+ * Validates and sorts the objects. Every invalid object is reported (naming file, object and
+ * field) in one InputErrors at the end; kinds the simulation has no use for (Services, ConfigMaps
+ * …) are skipped with a warning, so `kubectl get all -o yaml` output can be fed in as it is.
  */
-export function classifyManifests(manifests: readonly Manifest[]): ManifestSet {
+export function classifyManifests(manifests: readonly Manifest[], earlier: readonly InputProblem[] = []): ManifestSet {
   const set = emptyManifestSet();
   const seen = new Map<string, string>();
   const skipped = new Map<string, number>();
+  const problems: InputProblem[] = [...earlier];
   for (const { source, object } of manifests) {
     const handler = handlers.get(object.kind);
     if (!handler) {
       skipped.set(object.kind, (skipped.get(object.kind) ?? 0) + 1);
       continue;
     }
-    const parsed = handler(set, object, source);
+    let parsed: object;
+    try {
+      parsed = handler(set, object, source);
+    } catch (err) {
+      if (!(err instanceof ValidationError) && !(err instanceof ManifestError)) throw err;
+      problems.push({ source, message: err.message, error: err });
+      continue;
+    }
     set.sources.set(parsed, source);
     const meta = (parsed as { metadata: { name: string; namespace?: string } }).metadata;
     const key = `${object.kind} ${clusterScoped.has(object.kind) ? "" : `${meta.namespace ?? "default"}/`}${meta.name}`;
     const first = seen.get(key);
     // Two definitions of one object would make the plan depend on file order; say so instead.
-    if (first !== undefined) throw new ManifestError(`${source}: ${objectRef(object.kind, parsed)} is defined twice (first in ${first}); remove one of them`);
-    seen.set(key, source);
+    if (first !== undefined) problems.push({ source, message: `${source}: ${objectRef(object.kind, parsed)} is defined twice (first in ${first}); remove one of them` });
+    else seen.set(key, source);
   }
+  if (problems.length === 1 && problems[0]!.error) throw problems[0]!.error;
+  if (problems.length > 0) throw new InputErrors(problems);
   for (const [kind, n] of skipped) set.warnings.push(`ignored ${n} ${quote(kind).slice(1, -1)} object${n === 1 ? "" : "s"}: tenon simulate does not use this kind`);
   return set;
 }

@@ -9,6 +9,7 @@
 import { Composer, type Document, Parser, type Tags } from "yaml";
 import { MaxAliasCount, MaxDepth, MaxDocuments } from "../simulate/limits.js";
 import { quote } from "../safe-text.js";
+import { originalLine } from "./concatenated.js";
 import { lineCol } from "./decode.js";
 import { ManifestError } from "./errors.js";
 import type { SourceText } from "./read.js";
@@ -71,10 +72,13 @@ function tooDeep(root: unknown): string | undefined {
 }
 
 /** A document's value, or a ManifestError for what the YAML package refuses or cannot bound. */
-function documentValue(doc: Document.Parsed, text: string, where: string, source: string): unknown {
+function documentValue(doc: Document.Parsed, input: SourceText, where: string): unknown {
+  const { text, source } = input;
   const err = doc.errors[0];
   if (err) {
-    const { line, col } = lineCol(text, err.pos[0]);
+    const at = lineCol(text, err.pos[0]);
+    const line = input.breaks ? originalLine(input.breaks, at.line) : at.line;
+    const col = at.col;
     // The package's message may carry a source excerpt after its first line; the position goes up front instead.
     const message = (err.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "");
     // The package turns a stack overflow on deep nesting into a parse error of its own.
@@ -115,7 +119,8 @@ function* documents(text: string, source: string): Generator<Document.Parsed> {
  * Parses one input into its objects; YAML errors name the file, line and column. Documents are
  * read one ahead, so that a message says "(document N)" only when there are several.
  */
-export function parseDocuments({ source, text }: SourceText): Manifest[] {
+export function parseDocuments(input: SourceText): Manifest[] {
+  const { source, text } = input;
   const out: Manifest[] = [];
   const it = documents(text, source);
   let current = it.next();
@@ -123,7 +128,7 @@ export function parseDocuments({ source, text }: SourceText): Manifest[] {
     if (i >= MaxDocuments) throw new ManifestError(`${source}: more than ${MaxDocuments} YAML documents, the most tenon simulate reads from one input (a List holds many objects in one)`);
     const following = it.next();
     const where = i > 0 || !following.done ? `${source} (document ${i + 1})` : source;
-    const value = documentValue(current.value, text, where, source);
+    const value = documentValue(current.value, input, where);
     // `---` with nothing after it, or a file of comments, is an empty document, not an error.
     if (value !== null && value !== undefined) flatten(value, where, out, source);
     current = following;

@@ -12,6 +12,7 @@ import { type FileHandle, lstat, open, readdir, realpath, stat } from "node:fs/p
 import type { Stats } from "node:fs";
 import { join } from "node:path";
 import { MaxInputBytes, MaxTotalInputBytes, mebibytes } from "../simulate/limits.js";
+import { splitConcatenated } from "./concatenated.js";
 import { decodeManifestBytes } from "./decode.js";
 import { ManifestError } from "./errors.js";
 
@@ -19,6 +20,8 @@ export interface SourceText {
   /** What messages call this input: the path as the user gave it (joined for directory entries), or "<stdin>". */
   source: string;
   text: string;
+  /** Where document breaks were put into standard input (see concatenated.ts), so messages give the user's line numbers. */
+  breaks?: number[];
 }
 
 /** One path to read, and whether a directory there is searched below its top level. */
@@ -164,14 +167,18 @@ export async function readInputs(inputs: readonly InputPath[], stdin: () => Asyn
   const out: ReadInputs = { sources: [], warnings: [] };
   const seen = new Set<string>();
   let total = 0;
-  const add = (source: string, bytes: Uint8Array): void => {
+  const add = (source: string, bytes: Uint8Array): string => {
     total += bytes.length;
     if (total > MaxTotalInputBytes) throw new ManifestError(`${source}: the inputs together pass ${mebibytes(MaxTotalInputBytes)}, the most tenon simulate reads in one run`);
-    out.sources.push({ source, text: decodeManifestBytes(bytes, source) });
+    const text = decodeManifestBytes(bytes, source);
+    out.sources.push({ source, text });
+    return text;
   };
   for (const { path, recursive } of inputs) {
     if (path === StdinPath) {
-      add(StdinSource, await readBounded(stdin(), StdinSource));
+      // Several files piped in one after another (`cat a.yaml b.yaml`) lose their boundaries: put them back.
+      const split = splitConcatenated(add(StdinSource, await readBounded(stdin(), StdinSource)));
+      if (split.breaks.length > 0) out.sources[out.sources.length - 1] = { source: StdinSource, text: split.text, breaks: split.breaks };
       continue;
     }
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) throw new ManifestError(`${path}: tenon simulate reads files, not URLs; download it first (or pipe it in with -)`);

@@ -8,7 +8,7 @@ import { runDisruptionSimulation } from "../disrupt.js";
 import type { CliIO } from "../io.js";
 import { classifyManifests } from "../manifests/classify.js";
 import { parseDocuments } from "../manifests/documents.js";
-import { ManifestError } from "../manifests/errors.js";
+import { InputErrors, type InputProblem, ManifestError } from "../manifests/errors.js";
 import { type InputPath, StdinPath, readInputs } from "../manifests/read.js";
 import { quote, safeJSON, safeMessage } from "../safe-text.js";
 import { toPlanJSON } from "./render-json.js";
@@ -56,7 +56,27 @@ function checkOptions(opts: SimulateOptions): number | undefined {
 async function plan(paths: readonly string[], opts: SimulateOptions, io: CliIO, at: number | undefined): Promise<number> {
   const { sources, warnings: readWarnings } = await readInputs(inputsOf(paths, opts), () => io.stdin());
   for (const w of readWarnings) io.stderr(safeMessage(`warning: ${w}\n`));
-  const manifests = sources.flatMap(parseDocuments);
+  // A file that does not parse does not hide the problems of the others: all are reported at once.
+  const problems: InputProblem[] = [];
+  const manifests = sources.flatMap((s) => {
+    try {
+      return parseDocuments(s);
+    } catch (err) {
+      if (!(err instanceof ManifestError)) throw err;
+      problems.push({ source: s.source, message: err.message, error: err });
+      return [];
+    }
+  });
+  if (problems.length > 0) {
+    try {
+      classifyManifests(manifests, problems);
+    } catch (err) {
+      // In the order of the inputs, whichever stage found each problem.
+      const order = new Map(sources.map((s, i) => [s.source, i]));
+      if (err instanceof InputErrors) throw new InputErrors([...err.problems].sort((a, b) => (order.get(a.source) ?? 0) - (order.get(b.source) ?? 0)));
+      throw err;
+    }
+  }
   if (opts.disruption) return runDisruptionSimulation(manifests, io, { region: opts.region, output: opts.output, ...(at !== undefined ? { now: at } : {}) });
   const set = classifyManifests(manifests);
   const { result, warnings } = simulate(set, { region: opts.region, ignorePreferences: opts.ignorePreferences });
@@ -77,6 +97,11 @@ export async function runSimulate(paths: readonly string[], opts: SimulateOption
     return await plan(paths, opts, io, at);
   } catch (err) {
     if (err instanceof UsageError) return fail(err.message, ExitUsage);
+    if (err instanceof InputErrors && err.problems.length > 1) {
+      for (const p of err.problems) io.stderr(safeMessage(`tenon simulate: ${p.message}\n`));
+      const files = new Set(err.problems.map((p) => p.source)).size;
+      return fail(`${err.problems.length} problems in ${files} input${files === 1 ? "" : "s"}; nothing was planned`, ExitInvalidInput);
+    }
     if (err instanceof ManifestError || err instanceof ValidationError) return fail(err.message, ExitInvalidInput);
     // Not the input's fault, or not a fault tenon knew how to name: say so in one line, without a trace.
     const message = err instanceof Error ? err.message : String(err);

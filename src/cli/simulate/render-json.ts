@@ -9,6 +9,8 @@ export interface PlanJSON {
   existingNodes: { name: string; pods: string[] }[];
   unschedulable: { pod: string; reasons: string[] }[];
   totalPricePerHour: number;
+  /** No plan for these pods costs less per hour (capacity priced as if it came in any fraction of a node). */
+  lowerBoundPricePerHour: number;
 }
 
 /** Prices are sums and products of floats; six decimals (a ten-thousandth of a cent) is exact enough and reads cleanly. */
@@ -27,5 +29,6 @@ export function toPlanJSON(result: SchedulingResult): PlanJSON {
     existingNodes: result.existingNodes.map((n) => ({ name: n.name, pods: n.pods.map(podRef) })),
     unschedulable: result.unschedulable.map((u) => ({ pod: podRef(u.pod), reasons: u.reasons.map(explanationText) })),
     totalPricePerHour: price(result.totalPricePerHour),
+    lowerBoundPricePerHour: price(result.lowerBoundPricePerHour),
   };
 }

@@ -22,6 +22,22 @@ function table(header: string[], cells: string[][]): string {
 
 const dollars = (n: number): string => `$${n.toFixed(4)}`;
 
+/** "1 pod", "2 pods". */
+const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
+/**
+ * The lower bound is what these pods' capacity would cost if it could be bought in any fraction
+ * of a node: no plan can be cheaper. Said in words, since a bare ratio means nothing to a reader.
+ */
+function lowerBoundLine(result: SchedulingResult): string {
+  const bound = result.lowerBoundPricePerHour;
+  if (result.nodeClaims.length === 0) return "Lower bound: no new nodes are needed.";
+  if (bound <= 0) return "Lower bound: none could be computed for these pods.";
+  const ratio = result.totalPricePerHour / bound;
+  const within = ratio <= 1.0005 ? "this plan is at the bound: none can be cheaper" : `this plan costs ${ratio.toFixed(2)}× that, since nodes come whole`;
+  return `Lower bound: no plan for these pods costs less than ${dollars(bound)}/hour (their requests priced as if capacity came in any fraction of a node); ${within}.`;
+}
+
 function instanceTypes(names: string[]): string {
   const shown = names.slice(0, ShownInstanceTypes).join(", ");
   return names.length > ShownInstanceTypes ? `${shown} +${names.length - ShownInstanceTypes} more (${names.length})` : shown;
@@ -68,11 +84,12 @@ export function renderTable(result: SchedulingResult): string {
     }
   }
 
-  const ratio = result.lowerBoundPricePerHour > 0 ? `${(result.totalPricePerHour / result.lowerBoundPricePerHour).toFixed(3)}× the lower bound ${dollars(result.lowerBoundPricePerHour)}` : "lower bound $0";
+  const nodes = result.nodeClaims.length;
   out.push(
     "",
-    `Total: ${dollars(result.totalPricePerHour)}/hour for ${result.nodeClaims.length} new node${result.nodeClaims.length === 1 ? "" : "s"} (${ratio}); ` +
-      `${placedNew} pods on new nodes, ${placedExisting} on existing nodes, ${result.unschedulable.length} unschedulable`,
+    `Total: ${dollars(result.totalPricePerHour)}/hour for ${count(nodes, "new node")}; ` +
+      `${count(placedNew, "pod")} on new nodes, ${placedExisting} on existing nodes, ${result.unschedulable.length} unschedulable`,
   );
+  out.push(lowerBoundLine(result));
   return `${out.join("\n")}\n`;
 }

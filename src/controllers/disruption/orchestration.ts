@@ -117,7 +117,10 @@ export class Orchestrator {
       return;
     }
     const active: ActiveCommand = { id: ++this.seq, command, description, replacements: [], startedAt: this.d.clock.now(), initialized: new Set() };
-    this.d.log.info({ command: description, method: command.method, savingsPerHour: Number(command.savingsPerHour.toFixed(4)) }, `disrupting node(s) via ${info.reason.toLowerCase()}`);
+    this.d.log.info(
+      { command: description, method: command.method, reason: info.reason, decision: command.decision, nodeclaims: command.candidates.map((c) => c.claim?.metadata.name ?? c.node?.metadata?.name ?? ""), savingsPerHour: Number(command.savingsPerHour.toFixed(4)) },
+      `disrupting node(s) via ${info.reason.toLowerCase()}`,
+    );
     this.d.metrics.disruptionDecisions.inc({ decision: command.decision, reason: info.metricReason, consolidation_type: info.consolidationType });
     await this.markDisrupting(active);
     this.active.push(active);

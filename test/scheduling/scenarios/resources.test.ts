@@ -50,6 +50,16 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: "a pod asking for a resource no type has is told so, without a 'largest' type holding none of it",
+    input: () => input({ pods: [pod("notebook", { cpu: "1", requests: { "nvidia.com/gpu": "1" } })] }),
+    expect: (r) => {
+      assert.equal(r.unschedulable.length, 1);
+      const reason = r.unschedulable[0]!.reasons.find((x) => x.nodePool === "default")!;
+      assert.equal(reason.constraint, "resources");
+      assert.equal(reason.detail, "no instance type the NodePool allows has any nvidia.com/gpu (the pod asks for 1 cpu, 1 nvidia.com/gpu)");
+    },
+  },
+  {
     name: "kube-reserved is taken off capacity",
     input: () => input({ pods: [pod("a", { cpu: "2" })], types: [instanceType("t.a", { cpu: 2, memGi: 4, kubeReserved: { cpu: 100 } }), instanceType("t.b", { cpu: 4, memGi: 8 })] }),
     expect: (r) => assert.deepEqual(names(r), ["t.b"]),
