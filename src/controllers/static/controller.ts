@@ -102,7 +102,7 @@ export class StaticNodePoolController implements Reconciler, ManagedController {
     // No pods and no instance-type list: the claim carries the pool's requirements and the cloud
     // provider launches the cheapest type that meets them.
     const body = buildNodeClaim(
-      { nodePool: pool, requirements: spec.requirements, instanceTypes: [], requests: {}, labels: {}, taints: [], startupTaints: [], zones: [], capacityTypes: [], pods: [], pricePerHour: 0, hostname: "" },
+      { nodePool: pool, requirements: spec.requirements, instanceTypes: [], requests: {}, labels: {}, taints: [], startupTaints: [], zones: [], capacityTypes: [], pods: [], pricePerHour: 0, hostname: "", minValuesRelaxed: false },
       np,
     );
     const raw: unknown = await this.deps.kube.customObjects.createClusterCustomObject({ ...NodeClaims, body });
