@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Controller, WorkerDiedError } from "../controllers/runtime/controller.js";
-import { ControllerLiveness } from "./liveness.js";
+import { ControllerLiveness, awaitControllersStopped } from "./liveness.js";
 import { Checks, startHealthServer } from "./server.js";
 
 async function healthz(url: string): Promise<{ status: number; body: string }> {
@@ -136,5 +136,35 @@ describe("controller liveness on /healthz", () => {
   it("names the controller in WorkerDiedError", () => {
     const err = new WorkerDiedError("x", new Error("y"));
     assert.equal(err.message, "controller x: a worker died outside reconcile: y");
+  });
+});
+
+describe("awaitControllersStopped", () => {
+  it("returns as soon as the controllers have returned", async () => {
+    const liveness = new ControllerLiveness();
+    const stop = new AbortController();
+    const loop = { name: "quick", run: (signal: AbortSignal) => new Promise<void>((r) => signal.addEventListener("abort", () => r())) };
+    const work = liveness.runAll([loop], stop.signal);
+    const warnings: unknown[] = [];
+    stop.abort();
+    await awaitControllersStopped(work, liveness, 60_000, { warn: (o: unknown) => void warnings.push(o) });
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(liveness.running, []);
+  });
+
+  it("leaves a controller stuck in a reconcile after the grace period, naming it", async () => {
+    const liveness = new ControllerLiveness();
+    const stop = new AbortController();
+    let release = () => {};
+    const stuck = { name: "stuck", run: () => new Promise<void>((r) => (release = r)) };
+    const quick = { name: "quick", run: (signal: AbortSignal) => new Promise<void>((r) => signal.addEventListener("abort", () => r())) };
+    const work = liveness.runAll([stuck, quick], stop.signal);
+    const warnings: { controllers: string[] }[] = [];
+    stop.abort();
+    await awaitControllersStopped(work, liveness, 20, { warn: (o: { controllers: string[] }) => void warnings.push(o) } as never);
+    assert.deepEqual(warnings.map((w) => w.controllers), [["stuck"]]);
+    release();
+    await work;
+    assert.deepEqual(liveness.running, []);
   });
 });

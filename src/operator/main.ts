@@ -17,7 +17,7 @@ import { EventRecorder, coreV1EventSink } from "./events.js";
 import { unfenced } from "./fence.js";
 import { loadKubeConfig, makeClients } from "./kube.js";
 import { LeaderElector, coordinationLeaseClient, newIdentity } from "./leaderelection.js";
-import { ControllerLiveness } from "./liveness.js";
+import { ControllerLiveness, awaitControllersStopped } from "./liveness.js";
 import { createLogger, logProcessWarnings } from "./logging.js";
 import { waitForAPIServer } from "./apiready.js";
 import { collectProcessMetrics, metrics, registry } from "./metrics.js";
@@ -29,6 +29,8 @@ import { buildAWSCloudProvider, buildInterruptionQueue } from "./wiring-aws.js";
 
 export const ExitConfigError = 2;
 export const ExitFailure = 1;
+/** How long a stopping leader waits for its controllers' in-flight reconciles: well inside the 25s shutdown budget. */
+const ControllerStopGraceMs = 10_000;
 
 /** Where the servers listen: every interface in a pod (probes and scrapes come from outside), loopback elsewhere. */
 export function bindHost(env: Env): string {
@@ -119,9 +121,7 @@ async function start(config: Config, env: Env, logger: Logger): Promise<void> {
         onStartedLeading: (signal) => {
           leading = lead(signal);
         },
-        onStoppedLeading: async () => {
-          await leading;
-        },
+        onStoppedLeading: () => awaitControllersStopped(leading, liveness, ControllerStopGraceMs, logger),
       })
     : undefined;
   const fence = elector?.fence ?? unfenced;
@@ -177,7 +177,7 @@ async function start(config: Config, env: Env, logger: Logger): Promise<void> {
     const running = lead(stop.signal);
     shutdown.register("controllers", async () => {
       stop.abort();
-      await running;
+      await awaitControllersStopped(running, liveness, ControllerStopGraceMs, logger);
     });
     return;
   }
