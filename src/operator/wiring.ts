@@ -12,6 +12,7 @@ import { NodePoolHashController } from "../controllers/nodepool/hashcontroller.j
 import { NodePoolStatusController } from "../controllers/nodepool/status.js";
 import { Provisioner } from "../controllers/provisioning/index.js";
 import { StaticNodePoolController } from "../controllers/static/controller.js";
+import { NodeOverlayController, OverlaidCloudProvider } from "../controllers/overlay/controller.js";
 import type { Config } from "./config.js";
 
 export interface WiringDeps extends ControllerDeps {
@@ -22,7 +23,11 @@ export interface WiringDeps extends ControllerDeps {
 
 /** The controllers, in the order they start. */
 export function buildControllers(deps: WiringDeps): ManagedController[] {
+  // NodeOverlay gate: provisioning and disruption price and size instance types through the overlays.
+  const overlays = deps.config.featureGates.NodeOverlay ? new NodeOverlayController(deps) : undefined;
+  const priced = overlays ? { ...deps, cloudProvider: new OverlaidCloudProvider(deps.cloudProvider, overlays) } : deps;
   return [
+    ...(overlays ? [overlays] : []),
     new NodeClassController({ ...deps, resolver: deps.aws }),
     new NodePoolHashController(deps),
     new NodePoolStatusController(deps),
@@ -30,8 +35,8 @@ export function buildControllers(deps: WiringDeps): ManagedController[] {
     newNodeTerminationController(deps),
     newNodeClaimGarbageCollectionController(deps),
     // A NodePool in a scheduled sleep window launches nothing (the disruption engine's sleep method).
-    new Provisioner({ ...deps, nodePoolAllowed }),
-    newDisruptionController(deps),
+    new Provisioner({ ...priced, nodePoolAllowed }),
+    newDisruptionController(priced),
     ...(deps.config.featureGates.StaticCapacity ? [new StaticNodePoolController(deps)] : []),
     // Not yet written: interruption (SQS).
   ];
