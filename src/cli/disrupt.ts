@@ -92,7 +92,7 @@ export function snapshotInput(manifests: readonly Manifest[], opts: DisruptionSi
   const now = opts.now ?? Date.now();
   const set = classifyManifests(manifests);
   const pdbs = set.pdbs;
-  const types = instanceTypesFor(set.nodePools, set.nodeClasses, opts.region, set.sources);
+  const types = instanceTypesFor(set.nodePools, set.nodeClasses, opts.region, set.sources, set.nodeOverlays);
   const cluster = buildCluster(set, { now, instanceTypes: types.byNodePool });
   const nodesWithoutClaims = set.nodeClaims.length === 0;
   const nodes: V1Node[] = set.nodes.map((n) => {

@@ -14,6 +14,7 @@ import { NodePoolStatusController } from "../controllers/nodepool/status.js";
 import { Provisioner } from "../controllers/provisioning/index.js";
 import { measuredCloudProvider } from "../controllers/metrics/cloudprovider.js";
 import { StaticNodePoolController } from "../controllers/static/controller.js";
+import { NodeOverlayController, OverlaidCloudProvider } from "../controllers/overlay/controller.js";
 import type { Config } from "./config.js";
 import { metrics as processMetrics } from "./metrics.js";
 
@@ -29,7 +30,14 @@ export interface WiringDeps extends ControllerDeps {
 export function buildControllers(deps: WiringDeps): ManagedController[] {
   // Each controller's cloud provider calls are timed and counted under its name, as Karpenter's are.
   const as = (controller: string) => ({ ...deps, cloudProvider: measuredCloudProvider(deps.cloudProvider, controller, deps.metrics ?? processMetrics) });
+  // NodeOverlay gate: provisioning and disruption price and size instance types through the overlays.
+  const overlays = deps.config.featureGates.NodeOverlay ? new NodeOverlayController(deps) : undefined;
+  const priced = (controller: string) => {
+    const measured = as(controller);
+    return overlays ? { ...measured, cloudProvider: new OverlaidCloudProvider(measured.cloudProvider, overlays) } : measured;
+  };
   return [
+    ...(overlays ? [overlays] : []),
     new NodeClassController({ ...deps, resolver: deps.aws }),
     new NodePoolHashController(deps),
     new NodePoolStatusController(as("nodepool.status")),
@@ -37,8 +45,8 @@ export function buildControllers(deps: WiringDeps): ManagedController[] {
     newNodeTerminationController(as("node.termination")),
     newNodeClaimGarbageCollectionController(as("nodeclaim.garbagecollection")),
     // A NodePool in a scheduled sleep window launches nothing (the disruption engine's sleep method).
-    new Provisioner({ ...as("provisioner"), nodePoolAllowed }),
-    newDisruptionController(as("disruption")),
+    new Provisioner({ ...priced("provisioner"), nodePoolAllowed }),
+    newDisruptionController(priced("disruption")),
     // Spot interruptions, scheduled changes, stops and terminations from EventBridge via SQS.
     ...(deps.interruptionQueue ? [newInterruptionController({ ...as("interruption"), queue: deps.interruptionQueue, offerings: deps.aws.unavailableOfferings })] : []),
     ...(deps.config.featureGates.StaticCapacity ? [new StaticNodePoolController(as("static"))] : []),

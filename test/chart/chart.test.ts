@@ -235,6 +235,7 @@ describe("helm chart charts/tenon", () => {
         "karpenter.sh/nodepools",
         "karpenter.sh/nodepools/finalizers",
         "karpenter.sh/nodepools/status",
+        "karpenter.sh/nodeoverlays/status",
       ].sort(),
     );
     const podRule = cluster.find((r) => r.resources.includes("pods"))!;
@@ -247,7 +248,7 @@ describe("helm chart charts/tenon", () => {
     for (const f of chartCRDs) assert.equal(readFileSync(join(CHART_DIR, "crds", f), "utf8"), readFileSync(join(repoRoot, "crds", f), "utf8"), `charts/tenon/crds/${f} differs from crds/${f}; run npm run generate`);
     const res = spawnSync(bin.helm, ["template", "t", CHART_DIR, "--include-crds", "--kube-version", versions.kubernetes, "--set", "settings.clusterName=test-cluster"], { encoding: "utf8" });
     assert.equal(res.status, 0, res.stderr);
-    for (const name of ["nodepools.karpenter.sh", "nodeclaims.karpenter.sh", "ec2nodeclasses.karpenter.k8s.aws"]) assert.match(res.stdout, new RegExp(`name: ${name.replace(/\./g, "\\.")}`));
+    for (const name of ["nodepools.karpenter.sh", "nodeclaims.karpenter.sh", "ec2nodeclasses.karpenter.k8s.aws", "nodeoverlays.karpenter.sh", "capacitybuffers.autoscaling.x-k8s.io"]) assert.match(res.stdout, new RegExp(`name: ${name.replace(/\./g, "\\.")}`));
   });
 });
 

@@ -18,6 +18,7 @@ import type {
 import type { z } from "zod";
 import { EC2NodeClassSchema, type EC2NodeClass } from "../../apis/ec2nodeclass.js";
 import { NodePoolSchema, type NodePool } from "../../apis/nodepool.js";
+import { NodeOverlaySchema, type NodeOverlay } from "../../apis/nodeoverlay.js";
 import { NodeClaimSchema, type NodeClaim } from "../../apis/nodeclaim.js";
 import { ValidationError, formatPath } from "../../apis/parse.js";
 import { InputErrors, type InputProblem, ManifestError } from "./errors.js";
@@ -44,6 +45,8 @@ import { quote } from "../safe-text.js";
 export interface ManifestSet {
   nodePools: NodePool[];
   nodeClasses: EC2NodeClass[];
+  /** NodeOverlays: applied to every NodePool's instance types, as the controller does with the NodeOverlay gate on. */
+  nodeOverlays: NodeOverlay[];
   /** NodeClaims of a cluster snapshot (`kubectl get nodeclaims -o yaml`): capacity launched or on its way. */
   nodeClaims: NodeClaim[];
   pods: V1Pod[];
@@ -67,6 +70,7 @@ export interface ManifestSet {
 export const emptyManifestSet = (): ManifestSet => ({
   nodePools: [],
   nodeClasses: [],
+  nodeOverlays: [],
   nodeClaims: [],
   pods: [],
   deployments: [],
@@ -94,7 +98,7 @@ function issueMessage(message: string): string {
 }
 
 /** Kinds that are cluster-scoped; the rest are namespaced, so two objects of one name in two namespaces differ. */
-const clusterScoped = new Set(["NodePool", "EC2NodeClass", "NodeClaim", "Node", "PersistentVolume", "StorageClass"]);
+const clusterScoped = new Set(["NodePool", "EC2NodeClass", "NodeOverlay", "NodeClaim", "Node", "PersistentVolume", "StorageClass"]);
 
 /**
  * How messages name an object: its kind, and "namespace/name" for namespaced kinds (the namespace
@@ -134,6 +138,7 @@ type Handler = (set: ManifestSet, obj: unknown, source: string) => object;
 const handlers = new Map<string, Handler>(Object.entries({
   NodePool: (s, o, src) => push(s.nodePools, strict<NodePool>(NodePoolSchema, "NodePool", o, src)),
   EC2NodeClass: (s, o, src) => push(s.nodeClasses, strict<EC2NodeClass>(EC2NodeClassSchema, "EC2NodeClass", o, src)),
+  NodeOverlay: (s, o, src) => push(s.nodeOverlays, strict<NodeOverlay>(NodeOverlaySchema, "NodeOverlay", o, src)),
   NodeClaim: (s, o, src) => push(s.nodeClaims, strict<NodeClaim>(NodeClaimSchema, "NodeClaim", o, src)),
   Pod: (s, o, src) => push(s.pods, loose<V1Pod>(PodSchema, "Pod", o, src)),
   Deployment: (s, o, src) => push(s.deployments, loose<V1Deployment>(DeploymentSchema, "Deployment", o, src)),

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseEC2NodeClass, parseNodePool } from "../../apis/parse.js";
+import { parseEC2NodeClass, parseNodeOverlay, parseNodePool } from "../../apis/parse.js";
 import { instanceTypesFor } from "./instance-types.js";
 
 const pool = (name: string, ref: { group: string; kind: string; name: string }) =>
@@ -44,5 +44,22 @@ describe("instanceTypesFor", () => {
     const zones = new Set(byNodePool.get("a")!.flatMap((t) => t.offerings.map((o) => o.zone)));
     assert.ok(zones.size >= 5);
     assert.equal(byNodePool.get("a"), byNodePool.get("b"));
+  });
+
+  it("prices and sizes the types through the NodeOverlays of the input, and warns of conflicting ones", () => {
+    const overlay = (name: string, spec: Record<string, unknown>) => parseNodeOverlay({ apiVersion: "karpenter.sh/v1alpha1", kind: "NodeOverlay", metadata: { name }, spec });
+    const np = pool("np", awsRef("two-zones"));
+    const plain = instanceTypesFor([np], [nodeClass], "us-east-1", new Map()).byNodePool.get("np")!;
+    const m5 = { requirements: [{ key: "karpenter.k8s.aws/instance-family", operator: "In", values: ["m5"] }] };
+    const { byNodePool, warnings } = instanceTypesFor([np], [nodeClass], "us-east-1", new Map(), [
+      overlay("half", { ...m5, priceAdjustment: "-50%", capacity: { "hugepages-2Mi": "1Gi" } }),
+      overlay("same-weight", { ...m5, price: "9" }),
+    ]);
+    const before = plain.find((t) => t.name === "m5.large")!;
+    const after = byNodePool.get("np")!.find((t) => t.name === "m5.large")!;
+    assert.ok(Math.abs(after.offerings[0]!.price - before.offerings[0]!.price / 2) < 1e-9);
+    assert.equal(after.capacity["hugepages-2Mi"], 2 ** 30);
+    assert.equal(byNodePool.get("np")!.find((t) => t.name === "c5.large")!.offerings[0]!.price, plain.find((t) => t.name === "c5.large")!.offerings[0]!.price);
+    assert.ok(warnings.includes('NodeOverlay "same-weight" conflicts with "half" (same weight) on price of m5.large; "half" is applied'), warnings.join("\n"));
   });
 });

@@ -5,6 +5,8 @@ import type { EC2NodeClass } from "../../apis/ec2nodeclass.js";
 import type { NodePool } from "../../apis/nodepool.js";
 import { loadCatalogInstanceTypes } from "../../cloudprovider/aws/catalog.js";
 import type { InstanceType } from "../../cloudprovider/types.js";
+import type { NodeOverlay } from "../../apis/nodeoverlay.js";
+import { applyOverlays } from "../../cloudprovider/overlay.js";
 
 export interface PoolInstanceTypes {
   byNodePool: Map<string, InstanceType[]>;
@@ -22,7 +24,7 @@ function subnetZones(nodeClass: EC2NodeClass): string[] | undefined {
  * simulated, with the catalog's defaults (AL2023, default kubelet, every zone), and a warning says
  * so, since its real node class may shape nodes differently.
  */
-export function instanceTypesFor(nodePools: readonly NodePool[], nodeClasses: readonly EC2NodeClass[], region: string, sources: Map<object, string>): PoolInstanceTypes {
+export function instanceTypesFor(nodePools: readonly NodePool[], nodeClasses: readonly EC2NodeClass[], region: string, sources: Map<object, string>, overlays: readonly NodeOverlay[] = []): PoolInstanceTypes {
   const classes = new Map(nodeClasses.map((c) => [c.metadata.name, c]));
   const cache = new Map<string, InstanceType[]>();
   const load = (nodeClass: EC2NodeClass | undefined): InstanceType[] => {
@@ -46,7 +48,17 @@ export function instanceTypesFor(nodePools: readonly NodePool[], nodeClasses: re
       nodeClass = classes.get(ref.name);
       if (!nodeClass) out.warnings.push(`${where}: EC2NodeClass "${ref.name}" is not in the input; simulating with defaults (AL2023, default kubelet, every zone of ${region})`);
     }
-    out.byNodePool.set(np.metadata.name ?? "", load(nodeClass));
+    // NodeOverlays in the input price and size the types as the controller's would.
+    if (overlays.length === 0) {
+      out.byNodePool.set(np.metadata.name ?? "", load(nodeClass));
+      continue;
+    }
+    const overlaid = applyOverlays(load(nodeClass), overlays, np);
+    for (const c of overlaid.conflicts) {
+      const w = `NodeOverlay "${c.overlay}" conflicts with "${c.winner}" (same weight) on ${c.field} of ${c.instanceType}; "${c.winner}" is applied`;
+      if (!out.warnings.includes(w)) out.warnings.push(w);
+    }
+    out.byNodePool.set(np.metadata.name ?? "", overlaid.types);
   }
   return out;
 }

@@ -19,7 +19,7 @@ export interface Simulation {
 }
 
 export function simulate(set: ManifestSet, opts: SimulationOptions): Simulation {
-  const types = instanceTypesFor(set.nodePools, set.nodeClasses, opts.region, set.sources);
+  const types = instanceTypesFor(set.nodePools, set.nodeClasses, opts.region, set.sources, set.nodeOverlays);
   const cluster = buildCluster(set, { instanceTypes: types.byNodePool });
   const warnings = [...set.warnings, ...types.warnings, ...cluster.warnings];
   if (set.nodePools.length === 0 && cluster.pendingPods.length > 0) warnings.push("the input has no NodePool, so no new nodes can be planned");
