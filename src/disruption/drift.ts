@@ -19,7 +19,8 @@ const cloudMessages: Record<string, string> = {
   AMIDrift: "the instance's AMI is no longer one its EC2NodeClass selects",
   SubnetDrift: "the instance's subnet is no longer one its EC2NodeClass selects",
   SecurityGroupDrift: "the instance's security groups differ from those its EC2NodeClass selects",
-  NodeClassDrifted: "its EC2NodeClass changed (karpenter.k8s.aws/ec2nodeclass-hash differs)",
+  NodeClassDrift: "its EC2NodeClass changed (karpenter.k8s.aws/ec2nodeclass-hash differs)",
+  InstanceTypeNotFound: "EC2 no longer lists its instance type",
   CapacityReservationDrift: "its capacity reservation is no longer one its EC2NodeClass selects",
 };
 

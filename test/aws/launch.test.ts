@@ -231,7 +231,7 @@ describe("launching through CreateFleet (moto)", () => {
     assert.equal(await t.provider.isDrifted(claim), undefined);
 
     await t.resolve(nodeClass("drift", { userData: "echo changed" }));
-    assert.equal(await t.provider.isDrifted(claim), "NodeClassDrifted");
+    assert.equal(await t.provider.isDrifted(claim), "NodeClassDrift");
     const other = await registerAMI(moto(), "tenon-drift-ami");
     await t.resolve(nodeClass("drift", { amiFamily: "AL2023", amiSelectorTerms: [{ id: other }] }));
     assert.equal(await t.provider.isDrifted(claim), "AMIDrift");

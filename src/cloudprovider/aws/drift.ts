@@ -13,7 +13,7 @@ export function staticDrift(claim: NodeClaim, nodeClass: EC2NodeClass): DriftRea
   // Another hash version (an older tenon, or Karpenter) is re-stamped by the controller, never drift.
   if (a[EC2NodeClassHashVersionAnnotation] !== NODECLASS_HASH_VERSION) return undefined;
   const hash = a[EC2NodeClassHashAnnotation];
-  return hash !== undefined && hash !== nodeClassHash(nodeClass) ? "NodeClassDrifted" : undefined;
+  return hash !== undefined && hash !== nodeClassHash(nodeClass) ? "NodeClassDrift" : undefined;
 }
 
 /**
@@ -37,12 +37,17 @@ export function unsettledInstance(instance: Instance): string | undefined {
   return missing.length > 0 ? `shows no ${missing.join(", ")}` : undefined;
 }
 
+/**
+ * Dynamic drift. `instanceType` is the instance's type as EC2 describes it now: undefined when EC2 no
+ * longer lists the type, which Karpenter calls InstanceTypeNotFound (nothing like it can be launched again).
+ */
 export function dynamicDrift(claim: NodeClaim, instance: Instance, nodeClass: EC2NodeClass, instanceType: InstanceType | undefined): DriftReason | undefined {
+  if (!instanceType) return "InstanceTypeNotFound";
   const status = nodeClass.status;
   const amis = status?.amis ?? [];
   if (amis.length > 0 && instance.ImageId) {
     // The AMIs this type would get now; an image among them is current even if not the newest of all.
-    const suitable = instanceType ? amis.filter((a) => compatible(instanceType.requirements, a.requirements as RequirementSpec[])) : amis;
+    const suitable = amis.filter((a) => compatible(instanceType.requirements, a.requirements as RequirementSpec[]));
     if (!suitable.some((a) => a.id === instance.ImageId)) return "AMIDrift";
   }
   const subnets = status?.subnets ?? [];

@@ -3,6 +3,7 @@
 import type { AMIFamily, BlockDeviceMapping, KubeletConfiguration } from "../../../apis/ec2nodeclass.js";
 import type { InstanceTypeOverhead, ResourceList } from "../../types.js";
 import { familyTraits, defaultEBS, isWindows } from "../amifamily.js";
+import { branchInterfaces } from "./branchinterfaces.js";
 import { Gi, Mi, parseQuantity } from "../../../core/quantity.js";
 import { type InstanceTypeShape, architectureOf } from "./shape.js";
 
@@ -12,6 +13,8 @@ export const ResourceAWSNeuron = "aws.amazon.com/neuron";
 export const ResourceAWSNeuronCore = "aws.amazon.com/neuroncore";
 export const ResourceHabanaGaudi = "habana.ai/gaudi";
 export const ResourceEFA = "vpc.amazonaws.com/efa";
+/** Branch ENIs for security groups for pods (the VPC resource controller hands them out). */
+export const ResourcePodENI = "vpc.amazonaws.com/pod-eni";
 export const ResourcePrivateIPv4Address = "vpc.amazonaws.com/PrivateIPv4Address";
 
 /** What shapes a node beyond its instance type: the node class's kubelet, volumes and AMI family. */
@@ -97,6 +100,7 @@ export function extendedResources(info: InstanceTypeShape): ResourceList {
     [ResourceAWSNeuron, neuronDevices],
     [ResourceAWSNeuronCore, first ? (first.Count ?? 0) * (first.CoreInfo?.Count ?? 0) : 0],
     [ResourceEFA, info.NetworkInfo?.EfaInfo?.MaximumEfaInterfaces ?? 0],
+    [ResourcePodENI, branchInterfaces[info.InstanceType ?? ""] ?? 0],
   ];
   return Object.fromEntries(all.filter(([, n]) => n > 0));
 }

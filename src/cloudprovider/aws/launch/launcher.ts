@@ -100,6 +100,10 @@ export async function launch(deps: LauncherDeps, claim: NodeClaim, nodeClass: EC
           efaCount,
           capacityReservationID: c.offering.reservationID,
           ...(tenancy === "dedicated" ? { tenancy } : {}),
+          networkInterfaces: spec.networkInterfaces,
+          ipPrefixCount: spec.ipPrefixCount,
+          connectionTracking: spec.connectionTracking,
+          cpuOptions: spec.cpuOptions,
           tags: ltTags,
         },
       };

@@ -7,10 +7,11 @@ import {
   type DescribeLaunchTemplatesCommandOutput,
   type EC2Client,
   type LaunchTemplateBlockDeviceMappingRequest,
+  type LaunchTemplateInstanceNetworkInterfaceSpecificationRequest,
   type RequestLaunchTemplateData,
 } from "@aws-sdk/client-ec2";
 import { createHash } from "node:crypto";
-import type { BlockDeviceMapping, MetadataOptions } from "../../../apis/ec2nodeclass.js";
+import type { BlockDeviceMapping, ConnectionTracking, CPUOptions, MetadataOptions, NetworkInterface } from "../../../apis/ec2nodeclass.js";
 import { EC2NodeClassTag } from "../../../apis/labels.js";
 import { isAlreadyExists, isNotFound } from "../errors.js";
 import { parseQuantity } from "../../../core/quantity.js";
@@ -30,6 +31,14 @@ export interface LaunchTemplateSpec {
   /** EFA interfaces to attach (when the claim asks for vpc.amazonaws.com/efa). */
   efaCount: number;
   capacityReservationID?: string | undefined;
+  /** spec.networkInterfaces: when given, exactly these interfaces (EFA-only ones included). */
+  networkInterfaces?: NetworkInterface[] | undefined;
+  /** spec.ipPrefixCount: IPv4 prefixes on each interface that carries IPs. */
+  ipPrefixCount?: number | undefined;
+  /** spec.connectionTracking: idle timeouts on each interface but EFA-only ones. */
+  connectionTracking?: ConnectionTracking | undefined;
+  /** spec.cpuOptions. */
+  cpuOptions?: CPUOptions | undefined;
   /** Dedicated tenancy when the claim requires it; absent for the default (shared) tenancy. */
   tenancy?: "dedicated" | undefined;
   /** Tags of the template and of the network interfaces it creates. */
@@ -62,18 +71,47 @@ function blockDevices(bdms: BlockDeviceMapping[]): LaunchTemplateBlockDeviceMapp
   }));
 }
 
+function connectionTrackingSpec(ct: ConnectionTracking | undefined): LaunchTemplateInstanceNetworkInterfaceSpecificationRequest["ConnectionTrackingSpecification"] {
+  if (!ct) return undefined;
+  return { TcpEstablishedTimeout: ct.tcpEstablishedTimeout, UdpStreamTimeout: ct.udpStreamTimeout, UdpTimeout: ct.udpTimeout };
+}
+
+/**
+ * The interfaces to spell out, or undefined for EC2's default single interface (security groups then
+ * go on the instance). Spelt out when the node class lists them, asks for a public IP choice, IP
+ * prefixes or connection tracking, or the claim asks for EFA. EFA-only interfaces carry no IPs, so
+ * they get no prefixes, public IP or connection tracking (EC2 refuses those on them).
+ */
+function networkInterfaces(s: LaunchTemplateSpec): LaunchTemplateInstanceNetworkInterfaceSpecificationRequest[] | undefined {
+  const conntrack = connectionTrackingSpec(s.connectionTracking);
+  const ipOptions = (primary: boolean) => ({
+    ...(primary && s.associatePublicIPAddress !== undefined ? { AssociatePublicIpAddress: s.associatePublicIPAddress } : {}),
+    ...(s.ipPrefixCount !== undefined ? { Ipv4PrefixCount: s.ipPrefixCount } : {}),
+    ...(conntrack ? { ConnectionTrackingSpecification: conntrack } : {}),
+  });
+  if (s.networkInterfaces && s.networkInterfaces.length > 0) {
+    return s.networkInterfaces.map((ni) => ({
+      NetworkCardIndex: ni.networkCardIndex,
+      DeviceIndex: ni.deviceIndex,
+      InterfaceType: ni.interfaceType,
+      Groups: s.securityGroupIDs,
+      ...(ni.interfaceType === "efa-only" ? {} : ipOptions(ni.networkCardIndex === 0 && ni.deviceIndex === 0)),
+    }));
+  }
+  const explicit = s.associatePublicIPAddress !== undefined || s.efaCount > 0 || s.ipPrefixCount !== undefined || conntrack !== undefined;
+  if (!explicit) return undefined;
+  return Array.from({ length: Math.max(s.efaCount, 1) }, (_, i) => ({
+    // One card gets device index 0, the rest 1: the first card is the instance's primary route.
+    DeviceIndex: i === 0 ? 0 : 1,
+    NetworkCardIndex: i,
+    ...(s.efaCount > 0 ? { InterfaceType: "efa" } : {}),
+    Groups: s.securityGroupIDs,
+    ...ipOptions(i === 0),
+  }));
+}
+
 export function launchTemplateData(s: LaunchTemplateSpec): RequestLaunchTemplateData {
-  // Security groups go on the interface when the interface is spelled out (public IP choice, EFA).
-  const explicitInterfaces = s.associatePublicIPAddress !== undefined || s.efaCount > 0;
-  const interfaces = explicitInterfaces
-    ? Array.from({ length: Math.max(s.efaCount, 1) }, (_, i) => ({
-        DeviceIndex: i === 0 ? 0 : 1,
-        NetworkCardIndex: i,
-        ...(i === 0 && s.associatePublicIPAddress !== undefined ? { AssociatePublicIpAddress: s.associatePublicIPAddress } : {}),
-        ...(s.efaCount > 0 ? { InterfaceType: "efa" } : {}),
-        Groups: s.securityGroupIDs,
-      }))
-    : undefined;
+  const interfaces = networkInterfaces(s);
   return {
     ImageId: s.amiID,
     UserData: s.userData,
@@ -88,6 +126,7 @@ export function launchTemplateData(s: LaunchTemplateSpec): RequestLaunchTemplate
     BlockDeviceMappings: blockDevices(s.blockDeviceMappings),
     Monitoring: { Enabled: s.detailedMonitoring },
     ...(s.tenancy ? { Placement: { Tenancy: s.tenancy } } : {}),
+    ...(s.cpuOptions?.nestedVirtualization ? { CpuOptions: { NestedVirtualization: s.cpuOptions.nestedVirtualization } } : {}),
     ...(s.capacityReservationID ? { CapacityReservationSpecification: { CapacityReservationTarget: { CapacityReservationId: s.capacityReservationID } } } : {}),
     TagSpecifications: [{ ResourceType: "network-interface", Tags: toEC2Tags(s.tags) }],
   };

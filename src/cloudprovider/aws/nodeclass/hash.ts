@@ -13,7 +13,8 @@ import { amiFamilyOf } from "../amifamily.js";
  */
 export const NODECLASS_HASH_VERSION = "tenon-v1";
 
-const ignoredFields = new Set(["subnetSelectorTerms", "securityGroupSelectorTerms", "capacityReservationSelectorTerms", "amiSelectorTerms", "amiFamily"]);
+// ipPrefixCount too: Karpenter leaves it out of its hash (a new prefix count applies to new nodes, no drift).
+const ignoredFields = new Set(["subnetSelectorTerms", "securityGroupSelectorTerms", "capacityReservationSelectorTerms", "amiSelectorTerms", "amiFamily", "ipPrefixCount"]);
 
 export function nodeClassHash(nodeClass: EC2NodeClass): string {
   const spec: Record<string, unknown> = {};
