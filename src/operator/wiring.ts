@@ -4,6 +4,8 @@
 import type { AWSCloudProvider } from "../cloudprovider/aws/provider.js";
 import { newDisruptionController, nodePoolAllowed } from "../controllers/disruption/index.js";
 import { newInterruptionController, type MessageQueue } from "../controllers/interruption/index.js";
+import { newRepairController } from "../controllers/repair/controller.js";
+import { awsRepairPolicies } from "../cloudprovider/aws/repairpolicies.js";
 import { NodeClassController } from "../cloudprovider/aws/controllers/nodeclass/controller.js";
 import type { ControllerDeps, ManagedController } from "../controllers/shared/deps.js";
 import { newNodeClaimGarbageCollectionController } from "../controllers/nodeclaim/garbagecollection/controller.js";
@@ -49,6 +51,8 @@ export function buildControllers(deps: WiringDeps): ManagedController[] {
     newDisruptionController(priced("disruption")),
     // Spot interruptions, scheduled changes, stops and terminations from EventBridge via SQS.
     ...(deps.interruptionQueue ? [newInterruptionController({ ...as("interruption"), queue: deps.interruptionQueue, offerings: deps.aws.unavailableOfferings })] : []),
+    // Unhealthy nodes replaced after their condition's toleration (NodeRepair, off by default as in Karpenter).
+    ...(deps.config.featureGates.NodeRepair ? [newRepairController({ ...as("repair"), policies: awsRepairPolicies })] : []),
     ...(deps.config.featureGates.StaticCapacity ? [new StaticNodePoolController(as("static"))] : []),
   ];
 }

@@ -26,6 +26,10 @@ export class FakeClock implements Clock {
     this.timers.push({ at: this.current + Math.max(0, ms), fn, id });
     return { cancel: () => (this.timers = this.timers.filter((t) => t.id !== id)) };
   }
+  /** Timers set and not yet fired or cancelled (a test's sign that something is scheduled). */
+  pending(): number {
+    return this.timers.length;
+  }
   /** Moves time forward, firing due timers in order. */
   advance(ms: number): void {
     const target = this.current + ms;
