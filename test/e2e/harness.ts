@@ -79,11 +79,10 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
   try {
     return await waitFor(
       what,
-      async () => {
-        for (const c of watched) if (!c.running()) throw new Error(`${c.name} exited; last lines:\n${c.logTail(30)}`);
-        return probe();
-      },
-      { timeoutMs: o.timeoutMs ?? 120_000, intervalMs: o.intervalMs ?? 250 },
+      probe,
+      // A watched controller that exits ends the wait at once (an error thrown by the probe would
+      // only be remembered as its last error, and the wait would run to its deadline).
+      { timeoutMs: o.timeoutMs ?? 120_000, intervalMs: o.intervalMs ?? 250, watch: watched },
     );
   } catch (err) {
     seen = watched.map((c) => `\n--- ${c.name} (${c.logPath}):\n${c.logTail(25)}`).join("");

@@ -258,7 +258,7 @@ export interface WaitOptions {
   timeoutMs: number;
   intervalMs?: number;
   /** Processes whose early exit ends the wait with their log. */
-  watch?: ManagedProcess[];
+  watch?: readonly Pick<ManagedProcess, "name" | "logPath" | "running" | "logTail">[];
 }
 
 /** Polls probe until it returns a value other than undefined. */
