@@ -167,6 +167,8 @@ describe("preference pods", () => {
       assert.equal(p.spec!.topologySpreadConstraints, undefined);
       assert.ok((CPURequests as readonly string[]).includes(requests(p).cpu!));
     }
+    // Karpenter draws the preference pods' request once for all of them: 100m and 4096Mi.
+    assert.deepEqual([...new Set(pods.map((p) => JSON.stringify(requests(p))))], [JSON.stringify({ cpu: "100m", memory: "4096Mi" })]);
     assert.deepEqual(makePreferencePods(), pods);
   });
 });
