@@ -139,6 +139,29 @@ export function createMetrics(registry: Registry) {
       labelNames: ["nodepool", "zone"] as const,
       registers,
     }),
+    nodesDrained: new Counter({
+      name: "karpenter_nodes_drained_total",
+      help: "The total number of nodes drained by Karpenter",
+      labelNames: ["nodepool"] as const,
+      registers,
+    }),
+    nodesTerminationDuration: new Summary({
+      name: "karpenter_nodes_termination_duration_seconds",
+      help: "The time taken between a node's deletion request and the removal of its finalizer",
+      labelNames: ["nodepool"] as const,
+      percentiles: [0, 0.5, 0.9, 0.99, 1],
+      maxAgeSeconds: 600,
+      ageBuckets: 5,
+      registers,
+    }),
+    nodesLifetimeDuration: new Histogram({
+      name: "karpenter_nodes_lifetime_duration_seconds",
+      help: "The lifetime duration of the nodes since creation.",
+      labelNames: ["nodepool"] as const,
+      // Karpenter's: 15m to 30 days.
+      buckets: [15, 30, 45, 60, 120, 240, 360, 480, 600, 720, 960, 1200, 1440, 2880, 4320, 7200, 14400, 21600, 28800, 36000, 43200].map((m) => m * 60),
+      registers,
+    }),
     nodesAllocatable: new Gauge({
       name: "karpenter_nodes_allocatable",
       help: "A node's allocatable resources.",

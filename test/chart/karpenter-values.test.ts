@@ -6,10 +6,10 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { before, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { CHART_DIR, helmTemplate } from "../env/devcluster.js";
-import { bin, ensureBuilt } from "../env/index.js";
+import { bin, ensureBuilt, installCRDs, startControlPlane, type ControlPlane } from "../env/index.js";
 
 type Obj = { kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; [k: string]: unknown };
 const karpenterValues = join(import.meta.dirname, "fixtures", "karpenter-values.yaml");
@@ -116,5 +116,26 @@ describe("helm chart with Karpenter's values", () => {
     assert.equal(res.status, 0, res.stderr);
     const version = spawnSync(bin.helm, ["template", "t", CHART_DIR, "--set", "settings.clusterName=prod", "--show-only", "templates/deployment.yaml"], { encoding: "utf8" });
     assert.equal(version.status, 0, version.stderr);
+  });
+});
+
+describe("a Karpenter values file installs on a real API server", () => {
+  let cp: ControlPlane;
+  before(async () => {
+    cp = await startControlPlane();
+    await installCRDs(cp.kubeConfig(), join(CHART_DIR, "crds"));
+  });
+  after(() => cp?.stop());
+
+  it("creates every object the chart renders from it", () => {
+    // No prometheus-operator on this API server: the ServiceMonitor is left out, as it would be by helm install.
+    const objs = render({ valuesFiles: [karpenterValues] });
+    const res = spawnSync(bin.kubectl, ["--kubeconfig", cp.kubeconfigPath, "apply", "-f", "-"], { encoding: "utf8", input: objs.map((o) => JSON.stringify(o)).join("\n") });
+    assert.equal(res.status, 0, res.stderr);
+    for (const o of objs) {
+      const args = ["--kubeconfig", cp.kubeconfigPath, "get", o.kind, o.metadata.name, ...(o.metadata.namespace ? ["--namespace", o.metadata.namespace] : []), "-o", "name"];
+      const got = spawnSync(bin.kubectl, args, { encoding: "utf8" });
+      assert.equal(got.status, 0, `${o.kind} ${o.metadata.name}: ${got.stderr}`);
+    }
   });
 });

@@ -120,6 +120,7 @@ export class NodeTermination implements Reconciler {
 
     const drained = await this.drain(node, now, deadline, claimLog);
     if (drained) return drained;
+    this.countDrained(node);
 
     const pastDeadline = deadline !== undefined && now >= deadline;
     if (!pastDeadline) {
@@ -139,6 +140,16 @@ export class NodeTermination implements Reconciler {
     if (!(await this.instanceTerminated(claim))) return { requeueAfterMs: instancePollMs };
     await this.removeFinalizer(node, claimLog);
     return undefined;
+  }
+
+  /** Nodes whose drain finished and was counted (karpenter_nodes_drained_total counts each node once). */
+  private readonly drainedNodes = new Set<string>();
+
+  private countDrained(node: V1Node): void {
+    const id = node.metadata?.uid ?? node.metadata!.name!;
+    if (this.drainedNodes.has(id)) return;
+    this.drainedNodes.add(id);
+    this.metrics.nodesDrained.inc({ nodepool: node.metadata?.labels?.[NodePoolLabel] ?? "" });
   }
 
   /** Adds the disrupted NoSchedule taint and the load-balancer exclusion label, if missing. */
@@ -222,6 +233,11 @@ export class NodeTermination implements Reconciler {
     const labels = node.metadata?.labels ?? {};
     this.metrics.nodesTerminated.inc({ nodepool: labels[NodePoolLabel] ?? "", zone: labels[ZoneLabel] ?? "" });
     const deleted = timeOf(node.metadata?.deletionTimestamp);
+    const created = timeOf(node.metadata?.creationTimestamp);
+    const nodepool = labels[NodePoolLabel] ?? "";
+    if (deleted !== undefined) this.metrics.nodesTerminationDuration.observe({ nodepool }, Math.max(0, this.deps.clock.now() - deleted) / 1000);
+    if (created !== undefined) this.metrics.nodesLifetimeDuration.observe({ nodepool }, Math.max(0, this.deps.clock.now() - created) / 1000);
+    this.drainedNodes.delete(node.metadata?.uid ?? node.metadata!.name!);
     log.info({ durationSeconds: deleted === undefined ? undefined : (this.deps.clock.now() - deleted) / 1000 }, "deleted node");
   }
 }
