@@ -212,14 +212,23 @@ export class NodeTermination implements Reconciler {
 
   /** Asks the cloud to terminate the instance; true once it is gone. */
   private async instanceTerminated(claim: NodeClaim): Promise<boolean> {
+    const uid = claim.metadata.uid ?? claim.metadata.name ?? "";
     try {
       await this.deps.cloudProvider.delete(claim);
+      if (!this.instanceTerminationStarted.has(uid)) this.instanceTerminationStarted.set(uid, this.deps.clock.now());
       return false;
     } catch (err) {
-      if (err instanceof NodeClaimNotFoundError) return true;
-      throw err;
+      if (!(err instanceof NodeClaimNotFoundError)) throw err;
+      // The instance is gone: how long the cloud took since tenon first asked (Karpenter's instance termination duration).
+      const started = this.instanceTerminationStarted.get(uid);
+      this.instanceTerminationStarted.delete(uid);
+      if (started !== undefined) this.metrics.nodeClaimsInstanceTerminationDuration.observe({ nodepool: claim.metadata.labels?.[NodePoolLabel] ?? "" }, (this.deps.clock.now() - started) / 1000);
+      return true;
     }
   }
+
+  /** When tenon first asked the cloud to terminate each claim's instance. */
+  private readonly instanceTerminationStarted = new Map<string, number>();
 
   private async removeFinalizer(node: V1Node, log: Logger): Promise<void> {
     try {

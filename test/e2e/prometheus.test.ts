@@ -1,0 +1,222 @@
+// Observability end to end: the controller on the local cluster, scraped every second by a real
+// Prometheus (test/env/prometheus.ts), through a provisioning and a consolidation. Then every
+// panel of the chart's dashboards and every alert's measurement must return series, and every
+// metric family the controller registers must have one: nothing exported that nothing writes.
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { V1Deployment } from "@kubernetes/client-node";
+import { parse } from "yaml";
+import type { NodeClaim } from "../../src/apis/nodeclaim.js";
+import { CHART_DIR, type ControllerProcess } from "../env/devcluster.js";
+import { startPrometheus, type Prometheus } from "../env/prometheus.js";
+import { deployment } from "./fixtures.js";
+import { isRunning, note, until, useE2E, type E2E } from "./harness.js";
+
+const POOL = "observed";
+const NS = "observed";
+const poolOf = (c: NodeClaim) => c.metadata.labels?.["karpenter.sh/nodepool"] ?? "";
+const live = (c: NodeClaim) => c.metadata.deletionTimestamp === undefined;
+
+/** Families no scenario here writes, each with why. */
+const NotWrittenHere: Record<string, string> = {
+  karpenter_interruption_received_messages_total: "interruption (SQS) is another module's, tested with its queue",
+  karpenter_interruption_message_queue_duration_seconds: "interruption (SQS) is another module's, tested with its queue",
+  karpenter_interruption_deleted_messages_total: "interruption (SQS) is another module's, tested with its queue",
+  karpenter_voluntary_disruption_queue_failures_total: "written only when a disruption command fails (a fault this scenario does not cause)",
+  nodejs_active_requests: "prom-client's process collector: one series per kind of request in flight, none while idle",
+};
+
+function pool(): Record<string, unknown> {
+  return {
+    apiVersion: "karpenter.sh/v1",
+    kind: "NodePool",
+    metadata: { name: POOL },
+    spec: {
+      template: {
+        metadata: { labels: { pool: POOL } },
+        spec: {
+          nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "default" },
+          requirements: [
+            { key: "kubernetes.io/arch", operator: "In", values: ["amd64"] },
+            { key: "karpenter.sh/capacity-type", operator: "In", values: ["on-demand"] },
+            { key: "karpenter.k8s.aws/instance-category", operator: "In", values: ["c", "m"] },
+            { key: "karpenter.k8s.aws/instance-cpu", operator: "Lt", values: ["5"] },
+          ],
+          taints: [{ key: "pool", value: POOL, effect: "NoSchedule" }],
+          expireAfter: "720h",
+          terminationGracePeriod: "2m",
+        },
+      },
+      limits: { cpu: "200" },
+      disruption: { consolidationPolicy: "WhenEmptyOrUnderutilized", consolidateAfter: "5s", budgets: [{ nodes: "100%" }] },
+    },
+  };
+}
+
+function workload(name: string, replicas: number, cpu: string): V1Deployment {
+  const d = deployment({ name, namespace: NS, replicas, cpu, memory: "256Mi", nodeSelector: { pool: POOL } });
+  d.spec!.template.spec!.tolerations = [{ key: "pool", operator: "Equal", value: POOL, effect: "NoSchedule" }];
+  return d;
+}
+
+/** A DaemonSet on the pool's nodes, with requests and limits (daemon and limit gauges need one). */
+function daemonSet(): Record<string, unknown> {
+  return {
+    apiVersion: "apps/v1",
+    kind: "DaemonSet",
+    metadata: { name: "observed-agent", namespace: NS },
+    spec: {
+      selector: { matchLabels: { app: "observed-agent" } },
+      template: {
+        metadata: { labels: { app: "observed-agent" } },
+        spec: {
+          nodeSelector: { pool: POOL },
+          tolerations: [{ operator: "Exists" }],
+          terminationGracePeriodSeconds: 0,
+          containers: [{ name: "agent", image: "registry.k8s.io/pause:3.10", resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "100m", memory: "128Mi" } } }],
+        },
+      },
+    },
+  };
+}
+
+interface Query {
+  where: string;
+  expr: string;
+}
+
+/** Grafana's variables as a user with every value selected sees them. */
+function grafanaExpr(expr: string): string {
+  return expr.replaceAll("$__rate_interval", "1m").replace(/\$\{?[a-z_]+\}?/g, ".*");
+}
+
+function dashboardQueries(): Query[] {
+  const dir = join(CHART_DIR, "files", "dashboards");
+  const out: Query[] = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".json"))) {
+    const d = JSON.parse(readFileSync(join(dir, file), "utf8")) as { panels: { title: string; targets: { expr: string; refId: string }[] }[] };
+    for (const p of d.panels) for (const t of p.targets) out.push({ where: `${file} "${p.title}" ${t.refId}`, expr: grafanaExpr(t.expr) });
+  }
+  return out;
+}
+
+/** Each alert's measurement: its expr without the final comparison, which holds only when something is wrong. */
+function alertQueries(): Query[] {
+  const rules = (parse(readFileSync(join(CHART_DIR, "files", "alerts.yaml"), "utf8")) as { groups: { rules: { alert: string; expr: string }[] }[] }).groups.flatMap((g) => g.rules);
+  return rules.map((r) => {
+    const m = /^(.*\S)\s*(==|!=|>=|<=|>|<)\s*([0-9.e+\-*\s]+)$/s.exec(r.expr.trim());
+    assert.ok(m, `alert ${r.alert}: expr is "<measurement> <comparison> <threshold>" (${r.expr})`);
+    return { where: `alert ${r.alert}`, expr: m[1]! };
+  });
+}
+
+/** Every family /metrics declares, with the samples it has. */
+function families(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  let current: string | undefined;
+  for (const line of text.split("\n")) {
+    const t = /^# TYPE (\S+) (\S+)/.exec(line);
+    if (t) {
+      current = t[1]!;
+      out.set(current, []);
+      continue;
+    }
+    if (!line || line.startsWith("#") || current === undefined) continue;
+    out.get(current)!.push(line);
+  }
+  return out;
+}
+
+describe("metrics, dashboards and alerts against a real Prometheus", { timeout: 1_200_000 }, () => {
+  const env = useE2E();
+  let controller: ControllerProcess;
+  let prom: Prometheus;
+
+  before(async () => {
+    const e = env();
+    controller = await e.start("controller");
+    prom = await startPrometheus({ targets: [controller.metricsURL] });
+  });
+  after(async () => {
+    await prom?.stop();
+  });
+
+  const claims = async (e: E2E) => (await e.reader.nodeClaims()).filter((c) => poolOf(c) === POOL && live(c));
+  const running = async (e: E2E) => (await e.reader.pods("app=observed", NS)).filter(isRunning);
+  const opts = (timeoutMs = 300_000) => ({ timeoutMs, controllers: [controller] });
+
+  it("provisions and consolidates while Prometheus scrapes", async () => {
+    const e = env();
+    await e.reader.core.createNamespace({ body: { metadata: { name: NS } } });
+    e.apply(pool(), daemonSet(), workload("observed", 6, "1500m"));
+    await until("6 pods running", async () => ((await running(e)).length === 6 ? true : undefined), opts());
+    const before = (await claims(e)).length;
+    note(`provisioned ${before} nodes`);
+    assert.ok(before >= 2, "the pods need more than one node");
+    e.apply(workload("observed", 1, "1500m"));
+    await until(
+      "consolidation removes nodes",
+      async () => {
+        const now = await claims(e);
+        const pods = await running(e);
+        note(`${now.length} nodes, ${pods.length} running`);
+        return now.length < before && pods.length === 1 ? true : undefined;
+      },
+      opts(),
+    );
+    // A NodeClaim deleted under a running pod: drained through the Eviction API, and replaced.
+    const pod = (await running(e))[0]!;
+    const host = (await claims(e)).find((c) => c.status?.nodeName === pod.spec?.nodeName);
+    assert.ok(host, `the NodeClaim of node ${pod.spec?.nodeName}`);
+    await e.reader.custom.deleteClusterCustomObject({ group: "karpenter.sh", version: "v1", plural: "nodeclaims", name: host.metadata.name! });
+    await until(
+      "the evicted pod runs again elsewhere",
+      async () => {
+        const pods = await running(e);
+        return pods.length === 1 && pods[0]!.metadata?.name !== pod.metadata?.name ? true : undefined;
+      },
+      opts(),
+    );
+    // A pod no NodePool can hold (more CPU than any type, past the pool's limit): it stays pending.
+    e.apply(workload("impossible", 1, "500"));
+    await prom.waitForScrapes(5);
+  });
+
+  it("every dashboard panel and every alert measurement returns series", async () => {
+    const queries = [...dashboardQueries(), ...alertQueries()];
+    let empty: Query[] = [];
+    // Rates need two scrapes after the events they count: wait for them rather than sleeping.
+    await until(
+      "every query to return series",
+      async () => {
+        empty = [];
+        for (const q of queries) if ((await prom.query(q.expr)).length === 0) empty.push(q);
+        note(`${queries.length - empty.length}/${queries.length} queries have series`);
+        return empty.length === 0 ? true : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 5000, controllers: [controller] },
+    ).catch(() => undefined);
+    assert.deepEqual(empty.map((q) => `${q.where}: ${q.expr}`), [], "queries without series");
+  });
+
+  it("every metric family the controller registers has a series", async () => {
+    const text = await controller.metrics();
+    const all = families(text);
+    const empty = [...all].filter(([name, samples]) => samples.length === 0 && !(name in NotWrittenHere)).map(([name]) => name);
+    assert.deepEqual(empty, [], "families registered without a series");
+    // Karpenter's families Prometheus holds, each with a value it has seen (TENON_METRICS_SEEN=<file> writes them out).
+    const seen: string[] = [];
+    for (const [name, samples] of all) if (samples.length > 0) seen.push(`${name} ${samples[0]}`);
+    if (process.env.TENON_METRICS_SEEN) writeFileSync(process.env.TENON_METRICS_SEEN, seen.join("\n") + "\n");
+    for (const name of ["karpenter_cluster_state_synced", "karpenter_cluster_state_node_count"]) {
+      const v = await prom.query(name);
+      assert.equal(v.length, 1, name);
+    }
+    assert.equal((await prom.query("karpenter_cluster_state_synced"))[0]!.value[1], "1", "the cache has synced");
+    assert.ok(Number((await prom.query("karpenter_cluster_state_node_count"))[0]!.value[1]) >= 1, "cluster state counts the nodes up");
+    assert.ok(Number((await prom.query("karpenter_pods_startup_duration_seconds_count"))[0]?.value[1] ?? 0) >= 6, "every pod seen pending and started is counted");
+    assert.equal((await prom.query(`karpenter_nodepools_usage{nodepool="${POOL}", resource_type="cpu"}`)).length, 1);
+  });
+});
