@@ -62,7 +62,8 @@ describe("launching through CreateFleet (moto)", () => {
     assert.equal(claim.metadata.labels?.["kubernetes.io/arch"], "amd64");
     assert.equal(claim.metadata.labels?.["karpenter.k8s.aws/instance-family"], "m5");
     assert.match(claim.metadata.labels?.["topology.k8s.aws/zone-id"] ?? "", /^use1-az/);
-    assert.deepEqual(claim.status?.capacity, { cpu: "2", memory: "7577Mi", "ephemeral-storage": "20Gi", pods: "29" });
+    // m5.large has 9 branch interfaces: security groups for pods (vpc.amazonaws.com/pod-eni).
+    assert.deepEqual(claim.status?.capacity, { cpu: "2", memory: "7577Mi", "ephemeral-storage": "20Gi", pods: "29", "vpc.amazonaws.com/pod-eni": "9" });
     assert.equal(claim.status?.allocatable?.memory, `${7577 - 574 - 100}Mi`);
     assert.match(claim.metadata.annotations?.["karpenter.k8s.aws/ec2nodeclass-hash"] ?? "", /^[0-9]+$/);
 

@@ -77,7 +77,7 @@ describe("EC2NodeClass controller", () => {
     const nc = await waitForCondition<{ status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } }>(h.kube, EC2NodeClassesAPI, "unreadable", "ValidationSucceeded", "False");
     const byType = new Map((nc.status?.conditions ?? []).map((c) => [c.type, c]));
     assert.equal(byType.get("ValidationSucceeded")?.reason, "NodeClassValidationFailed");
-    assert.match(byType.get("ValidationSucceeded")!.message, /spec\.kubelet\.evictionHard\.memory\.available: is not a quantity Kubernetes can read/);
+    assert.match(byType.get("ValidationSucceeded")!.message, /spec\.kubelet\.evictionHard\.memory\.available: is not a non-negative quantity Kubernetes can read/);
     assert.equal(byType.get("Ready")?.status, "False");
     const ev = await waitFor("the NodeClassValidationFailed event", async () => (await events(h.kube, "default", "unreadable")).find((e) => e.reason === "NodeClassValidationFailed"), { timeoutMs: 15_000 });
     assert.equal(ev.type, "Warning");
