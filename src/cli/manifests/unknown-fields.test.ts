@@ -27,4 +27,10 @@ describe("unknownFields", () => {
     (np.spec.template.spec as Record<string, unknown>).requirments = [];
     assert.deepEqual(unknownFields(NodePoolSchema, np), ["spec.template.spec.requirments"]);
   });
+
+  it("reports prototype names as unknown fields instead of walking into Object.prototype", () => {
+    // Found by the simulate property test: `spec: {"__proto__": ""}` ended in an internal error.
+    const value = JSON.parse('{"spec":{"__proto__":"","constructor":1,"toString":2}}') as unknown;
+    assert.deepEqual(unknownFields(NodePoolSchema, value).sort(), ["spec.__proto__", "spec.constructor", "spec.toString"]);
+  });
 });

@@ -13,7 +13,8 @@ function walk(schema: z.core.$ZodType, value: unknown, path: PropertyKey[], out:
     case "object": {
       if (!isRecord(value)) return;
       for (const [key, child] of Object.entries(value)) {
-        const field = def.shape[key];
+        // Own keys only: `__proto__` or `constructor` in the input must not find Object.prototype.
+        const field = Object.hasOwn(def.shape, key) ? def.shape[key] : undefined;
         if (field) walk(field, child, [...path, key], out);
         else if (def.catchall === undefined || (def.catchall as z.core.$ZodTypes)._zod.def.type === "never") out.push(formatPath([...path, key]));
       }
