@@ -2,6 +2,7 @@
 // passes only flags starts the controller) and `tenon simulate`, which plans offline from files.
 // Built per run around an IO, so tests run it in process exactly as the binary does.
 import { Command, CommanderError, Option } from "commander";
+import { packageVersion } from "../operator/buildinfo.js";
 import { addConfigOptions } from "../operator/config.js";
 import { startController } from "./controller.js";
 import type { CliIO } from "./io.js";
@@ -32,7 +33,10 @@ Examples:
   kubectl get nodepools,ec2nodeclasses,nodes,pods,deployments -A -o yaml | tenon simulate -f - -o json`;
 
 function buildProgram(args: readonly string[], io: CliIO, setExitCode: (code: number) => void): Command {
-  const program = new Command("tenon").description("Just-in-time node autoscaler for Kubernetes on AWS, compatible with Karpenter's v1 API");
+  const program = new Command("tenon")
+    .description("Just-in-time node autoscaler for Kubernetes on AWS, compatible with Karpenter's v1 API")
+    // From the package.json shipped beside dist/, as karpenter_build_info reports it.
+    .version(packageVersion() || "unknown", "--version", "print tenon's version and exit");
 
   addConfigOptions(program.command("controller", { isDefault: true }))
     .description("run the controller against the cluster (the default command)")

@@ -161,4 +161,11 @@ spec:
     assert.equal(controller.code, 0);
     assert.match(controller.stdout, /--cluster-name/);
   });
+
+  it("prints the version of the package it runs from for --version, and exits 0", async () => {
+    const r = await tenon(["--version"]);
+    assert.equal(r.code, 0, r.stderr);
+    const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    assert.equal(r.stdout.trim(), version);
+  });
 });
