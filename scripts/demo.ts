@@ -75,8 +75,13 @@ async function scale(replicasArg: string | undefined): Promise<void> {
   console.log(`scaled deployment/inflate to ${replicas}; the demo's terminal shows tenon's response`);
 }
 
+// Every line the demo prints goes through the live view's Screen: on a terminal the view is redrawn
+// in place by moving up over its own lines, so a line written past it (the kubelet bridge's
+// "registered Node …") would shift it and leave a stale half-frame above.
+const screen = new Screen((t) => process.stdout.write(t), process.stdout.isTTY === true);
+
 function log(msg: string): void {
-  console.log(`${new Date().toISOString().slice(11, 19)} ${msg}`);
+  screen.note(`${new Date().toISOString().slice(11, 19)} ${msg}`);
 }
 
 /** Controller lines worth a note above the live view: errors and warnings (decisions are in the view). */
@@ -131,7 +136,7 @@ async function demo(): Promise<void> {
   dev.kubectl(["apply", "-f", "-"], toYAMLStream([deployment({ name: "inflate", replicas, cpu })]));
   const appliedAt = Date.now();
   log(`applied Deployment inflate: ${replicas} × pause, ${cpu} CPU each`);
-  console.log(`
+  screen.note(`
   Scale it from another terminal:   npm run demo:scale -- 30   (0 empties the cluster)
   or:  ${bin.kubectl} --kubeconfig ${dev.adminKubeconfig} scale deployment inflate --replicas 30
   Look around:  ${bin.kubectl} --kubeconfig ${dev.adminKubeconfig} get nodepools,ec2nodeclasses,nodeclaims,nodes
@@ -140,7 +145,6 @@ async function demo(): Promise<void> {
 
   const reader = new ClusterReader(dev.kubeConfig());
   const catalog = new Map(loadCatalogInstanceTypes(dev.region).map((t) => [t.name, t]));
-  const screen = new Screen((t) => process.stdout.write(t), process.stdout.isTTY === true);
   let seenLines = 0;
   let allRunningAt: number | undefined;
   // When the current wave of pending pods began: the oldest of them was created then.
