@@ -91,6 +91,12 @@ export function renderView(s: ViewState, catalog: ReadonlyMap<string, InstanceTy
   return out;
 }
 
+/** The line cut to `width` columns, with an ellipsis where it was cut (the view's text has no wide characters). */
+function fit(line: string, width: number): string {
+  const chars = [...line];
+  return chars.length <= width ? line : `${chars.slice(0, width - 1).join("")}…`;
+}
+
 /** Writes successive screens: in place on a terminal, else only the lines that changed. */
 export class Screen {
   private last: string[] = [];
@@ -99,18 +105,24 @@ export class Screen {
     private readonly write: (text: string) => void,
     private readonly tty: boolean,
     private readonly stamp: () => string = () => new Date().toISOString().slice(11, 19),
+    private readonly columns: () => number | undefined = () => process.stdout.columns,
   ) {}
 
-  show(lines: readonly string[]): void {
+  show(all: readonly string[]): void {
     if (this.tty) {
+      // A line wider than the terminal wraps onto two rows, and the next redraw would move up one
+      // row too few: on a terminal each line of the screen is cut to its width.
+      const width = this.columns();
+      const lines = width === undefined || width < 2 ? all : all.map((l) => fit(l, width - 1));
       // Up over the previous screen, then each line cleared and rewritten, then whatever is left below cleared.
       const up = this.last.length > 0 ? `\x1b[${this.last.length}F` : "";
       this.write(`${up}${lines.map((l) => `\x1b[2K${l}\n`).join("")}\x1b[J`);
+      this.last = [...lines];
     } else {
       const before = new Set(this.last);
-      for (const l of lines) if (!before.has(l)) this.write(`${this.stamp()} ${l.trimStart()}\n`);
+      for (const l of all) if (!before.has(l)) this.write(`${this.stamp()} ${l.trimStart()}\n`);
+      this.last = [...all];
     }
-    this.last = [...lines];
   }
 
   /** A message above the screen (on a terminal the screen is redrawn below it). */

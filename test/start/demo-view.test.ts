@@ -82,17 +82,31 @@ describe("demo live view", () => {
         else if (m[2] === "F") row = Math.max(0, row - Number(m[1] || 1));
         else if (m[2] === "K") terminal[row] = "";
         else if (m[2] === "J") terminal.length = row;
-        else terminal[row] = (terminal[row] ?? "") + m[0];
+        else {
+          // Text past the last column wraps onto the next row, as a terminal does.
+          let text = m[0];
+          for (;;) {
+            const room = width - (terminal[row] ?? "").length;
+            terminal[row] = (terminal[row] ?? "") + text.slice(0, room);
+            if (text.length <= room) break;
+            text = text.slice(room);
+            row++;
+          }
+        }
       }
     };
-    const screen = new Screen(write, true);
+    const width = 30;
+    const screen = new Screen(write, true, undefined, () => width);
     screen.note("starting");
     screen.show(["pods 0 running", "NODECLAIM", "pending: 3"]);
     screen.note("registered Node n1");
     screen.show(["pods 3 running", "NODECLAIM", "c1 Ready"]);
     screen.show(["pods 3 running", "NODECLAIM"]);
     screen.note("all 3 pods running");
+    screen.show(["pods 3 running", "pending: 1 pod; tenon: no instance type has 1000 cpu", "c1 Ready"]);
     screen.show(["pods 3 running", "NODECLAIM", "c1 Ready", "disruption: c1 Empty"]);
     assert.deepEqual(terminal.slice(0, row), ["starting", "registered Node n1", "all 3 pods running", "pods 3 running", "NODECLAIM", "c1 Ready", "disruption: c1 Empty"]);
+    screen.show(["pending: 1 pod; tenon: no instance type has 1000 cpu"]);
+    assert.deepEqual(terminal.slice(3, row), ["pending: 1 pod; tenon: no in…"]);
   });
 });
