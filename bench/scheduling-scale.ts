@@ -83,4 +83,7 @@ console.log(`us-east-1 catalog: ${catalog.length} instance types; node ${process
 if (which.length === 0 || which.includes("m5")) m5(catalog);
 for (const a of which) if (/^nodepools=\d+$/.test(a)) nodePools(catalog, Number(a.split("=")[1]));
 if (which.length === 0 || which.includes("nodepools")) nodePools(catalog, 100);
-if (which.length === 0 || which.includes("50k")) run("diverse 50k", { pods: makeDiversePods(50_000), nodePools: [pool("default")], instanceTypes: new Map([["default", catalog]]), existingNodes: [], daemonSets: [] });
+const diverse = (n: number): void => void run(`diverse ${n}`, { pods: makeDiversePods(n), nodePools: [pool("default")], instanceTypes: new Map([["default", catalog]]), existingNodes: [], daemonSets: [] });
+for (const a of which) if (/^diverse=\d+$/.test(a)) diverse(Number(a.split("=")[1]));
+if (which.length === 0 || which.includes("50k")) diverse(50_000);
+if (which.length === 0 || which.includes("100k")) diverse(100_000);
