@@ -5,6 +5,12 @@ import type { Claim } from "./targets.js";
 
 /** How many claims that could grow to take a pod are compared (the cheapest growth wins). */
 const GrowthCandidates = 8;
+/**
+ * How many claims one pod's growth step may look at in all. Without a bound it looked at every
+ * claim whenever growth did not pay (the common case once claims are large), which made the solve
+ * quadratic in pods: 1.2 M growth checks for 5,000 pods, and 50,000 did not finish in 15 minutes.
+ */
+const GrowthEvaluations = 64;
 const Epsilon = 1e-12;
 
 /**
@@ -68,7 +74,9 @@ export class Search {
     if (alternative === undefined) this.newCost.set(key, (alternative = placer.newClaimCost(shape, level)));
     let best: { claim: Claim; choice: Choice; delta: number } | undefined;
     let seen = 0;
+    let evaluated = 0;
     const consider = (i: number): boolean => {
+      if (++evaluated > GrowthEvaluations) return true;
       const c = claims[i]!;
       const r = placer.evaluateClaim(c, shape, level, { kind: "grow", alternative });
       if (!r) return false;
