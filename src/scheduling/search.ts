@@ -11,6 +11,13 @@ const GrowthCandidates = 8;
  * quadratic in pods: 1.2 M growth checks for 5,000 pods, and 50,000 did not finish in 15 minutes.
  */
 const GrowthEvaluations = 64;
+/**
+ * The same bound for the claims with room one pod looks at (first fit among them). A pod whose
+ * topology refuses most claims (zone spreads, hostname spreads) otherwise looked at all of them,
+ * for every pod: quadratic again past 20,000 pods (30,000 diverse pods: 1.36 M such checks, 31 s →
+ * 13 s, at 2.2 % more cost).
+ */
+const SlackEvaluations = 128;
 const Epsilon = 1e-12;
 
 /**
@@ -61,7 +68,9 @@ export class Search {
       while (from < claims.length && placer.refusesForGood(claims[from]!, shape, level)) from += 1;
       this.claimCursor.set(key, from);
     }
-    for (let i = placer.slack.findFirst(from, shape.request); i >= 0; i = placer.slack.findFirst(i + 1, shape.request)) {
+    let tried = 0;
+    for (let i = placer.slack.findFirst(from, shape.request); i >= 0 && tried < SlackEvaluations; i = placer.slack.findFirst(i + 1, shape.request)) {
+      tried += 1;
       const r = placer.evaluateClaim(claims[i]!, shape, level, { kind: "slack" });
       if (r) {
         placer.joinClaim(claims[i]!, r, shape, level, pod);
