@@ -3,8 +3,10 @@
 //    against the exact optimum (identical pods: a node of a type holds a fixed number of them, so the
 //    optimum is a small unbounded-knapsack recurrence over pod counts).
 //  - NodePool scaling: N NodePools over the full catalog, 5,000 diverse pods; time and peak RSS.
-//  - 50,000 diverse pods on one NodePool over the full catalog.
-// Run: tsx bench/scheduling-scale.ts [m5] [nodepools] [50k]   (each case in its own process for a clean RSS)
+//  - 50,000 and 100,000 diverse pods on one NodePool over the full catalog (target for 100,000: < 10 s, < 1 GiB).
+// Run: tsx bench/scheduling-scale.ts [m5] [nodepools] [nodepools=N] [50k] [100k] [diverse=N]
+// (each case in its own process for a clean RSS; the figure is printed next to its target, with the load average)
+import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { NodePool } from "../src/apis/nodepool.js";
@@ -26,7 +28,10 @@ function pool(name: string, requirements: { key: string; operator: "In"; values:
 
 const mib = (b: number): string => `${(b / 1024 / 1024).toFixed(0)} MiB`;
 
-function run(name: string, input: SchedulingInput): ReturnType<typeof solve> {
+/** Targets of issue 12, printed next to the figures. */
+const Targets = { nodePoolsRssMiB: 512, bigSeconds: 10, bigRssMiB: 1024 };
+
+function run(name: string, input: SchedulingInput, target?: { seconds?: number; rssMiB: number }): ReturnType<typeof solve> {
   const started = performance.now();
   const r = solve(input);
   const ms = performance.now() - started;
@@ -34,6 +39,12 @@ function run(name: string, input: SchedulingInput): ReturnType<typeof solve> {
   console.log(
     `${name}: ${input.pods.length} pods, ${input.nodePools.length} NodePools, ${ms.toFixed(0)} ms, ${Math.round((placed / ms) * 1000)} pods/s, ${r.nodeClaims.length} claims, $${r.totalPricePerHour.toFixed(3)}/h, bound $${r.lowerBoundPricePerHour.toFixed(3)}/h (ratio ${r.costRatio.toFixed(3)}), ${r.unschedulable.length} failed, peak RSS ${mib(process.resourceUsage().maxRSS * 1024)}`,
   );
+  if (target) {
+    const rss = (process.resourceUsage().maxRSS * 1024) / 1024 / 1024;
+    const parts = [`peak RSS ${rss.toFixed(0)} MiB vs target < ${target.rssMiB} MiB: ${rss < target.rssMiB ? "met" : "NOT met"}`];
+    if (target.seconds !== undefined) parts.unshift(`${(ms / 1000).toFixed(1)} s vs target < ${target.seconds} s: ${ms / 1000 < target.seconds ? "met" : "NOT met"}`);
+    console.log(`${name}: ${parts.join("; ")} (load average ${loadavg().map((l) => l.toFixed(2)).join(" ")})`);
+  }
   return r;
 }
 
@@ -74,7 +85,7 @@ function m5(catalog: InstanceType[]): void {
 function nodePools(catalog: InstanceType[], count: number): void {
   const pools = Array.from({ length: count }, (_, i) => pool(`pool-${i}`));
   const instanceTypes = new Map(pools.map((p) => [p.metadata.name ?? "", catalog]));
-  run(`nodepools×${count}`, { pods: makeDiversePods(5_000), nodePools: pools, instanceTypes, existingNodes: [], daemonSets: [] });
+  run(`nodepools×${count}`, { pods: makeDiversePods(5_000), nodePools: pools, instanceTypes, existingNodes: [], daemonSets: [] }, { rssMiB: Targets.nodePoolsRssMiB });
 }
 
 const which = process.argv.slice(2);
@@ -83,4 +94,8 @@ console.log(`us-east-1 catalog: ${catalog.length} instance types; node ${process
 if (which.length === 0 || which.includes("m5")) m5(catalog);
 for (const a of which) if (/^nodepools=\d+$/.test(a)) nodePools(catalog, Number(a.split("=")[1]));
 if (which.length === 0 || which.includes("nodepools")) nodePools(catalog, 100);
-if (which.length === 0 || which.includes("50k")) run("diverse 50k", { pods: makeDiversePods(50_000), nodePools: [pool("default")], instanceTypes: new Map([["default", catalog]]), existingNodes: [], daemonSets: [] });
+const diverse = (n: number): void =>
+  void run(`diverse ${n}`, { pods: makeDiversePods(n), nodePools: [pool("default")], instanceTypes: new Map([["default", catalog]]), existingNodes: [], daemonSets: [] }, n >= 100_000 ? { seconds: Targets.bigSeconds, rssMiB: Targets.bigRssMiB } : undefined);
+for (const a of which) if (/^diverse=\d+$/.test(a)) diverse(Number(a.split("=")[1]));
+if (which.length === 0 || which.includes("50k")) diverse(50_000);
+if (which.length === 0 || which.includes("100k")) diverse(100_000);

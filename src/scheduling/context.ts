@@ -4,6 +4,7 @@ import { type DaemonPod, daemonPods } from "./daemonsets.js";
 import { podHostPorts as podHostPortsOf } from "./hostports.js";
 import { RequirementsTable } from "./interning.js";
 import { PoolContext, orderPools } from "./nodepools.js";
+import { TypeViews } from "./typeviews.js";
 import { parseResourceList } from "../core/quantity.js";
 import { Requirement } from "../core/requirement.js";
 import { Requirements } from "../core/requirements.js";
@@ -117,8 +118,10 @@ export function buildContext(input: SchedulingInput): SolveContext {
     }
   });
 
+  // One set of per-type facts and views for every NodePool: N NodePools over one catalog cost one catalog.
+  const views = new TypeViews(table, resources, daemons, input.instanceTypes.values());
   const pools = orderPools(
-    nodePools.map((np, i) => new PoolContext(i, np, input.instanceTypes.get(np.metadata.name ?? "") ?? [], daemons, resources, table, input.nodePoolUsage?.get(np.metadata.name ?? ""))),
+    nodePools.map((np, i) => new PoolContext(i, np, input.instanceTypes.get(np.metadata.name ?? "") ?? [], daemons, resources, table, input.nodePoolUsage?.get(np.metadata.name ?? ""), views)),
   );
   pools.forEach((p, i) => (p.index = i));
   const strictMinValues = (input.options?.minValuesPolicy ?? "Strict") === "Strict";

@@ -22,11 +22,18 @@ interface NodeVariable {
 function variables(ctx: SolveContext): NodeVariable[] {
   const out: NodeVariable[] = [];
   for (const pool of ctx.pools) {
+    // The pool's requirements pinned to each capacity type, made once per pool rather than per type.
+    const byCt = new Map<string, Requirements>();
+    const pinnedTo = (ct: string): Requirements => {
+      let r = byCt.get(ct);
+      if (!r) byCt.set(ct, (r = pool.baseReqs.intersection(new Requirements([Requirement.create(CapacityTypeLabel, "In", [ct])]))));
+      return r;
+    };
     for (const t of pool.types) {
       if (t.basePrice === Number.POSITIVE_INFINITY) continue;
       const cts = new Set(t.it.offerings.filter((o) => o.available).map((o) => o.capacityType));
       for (const ct of cts) {
-        const o = cheapestOffering(t.it.offerings, pool.baseReqs.intersection(new Requirements([Requirement.create(CapacityTypeLabel, "In", [ct])])));
+        const o = cheapestOffering(t.it.offerings, pinnedTo(ct));
         if (o) out.push({ pool, type: t, capacityType: ct, price: o.price });
       }
     }

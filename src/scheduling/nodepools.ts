@@ -1,49 +1,16 @@
 import type { V1Taint } from "@kubernetes/client-node";
 import type { NodePool } from "../apis/nodepool.js";
-import { CapacityTypeLabel, CapacityTypeOnDemand, NodePoolLabel, ZoneLabel } from "../apis/labels.js";
+import { CapacityTypeLabel, CapacityTypeOnDemand, NodePoolLabel } from "../apis/labels.js";
 import type { InstanceType, ResourceList } from "../cloudprovider/types.js";
-import { type DaemonPod, daemonRunsOn, daemonSurelyRunsOn } from "./daemonsets.js";
-import { allocatable, cheapestOffering, offeringAllowed, typeRequirements } from "./instancetypes.js";
+import type { DaemonPod } from "./daemonsets.js";
 import type { RequirementsTable } from "./interning.js";
 import { parseResourceList } from "../core/quantity.js";
 import { Requirement } from "../core/requirement.js";
 import { Requirements } from "../core/requirements.js";
 import type { ResourceIndex } from "./resources.js";
-import { sumLists } from "./resources.js";
+import { type PoolType, type TypeView, TypeViews, type Viability } from "./typeviews.js";
 
-/** One instance type as a NodePool would launch it. */
-export interface PoolType {
-  index: number;
-  it: InstanceType;
-  name: string;
-  /** The type's own requirements. */
-  reqs: Requirements;
-  /** The NodePool template ∩ the type. */
-  combined: Requirements;
-  allocatable: Float64Array;
-  /** Requests of the daemonsets that would run on it. */
-  daemon: Float64Array;
-  /** What pods can still use: allocatable − daemonset overhead. */
-  cap: Float64Array;
-  /** Allocatable − only the daemonsets sure to run on every such node (an upper bound on room, for the lower bound). */
-  capUpper: Float64Array;
-  /** Raw capacity, which NodePool limits count. */
-  capacity: Float64Array;
-  /** Cheapest available offering the NodePool allows (Infinity when none). */
-  basePrice: number;
-  /** Worth of its capacity at the lower bound's resource prices; set once duals are known. */
-  value: number;
-}
-
-/** What a requirement set leaves of a pool's types: per type its cheapest allowed price, or Infinity. */
-export interface Viability {
-  price: Float64Array;
-  any: boolean;
-  /** The most any such type offers, per resource (a claim that cannot fit in this cannot grow). */
-  maxCap: Float64Array;
-  /** Indexes of the allowed types, cheapest first. */
-  order: Int32Array;
-}
+export type { PoolType, Viability };
 
 /** Per-resource limit still available to a NodePool's new claims. */
 export interface PoolLimits {
@@ -69,7 +36,7 @@ export class PoolContext {
   readonly hasMinValues: boolean;
   /** MIN_VALUES_POLICY=Strict: a claim whose types cannot meet minValues is not made (BestEffort: it is, with fewer). */
   strictMinValues = true;
-  private readonly viabilityCache = new Map<number, Viability>();
+  private readonly view: TypeView;
 
   constructor(
     /** Position in the order pools are tried (set once they are ordered). */
@@ -80,6 +47,7 @@ export class PoolContext {
     resources: ResourceIndex,
     private readonly table: RequirementsTable,
     usage: ResourceList | undefined,
+    views: TypeViews = new TypeViews(table, resources, daemons, [instanceTypes]),
   ) {
     const spec = nodePool.spec.template.spec;
     this.name = nodePool.metadata.name ?? "";
@@ -94,49 +62,14 @@ export class PoolContext {
     this.baseReqId = table.intern(this.baseReqs);
     this.hasMinValues = [...this.baseReqs.values()].some((r) => r.minValues !== undefined);
 
-    const types: PoolType[] = [];
-    for (const it of instanceTypes) {
-      const reqs = typeRequirements(it);
-      const combined = this.baseReqs.intersection(reqs);
-      if (this.baseReqs.intersects(reqs) !== undefined) continue;
-      const offering = cheapestOffering(it.offerings, this.baseReqs);
-      const alloc = resources.vector(allocatable(it));
-      const daemonList = sumLists(...daemons.filter((d) => daemonRunsOn(d, this.taints, combined)).map((d) => d.requests));
-      const daemon = resources.vector(daemonList);
-      const cap = new Float64Array(alloc.length);
-      for (let i = 0; i < cap.length; i++) cap[i] = alloc[i]! - daemon[i]!;
-      const sure = resources.vector(sumLists(...daemons.filter((d) => daemonSurelyRunsOn(d, this.taints, combined)).map((d) => d.requests)));
-      const capUpper = new Float64Array(alloc.length);
-      for (let i = 0; i < capUpper.length; i++) capUpper[i] = alloc[i]! - sure[i]!;
-      types.push({
-        index: 0,
-        it,
-        name: it.name,
-        reqs,
-        combined,
-        allocatable: alloc,
-        daemon,
-        cap,
-        capUpper,
-        capacity: resources.vector({ ...it.capacity }),
-        basePrice: offering ? offering.price : Number.POSITIVE_INFINITY,
-        value: 0,
-      });
-    }
-    types.sort((a, b) => a.basePrice - b.basePrice || a.name.localeCompare(b.name));
-    types.forEach((t, i) => (t.index = i));
-    this.types = types;
-
-    for (const t of types) {
-      if (t.basePrice === Number.POSITIVE_INFINITY) continue;
-      for (const r of t.combined.values()) {
-        if (r.complement || r.key === ZoneLabel || r.key === CapacityTypeLabel) continue;
-        this.domainSet(r.key, r.values);
-      }
-      for (const o of t.it.offerings) {
-        if (!o.available || !offeringAllowed(o, t.combined)) continue;
-        this.domainSet(ZoneLabel, [o.zone]);
-        this.domainSet(CapacityTypeLabel, [o.capacityType]);
+    // The types, their vectors and viability are shared with every NodePool that sees the types the same way.
+    this.view = views.view(this.baseReqs, this.taints, instanceTypes);
+    this.types = this.view.types;
+    for (const [key, values] of this.view.domains) this.domains.set(key, values);
+    if (this.view.anyViable) {
+      for (const r of this.baseReqs.values()) {
+        if (views.relevant.has(r.key) || r.complement) continue;
+        this.domains.set(r.key, new Set(r.values));
       }
     }
 
@@ -153,35 +86,14 @@ export class PoolContext {
     }
   }
 
-  private domainSet(key: string, values: Iterable<string>): void {
-    let s = this.domains.get(key);
-    if (!s) this.domains.set(key, (s = new Set()));
-    for (const v of values) s.add(v);
+  /** Per type, the cheapest offering allowed by `reqId` when the type is compatible with it (cached, shared by NodePools with the same view). */
+  viability(reqId: number): Viability {
+    return this.view.viability(reqId);
   }
 
-  /** Per type, the cheapest offering allowed by `reqId` when the type is compatible with it (cached). */
-  viability(reqId: number): Viability {
-    let v = this.viabilityCache.get(reqId);
-    if (!v) {
-      const reqs = this.table.get(reqId);
-      const price = new Float64Array(this.types.length).fill(Number.POSITIVE_INFINITY);
-      const maxCap = new Float64Array(this.types[0]?.cap.length ?? 0).fill(Number.NEGATIVE_INFINITY);
-      let any = false;
-      for (const t of this.types) {
-        if (t.basePrice === Number.POSITIVE_INFINITY || reqs.intersects(t.reqs) !== undefined) continue;
-        const o = cheapestOffering(t.it.offerings, reqs);
-        if (o) {
-          price[t.index] = o.price;
-          any = true;
-          for (let i = 0; i < maxCap.length; i++) if (t.cap[i]! > maxCap[i]!) maxCap[i] = t.cap[i]!;
-        }
-      }
-      const order = Int32Array.from(this.types.filter((t) => price[t.index]! < Number.POSITIVE_INFINITY).map((t) => t.index));
-      order.sort((a, b) => price[a]! - price[b]! || a - b);
-      v = { price, any, maxCap, order };
-      this.viabilityCache.set(reqId, v);
-    }
-    return v;
+  /** The NodePool template ∩ the type (made on demand: only rare checks need it, and keeping one per NodePool × type is what made memory grow with NodePools). */
+  combined(t: PoolType): Requirements {
+    return this.baseReqs.intersection(t.reqs);
   }
 
   /** Whether a type's raw capacity stays within what the limits leave (Karpenter filters types the same way). */

@@ -6,7 +6,7 @@ import { type Choice, PriceTolerance, Sizer } from "./sizing.js";
 import type { Shape } from "./shapes.js";
 import type { SolveContext } from "./context.js";
 import { SlackIndex } from "./slackindex.js";
-import { Claim, ClaimDraft, type NodeSlot, type Placement } from "./targets.js";
+import { Claim, ClaimDraft, type NodeSlot, type Placement, PoolStride } from "./targets.js";
 import { firstUntolerated } from "./taints.js";
 import { evaluateTopology } from "./topology/evaluate.js";
 import { TopologyLedger } from "./topology/ledger.js";
@@ -62,7 +62,7 @@ export class Placer {
   }
 
   tolerates(pool: PoolContext, shape: Shape, level: number): boolean {
-    const k = this.levelKey(shape, level) * 64 + pool.index;
+    const k = this.levelKey(shape, level) * PoolStride + pool.index;
     let ok = this.poolToleration.get(k);
     if (ok === undefined) {
       const l = shape.levels[level]!;

@@ -5,6 +5,19 @@ import type { Claim } from "./targets.js";
 
 /** How many claims that could grow to take a pod are compared (the cheapest growth wins). */
 const GrowthCandidates = 8;
+/**
+ * How many claims one pod's growth step may look at in all. Without a bound it looked at every
+ * claim whenever growth did not pay (the common case once claims are large), which made the solve
+ * quadratic in pods: 1.2 M growth checks for 5,000 pods, and 50,000 did not finish in 15 minutes.
+ */
+const GrowthEvaluations = 64;
+/**
+ * The same bound for the claims with room one pod looks at (first fit among them). A pod whose
+ * topology refuses most claims (zone spreads, hostname spreads) otherwise looked at all of them,
+ * for every pod: quadratic again past 20,000 pods (30,000 diverse pods: 1.36 M such checks, 31 s →
+ * 13 s, at 2.2 % more cost).
+ */
+const SlackEvaluations = 128;
 const Epsilon = 1e-12;
 
 /**
@@ -55,7 +68,9 @@ export class Search {
       while (from < claims.length && placer.refusesForGood(claims[from]!, shape, level)) from += 1;
       this.claimCursor.set(key, from);
     }
-    for (let i = placer.slack.findFirst(from, shape.request); i >= 0; i = placer.slack.findFirst(i + 1, shape.request)) {
+    let tried = 0;
+    for (let i = placer.slack.findFirst(from, shape.request); i >= 0 && tried < SlackEvaluations; i = placer.slack.findFirst(i + 1, shape.request)) {
+      tried += 1;
       const r = placer.evaluateClaim(claims[i]!, shape, level, { kind: "slack" });
       if (r) {
         placer.joinClaim(claims[i]!, r, shape, level, pod);
@@ -68,7 +83,9 @@ export class Search {
     if (alternative === undefined) this.newCost.set(key, (alternative = placer.newClaimCost(shape, level)));
     let best: { claim: Claim; choice: Choice; delta: number } | undefined;
     let seen = 0;
+    let evaluated = 0;
     const consider = (i: number): boolean => {
+      if (++evaluated > GrowthEvaluations) return true;
       const c = claims[i]!;
       const r = placer.evaluateClaim(c, shape, level, { kind: "grow", alternative });
       if (!r) return false;

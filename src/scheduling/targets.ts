@@ -100,7 +100,7 @@ export class Claim implements TopologyView {
  */
 export function claimPossible(pool: PoolContext, table: RequirementsTable, reqId: number, hostname: string, key: string, cache: PossibleCache): readonly string[] {
   if (key === HostnameLabel) return [hostname];
-  const ck = reqId * 64 + pool.index;
+  const ck = reqId * PoolStride + pool.index;
   let byKey = cache.get(ck);
   if (!byKey) cache.set(ck, (byKey = new Map()));
   let out = byKey.get(key);
@@ -113,6 +113,9 @@ export function claimPossible(pool: PoolContext, table: RequirementsTable, reqId
   }
   return out;
 }
+
+/** Room for this many NodePools in a numeric cache key `id * PoolStride + pool.index` (it was 64, so a 65th pool shared the 1st's entries). */
+export const PoolStride = 1 << 20;
 
 /** Domains per (requirements, pool) and key, shared by every check of one solve. */
 export type PossibleCache = Map<number, Map<string, readonly string[]>>;

@@ -13,7 +13,6 @@ import type { Config } from "../../operator/config.js";
 import type { Event } from "../../operator/events.js";
 import { controllerLogger } from "../../operator/logging.js";
 import { type Metrics, metrics as defaultMetrics, registry as defaultRegistry, type Registry } from "../../operator/metrics.js";
-import { solve as defaultSolve } from "../../scheduling/index.js";
 import type { PlannedNodeClaim, RejectedInput, SchedulingInput, SchedulingResult } from "../../scheduling/types.js";
 import type { ClusterState } from "../../state/cluster.js";
 import { getCondition, isReady } from "../shared/conditions.js";
@@ -25,6 +24,7 @@ import { Batcher } from "./batcher.js";
 import { InFlightClaims } from "./inflight.js";
 import { type BuiltInput, buildSchedulingInput } from "./input.js";
 import { legacySchedulingDuration } from "./metrics.js";
+import { SolveAbandonedError, SolverThread } from "./solverthread.js";
 import { buildNodeClaim, formatResources } from "./nodeclaim.js";
 import { isDeleting, isProvisionable, isReschedulable } from "../../state/predicates.js";
 
@@ -40,8 +40,11 @@ export interface ProvisionerDeps extends ControllerDeps {
   /** Where karpenter_provisioner_scheduling_duration_seconds goes; the process-wide registry by default. */
   registry?: Registry;
   nodePoolAllowed?: NodePoolAllowed;
-  /** The solver; `solve` from src/scheduling unless a test needs another. */
-  solve?: (input: SchedulingInput) => SchedulingResult;
+  /**
+   * The solver; by default `solve` from src/scheduling run in a worker thread (so lease renewals,
+   * watches and probes go on during a long solve). The signal aborts when leadership ends.
+   */
+  solve?: (input: SchedulingInput, signal?: AbortSignal) => SchedulingResult | Promise<SchedulingResult>;
 }
 
 /** The provisioner's one work-queue key: every reconcile plans for all pending pods. */
@@ -113,7 +116,13 @@ export class Provisioner implements Reconciler, ManagedController {
   passes = 0;
   private readonly metrics: Metrics;
   private readonly legacyDuration;
-  private readonly solve: (input: SchedulingInput) => SchedulingResult;
+  private readonly solve: (input: SchedulingInput, signal?: AbortSignal) => SchedulingResult | Promise<SchedulingResult>;
+  /** Owned only when the default solver is used. */
+  private readonly thread: SolverThread | undefined;
+  /** Aborts when this process stops leading (or the controller stops): a plan finished after that is not written. */
+  private leading: AbortSignal | undefined;
+  /** Plans dropped because leadership ended during their solve (tests wait on this). */
+  discarded = 0;
   private readonly log;
   /** Pods reported unschedulable last time, to warn once per change rather than every recheck. */
   private lastUnschedulable = "";
@@ -121,7 +130,9 @@ export class Provisioner implements Reconciler, ManagedController {
   constructor(private readonly deps: ProvisionerDeps) {
     this.metrics = deps.metrics ?? defaultMetrics;
     this.legacyDuration = legacySchedulingDuration(deps.registry ?? defaultRegistry);
-    this.solve = deps.solve ?? defaultSolve;
+    this.thread = deps.solve ? undefined : new SolverThread();
+    const thread = this.thread;
+    this.solve = deps.solve ?? ((input, signal) => thread!.solve(input, signal));
     this.log = controllerLogger(deps.logger, this.name);
     this.controller = new Controller(this, { clock: deps.clock, logger: this.log });
     this.batcher = new Batcher(deps.clock, { idleMs: deps.config.batchIdleDurationMs, maxMs: deps.config.batchMaxDurationMs }, () => this.controller.enqueue(PROVISIONER_KEY));
@@ -156,9 +167,14 @@ export class Provisioner implements Reconciler, ManagedController {
   }
 
   async run(signal: AbortSignal): Promise<void> {
+    this.leading = signal;
     signal.addEventListener("abort", () => this.batcher.stop(), { once: true });
-    await this.controller.run(signal);
-    this.batcher.stop();
+    try {
+      await this.controller.run(signal);
+    } finally {
+      this.batcher.stop();
+      await this.thread?.stop();
+    }
   }
 
   /** Whether any pod waits for a plan: cheap, so that idle batches do not ask for instance types. */
@@ -266,7 +282,18 @@ export class Provisioner implements Reconciler, ManagedController {
     built.input.options = { ...built.input.options, ...schedulingPolicies(this.deps.config) };
 
     const started = performance.now();
-    const result = this.solve(built.input);
+    const leading = this.leading;
+    const result = await Promise.resolve(this.solve(built.input, leading)).catch((err: unknown) => {
+      if (err instanceof SolveAbandonedError) return undefined;
+      throw err;
+    });
+    // Leadership ended (or the controller stopped) while the solve ran: another replica now plans
+    // from a fresher view, and writing this plan could duplicate its NodeClaims.
+    if (result === undefined || leading?.aborted) {
+      this.discarded += 1;
+      this.log.info({ pods: built.input.pods.length }, "discarding a plan whose solve outlived leadership");
+      return undefined;
+    }
     const seconds = (performance.now() - started) / 1000;
     this.metrics.schedulingDuration.observe({ controller: this.name }, seconds);
     this.legacyDuration.observe({ controller: this.name }, seconds);

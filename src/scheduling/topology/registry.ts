@@ -157,20 +157,26 @@ export class TopologyRegistry {
     }
     for (const pool of this.pools) {
       if (!filter.matchesRequirements(pool.baseReqs, pool.taints)) continue;
+      // Without node-affinity terms the pool contributes exactly its domains (computed once per pool).
+      if (!filter.terms) {
+        for (const v of pool.domains.get(key) ?? []) u.add(v);
+        continue;
+      }
       for (const t of pool.types) {
         if (t.basePrice === Number.POSITIVE_INFINITY) continue;
-        const terms = filter.terms?.filter((term) => t.combined.compatible(term, WellKnownLabels) === undefined);
-        if (terms && terms.length === 0) continue;
-        const admits = (v: string): boolean => !terms || terms.some((term) => term.get(key)?.has(v) ?? true);
+        const combined = pool.combined(t);
+        const terms = filter.terms.filter((term) => combined.compatible(term, WellKnownLabels) === undefined);
+        if (terms.length === 0) continue;
+        const admits = (v: string): boolean => terms.some((term) => term.get(key)?.has(v) ?? true);
         if (key === ZoneLabel || key === CapacityTypeLabel) {
           for (const o of t.it.offerings) {
-            if (!o.available || !offeringAllowed(o, t.combined)) continue;
+            if (!o.available || !offeringAllowed(o, combined)) continue;
             const v = key === ZoneLabel ? o.zone : o.capacityType;
             if (admits(v)) u.add(v);
           }
           continue;
         }
-        const r = t.combined.get(key);
+        const r = combined.get(key);
         if (r && !r.complement) for (const v of r.values) if (admits(v)) u.add(v);
       }
     }

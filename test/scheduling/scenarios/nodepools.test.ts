@@ -173,6 +173,35 @@ const scenarios: Scenario[] = [
   },
 ];
 
+// Regression: a cache key `level × 64 + pool index` made the 65th NodePool's answer the 1st's at the
+// next relaxation level, so a pod relaxed past a preference landed in a NodePool whose taint it does not tolerate.
+const taint = { key: "dedicated", value: "x", effect: "NoSchedule" as const };
+const manyPools = [...Array.from({ length: 64 }, (_, i) => nodePool(`p${String(i).padStart(2, "0")}`, { taints: [taint] })), nodePool("p64")];
+scenarios.push(
+  {
+    name: "65 NodePools: a relaxed pod goes to the one untainted NodePool, not to the first",
+    input: () =>
+      input({
+        pods: [pod("a", { cpu: "1", affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, preference: { matchExpressions: [{ key: "nope", operator: "In", values: ["x"] }] } }] } } })],
+        pools: manyPools,
+      }),
+    expect: (r) => {
+      assert.equal(r.unschedulable.length, 0);
+      assert.deepEqual(r.nodeClaims.map((c) => c.nodePool), ["p64"]);
+    },
+  },
+  {
+    name: "100 NodePools over one catalog plan as one NodePool does",
+    input: () => input({ pods: pods(30, "p", { cpu: "700m", memory: "1Gi" }), pools: Array.from({ length: 100 }, (_, i) => nodePool(`q${String(i).padStart(3, "0")}`)) }),
+    expect: (r) => {
+      const one = solveChecked(input({ pods: pods(30, "p", { cpu: "700m", memory: "1Gi" }), pools: [nodePool("q000")] }));
+      assert.equal(r.totalPricePerHour, one.totalPricePerHour);
+      assert.deepEqual(r.nodeClaims.map((c) => c.instanceTypes.map((t) => t.name)), one.nodeClaims.map((c) => c.instanceTypes.map((t) => t.name)));
+      assert.ok(r.nodeClaims.every((c) => c.nodePool === "q000"));
+    },
+  },
+);
+
 describe("scenarios: NodePools, limits and offerings", () => {
   for (const s of scenarios) test(s.name, () => s.expect(solveChecked(s.input())));
 });
