@@ -304,7 +304,6 @@ const RequirementStatusSchema = z.object({
   key: z.string(),
   operator: z.string(),
   values: z.array(z.string()).optional(),
-  minValues: z.number().int().optional(),
 });
 
 export const EC2NodeClassStatusSchema = z.object({
