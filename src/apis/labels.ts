@@ -186,3 +186,4 @@ export const ConditionSecurityGroupsReady = "SecurityGroupsReady";
 export const ConditionAMIsReady = "AMIsReady";
 export const ConditionInstanceProfileReady = "InstanceProfileReady";
 export const ConditionCapacityReservationsReady = "CapacityReservationsReady";
+export const ConditionPlacementGroupReady = "PlacementGroupReady";

@@ -24,6 +24,7 @@ import { capacityTypeOf, instanceNodeClaim, launchedNodeClaim } from "./nodeclai
 import { reservationAvailability } from "./nodeclass/capacityreservations.js";
 import { nodeClassHash } from "./nodeclass/hash.js";
 import { deleteInstanceProfile } from "./nodeclass/instanceprofile.js";
+import { type PlacementGroup, PlacementGroupProvider, partitionsOf } from "./nodeclass/placementgroups.js";
 import { NodeClassResolver, type ResolvedStatus, isNodeClassReady } from "./nodeclass/resolve.js";
 import type { AWSCloudProviderOptions } from "./options.js";
 import { PricingProvider } from "./pricing/pricing.js";
@@ -38,6 +39,7 @@ export class AWSCloudProvider implements CloudProvider {
   readonly unavailableOfferings: UnavailableOfferings;
   readonly instanceTypes: InstanceTypeProvider;
   readonly launchTemplates: LaunchTemplateProvider;
+  readonly placementGroups: PlacementGroupProvider;
   private readonly fleet: FleetLauncher;
   private readonly instances: Instances;
   private readonly reservationCounts: TTLCache<Map<string, number>>;
@@ -45,7 +47,8 @@ export class AWSCloudProvider implements CloudProvider {
   constructor(private readonly o: AWSCloudProviderOptions) {
     const { ec2, iam, ssm, pricing } = o.clients;
     const clock = o.clock ?? systemClock;
-    this.resolver = new NodeClassResolver({ ec2, iam, ssm, clusterName: o.clusterName, region: o.region, kubernetesVersion: o.kubernetesVersion, clock });
+    this.placementGroups = new PlacementGroupProvider(ec2, clock);
+    this.resolver = new NodeClassResolver({ ec2, iam, ssm, clusterName: o.clusterName, region: o.region, kubernetesVersion: o.kubernetesVersion, clock, placementGroups: this.placementGroups });
     this.pricing = new PricingProvider({
       ec2,
       pricing,
@@ -117,8 +120,18 @@ export class AWSCloudProvider implements CloudProvider {
     return rs.map((r) => ({ id: r.id, instanceType: r.instanceType, zone: r.availabilityZone, available: counts.get(r.id) ?? 0, reservationType: r.reservationType, interruptible: r.interruptible ?? false }));
   }
 
+  /**
+   * The node class's placement group, or undefined (none selected, or it does not resolve — the
+   * node class is then not Ready and launches nothing). As Karpenter, an EC2 error reads as none
+   * here; the status controller reports it on PlacementGroupReady.
+   */
+  private async placementGroupOf(nodeClass: EC2NodeClass): Promise<PlacementGroup | undefined> {
+    return (await this.placementGroups.get(nodeClass).catch(() => undefined)) ?? undefined;
+  }
+
   private async typesFor(nodeClass: EC2NodeClass): Promise<InstanceType[]> {
-    return this.instanceTypes.list(nodeClass, await this.reservationsOf(nodeClass));
+    const pg = await this.placementGroupOf(nodeClass);
+    return this.instanceTypes.list(nodeClass, await this.reservationsOf(nodeClass), pg ? { id: pg.id, partitions: partitionsOf(pg) } : undefined);
   }
 
   async getInstanceTypes(nodePool: NodePool): Promise<InstanceType[]> {
@@ -142,6 +155,7 @@ export class AWSCloudProvider implements CloudProvider {
     if (types.length === 0) {
       throw new InsufficientCapacityError(`NodeClaim "${name}": no instance type of EC2NodeClass "${nodeClass.metadata.name}" meets its requirements and resource requests with an available offering`);
     }
+    const placementGroup = await this.placementGroupOf(nodeClass);
     const refused: string[] = [];
     for (const capacityType of capacityTypeOrder(claim, types)) {
       const candidates = offeringsFor(claim, types, capacityType);
@@ -156,6 +170,7 @@ export class AWSCloudProvider implements CloudProvider {
           fleet: this.fleet,
           launchTemplates: this.launchTemplates,
           unavailable: this.unavailableOfferings,
+          placementGroup,
         },
         claim,
         nodeClass,
@@ -291,6 +306,12 @@ export class AWSCloudProvider implements CloudProvider {
     if (!instance) return undefined;
     const partial = unsettledInstance(instance);
     if (partial) throw new Error(`NodeClaim "${name}": cannot judge drift yet: instance ${instance.InstanceId} ${partial}`);
-    return dynamicDrift(claim, instance, nc, await this.instanceTypeOf(instance, nc));
+    let pg: PlacementGroup | null | undefined;
+    try {
+      pg = await this.placementGroups.get(nc);
+    } catch (err) {
+      throw new Error(`NodeClaim "${name}": checking placement group drift: ${errorMessage(err)}`);
+    }
+    return dynamicDrift(claim, instance, nc, await this.instanceTypeOf(instance, nc), pg?.id);
   }
 }

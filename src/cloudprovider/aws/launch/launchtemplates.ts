@@ -41,6 +41,10 @@ export interface LaunchTemplateSpec {
   cpuOptions?: CPUOptions | undefined;
   /** Dedicated tenancy when the claim requires it; absent for the default (shared) tenancy. */
   tenancy?: "dedicated" | undefined;
+  /** The node class's resolved placement group (spec.placementGroupSelector). */
+  placementGroupID?: string | undefined;
+  /** The partition of a partition group the claim asks for; absent lets EC2 choose. */
+  placementPartition?: number | undefined;
   /** Tags of the template and of the network interfaces it creates. */
   tags: Record<string, string>;
 }
@@ -110,6 +114,15 @@ function networkInterfaces(s: LaunchTemplateSpec): LaunchTemplateInstanceNetwork
   }));
 }
 
+function placement(s: LaunchTemplateSpec): Pick<RequestLaunchTemplateData, "Placement"> {
+  const p = {
+    ...(s.tenancy ? { Tenancy: s.tenancy } : {}),
+    ...(s.placementGroupID ? { GroupId: s.placementGroupID } : {}),
+    ...(s.placementGroupID && s.placementPartition !== undefined ? { PartitionNumber: s.placementPartition } : {}),
+  };
+  return Object.keys(p).length > 0 ? { Placement: p } : {};
+}
+
 export function launchTemplateData(s: LaunchTemplateSpec): RequestLaunchTemplateData {
   const interfaces = networkInterfaces(s);
   return {
@@ -125,7 +138,7 @@ export function launchTemplateData(s: LaunchTemplateSpec): RequestLaunchTemplate
     },
     BlockDeviceMappings: blockDevices(s.blockDeviceMappings),
     Monitoring: { Enabled: s.detailedMonitoring },
-    ...(s.tenancy ? { Placement: { Tenancy: s.tenancy } } : {}),
+    ...placement(s),
     ...(s.cpuOptions?.nestedVirtualization ? { CpuOptions: { NestedVirtualization: s.cpuOptions.nestedVirtualization } } : {}),
     ...(s.capacityReservationID ? { CapacityReservationSpecification: { CapacityReservationTarget: { CapacityReservationId: s.capacityReservationID } } } : {}),
     TagSpecifications: [{ ResourceType: "network-interface", Tags: toEC2Tags(s.tags) }],
