@@ -7,6 +7,7 @@ import { newInterruptionController, type MessageQueue } from "../controllers/int
 import { newRepairController } from "../controllers/repair/controller.js";
 import { awsRepairPolicies } from "../cloudprovider/aws/repairpolicies.js";
 import { NodeClassController } from "../cloudprovider/aws/controllers/nodeclass/controller.js";
+import { TaggingController } from "../cloudprovider/aws/controllers/tagging/controller.js";
 import type { ControllerDeps, ManagedController } from "../controllers/shared/deps.js";
 import { newNodeClaimGarbageCollectionController } from "../controllers/nodeclaim/garbagecollection/controller.js";
 import { newNodeClaimLifecycleController } from "../controllers/nodeclaim/lifecycle/controller.js";
@@ -46,6 +47,8 @@ export function buildControllers(deps: WiringDeps): ManagedController[] {
     newNodeClaimLifecycleController(as("nodeclaim.lifecycle")),
     newNodeTerminationController(as("node.termination")),
     newNodeClaimGarbageCollectionController(as("nodeclaim.garbagecollection")),
+    // A registered node's instance gets Name = the node's name (Karpenter's tagging controller).
+    new TaggingController({ ...deps, tagger: deps.aws }),
     // A NodePool in a scheduled sleep window launches nothing (the disruption engine's sleep method).
     new Provisioner({ ...priced("provisioner"), nodePoolAllowed }),
     newDisruptionController(priced("disruption")),

@@ -29,6 +29,7 @@ import { NodeClassResolver, type ResolvedStatus, isNodeClassReady } from "./node
 import type { AWSCloudProviderOptions } from "./options.js";
 import { PricingProvider } from "./pricing/pricing.js";
 import { UnavailableOfferings } from "./unavailableofferings.js";
+import { registrationTags, tagInstance } from "./tagging.js";
 
 const EC2NodeClassKind = "EC2NodeClass";
 
@@ -68,7 +69,7 @@ export class AWSCloudProvider implements CloudProvider {
       reservedENIs: o.reservedENIs ?? 0,
       clock,
     });
-    this.launchTemplates = new LaunchTemplateProvider(ec2, o.clusterName);
+    this.launchTemplates = new LaunchTemplateProvider(ec2, o.clusterName, clock);
     this.fleet = new FleetLauncher(ec2, o.fleetBatching);
     this.instances = new Instances(ec2, o.clusterName, o.instanceBatching);
     this.reservationCounts = new TTLCache(60_000, clock);
@@ -89,8 +90,14 @@ export class AWSCloudProvider implements CloudProvider {
   }
 
   /** An EC2NodeClass's status as AWS has it now (for the node class status controller). */
-  resolveNodeClass(nodeClass: EC2NodeClass): Promise<ResolvedStatus> {
-    return this.resolver.resolveNodeClass(nodeClass);
+  async resolveNodeClass(nodeClass: EC2NodeClass): Promise<ResolvedStatus> {
+    const status = await this.resolver.resolveNodeClass(nodeClass);
+    // The node class's periodic re-resolution is also when its stale launch templates go. Best
+    // effort: a failed cleanup is retried next time and must not hold up the status.
+    await this.launchTemplates.collectIdle(nodeClass.metadata.name ?? "").catch((err: unknown) => {
+      this.o.logger?.warn({ EC2NodeClass: { name: nodeClass.metadata.name }, err: errorMessage(err) }, "garbage-collecting launch templates failed");
+    });
+    return status;
   }
 
   /** Deletes what tenon made for a node class (launch templates, instance profile) when it goes away. */
@@ -237,6 +244,19 @@ export class AWSCloudProvider implements CloudProvider {
       return id ? this.instances.get(id) : undefined;
     }
     return claim.metadata.name ? this.instances.findByNodeClaim(claim.metadata.name) : undefined;
+  }
+
+  /**
+   * Tags the claim's instance once its node is known (Name = node name, as Karpenter's tagging
+   * controller does). True when the instance carries the tags; false when there is nothing to tag
+   * yet (no node name) or the instance is gone.
+   */
+  async tagRegistered(claim: NodeClaim): Promise<boolean> {
+    if (!claim.status?.nodeName) return false;
+    const instance = await this.instanceOf(claim);
+    if (!instance?.InstanceId || instance.State?.Name === "terminated" || instance.State?.Name === "shutting-down") return false;
+    await tagInstance(this.o.clients.ec2, instance, registrationTags(claim, instance, this.o.clusterName));
+    return true;
   }
 
   async delete(claim: NodeClaim): Promise<void> {
