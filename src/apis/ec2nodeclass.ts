@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { kubeletFieldsRefused } from "./kubeletfamilies.js";
 import { ConditionSchema, ObjectMetaSchema } from "./common.js";
 import { KubeletConfigurationSchema } from "./kubelet.js";
 import { type CelRule, withRules } from "./rules.js";
@@ -304,7 +305,6 @@ const RequirementStatusSchema = z.object({
   key: z.string(),
   operator: z.string(),
   values: z.array(z.string()).optional(),
-  minValues: z.number().int().optional(),
 });
 
 export const EC2NodeClassStatusSchema = z.object({
@@ -333,12 +333,25 @@ export const EC2NodeClassStatusSchema = z.object({
 });
 export type EC2NodeClassStatus = z.infer<typeof EC2NodeClassStatusSchema>;
 
-export const EC2NodeClassSchema = z.object({
-  apiVersion: z.literal("karpenter.k8s.aws/v1"),
-  kind: z.literal("EC2NodeClass"),
-  metadata: ObjectMetaSchema,
-  spec: EC2NodeClassSpecSchema,
-  status: EC2NodeClassStatusSchema.optional(),
-});
+const aliasFamily: Record<string, string> = { al2: "AL2", al2023: "AL2023", bottlerocket: "Bottlerocket", windows2019: "Windows2019", windows2022: "Windows2022", windows2025: "Windows2025" };
+
+// Not a CRD rule (spec.kubelet is the controller's to validate, as in Karpenter): a kubelet field
+// the AMI family's bootstrap cannot carry sets the node class aside, naming the family and field.
+export const EC2NodeClassSchema = z
+  .object({
+    apiVersion: z.literal("karpenter.k8s.aws/v1"),
+    kind: z.literal("EC2NodeClass"),
+    metadata: ObjectMetaSchema,
+    spec: EC2NodeClassSpecSchema,
+    status: EC2NodeClassStatusSchema.optional(),
+  })
+  .superRefine((nc, ctx) => {
+    const alias = nc.spec.amiSelectorTerms.find((t) => t.alias !== undefined)?.alias;
+    const family = nc.spec.amiFamily ?? aliasFamily[alias?.split("@")[0] ?? ""] ?? "Custom";
+    const how = family === "Bottlerocket" ? "Bottlerocket's settings.kubernetes has no such setting" : "the Windows bootstrap takes kubelet flags only";
+    for (const field of kubeletFieldsRefused(family, nc.spec.kubelet as Record<string, unknown> | undefined)) {
+      ctx.addIssue({ code: "custom", path: ["spec", "kubelet", field], message: `the ${family} AMI family cannot take spec.kubelet.${field} (${how}); remove it, or use the AL2023 family, which takes every kubelet field` });
+    }
+  });
 export type EC2NodeClass = z.infer<typeof EC2NodeClassSchema>;
 export type EC2NodeClassInput = z.input<typeof EC2NodeClassSchema>;

@@ -160,6 +160,8 @@ export const NodePoolTag = NodePoolLabel;
 export const NodeClaimTag = "karpenter.sh/nodeclaim";
 export const EC2NodeClassTag = EC2NodeClassLabel;
 export const EKSClusterNameTag = "eks:eks-cluster-name";
+export const InstanceTaggedAnnotation = "karpenter.k8s.aws/tagged";
+export const ClusterNameTaggedAnnotation = "compatibility.karpenter.k8s.aws/cluster-name-tagged";
 export const clusterOwnershipTag = (clusterName: string): string => `kubernetes.io/cluster/${clusterName}`;
 export const NameTag = "Name";
 
@@ -186,3 +188,4 @@ export const ConditionSecurityGroupsReady = "SecurityGroupsReady";
 export const ConditionAMIsReady = "AMIsReady";
 export const ConditionInstanceProfileReady = "InstanceProfileReady";
 export const ConditionCapacityReservationsReady = "CapacityReservationsReady";
+export const ConditionPlacementGroupReady = "PlacementGroupReady";

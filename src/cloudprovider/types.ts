@@ -46,7 +46,7 @@ export interface InstanceType {
 
 /** Why a NodeClaim no longer matches what its NodePool or node class would launch now. */
 /** Karpenter's spellings: core's NodePoolDrifted, RequirementsDrifted and InstanceTypeNotFound; the AWS provider's NodeClassDrift and *Drift. */
-export type DriftReason = "NodePoolDrifted" | "NodeClassDrift" | "AMIDrift" | "SubnetDrift" | "SecurityGroupDrift" | "RequirementsDrifted" | "CapacityReservationDrift" | "InstanceTypeNotFound";
+export type DriftReason = "NodePoolDrifted" | "NodeClassDrift" | "AMIDrift" | "SubnetDrift" | "SecurityGroupDrift" | "RequirementsDrifted" | "CapacityReservationDrift" | "PlacementGroupDrift" | "InstanceTypeNotFound";
 
 /**
  * The one seam between tenon and a cloud. Controllers only ever talk to the cloud through this,

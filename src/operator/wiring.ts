@@ -7,6 +7,8 @@ import { newInterruptionController, type MessageQueue } from "../controllers/int
 import { newRepairController } from "../controllers/repair/controller.js";
 import { awsRepairPolicies } from "../cloudprovider/aws/repairpolicies.js";
 import { NodeClassController } from "../cloudprovider/aws/controllers/nodeclass/controller.js";
+import { TaggingController } from "../cloudprovider/aws/controllers/tagging/controller.js";
+import { newCapacityTypeController } from "../cloudprovider/aws/controllers/capacitytype/controller.js";
 import type { ControllerDeps, ManagedController } from "../controllers/shared/deps.js";
 import { newNodeClaimGarbageCollectionController } from "../controllers/nodeclaim/garbagecollection/controller.js";
 import { newNodeClaimLifecycleController } from "../controllers/nodeclaim/lifecycle/controller.js";
@@ -46,6 +48,10 @@ export function buildControllers(deps: WiringDeps): ManagedController[] {
     newNodeClaimLifecycleController(as("nodeclaim.lifecycle")),
     newNodeTerminationController(as("node.termination")),
     newNodeClaimGarbageCollectionController(as("nodeclaim.garbagecollection")),
+    // A registered node's instance gets Name = the node's name (Karpenter's tagging controller).
+    new TaggingController({ ...deps, tagger: deps.aws }),
+    // Reserved nodes whose reservation ended become on-demand (Karpenter's capacitytype controller).
+    newCapacityTypeController(as("capacityreservation.capacitytype")),
     // A NodePool in a scheduled sleep window launches nothing (the disruption engine's sleep method).
     new Provisioner({ ...priced("provisioner"), nodePoolAllowed }),
     newDisruptionController(priced("disruption")),

@@ -78,7 +78,7 @@ describe("launching through CreateFleet (moto)", () => {
       { ...tags },
       {
         team: "platform",
-        Name: "al2023-a",
+        // No Name at launch: the tagging controller sets it to the node's name (test/aws/tagging.test.ts).
         "karpenter.sh/nodepool": "default",
         "karpenter.sh/nodeclaim": "al2023-a",
         "karpenter.sh/managed-by": CLUSTER,

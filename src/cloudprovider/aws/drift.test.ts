@@ -26,4 +26,12 @@ describe("dynamic drift", () => {
   it("is nothing while the type is listed and the instance matches its node class", () => {
     assert.equal(dynamicDrift(claim, instance, nodeClass, fakeInstanceType({ name: "m5.large", cpu: 2, memoryMiB: 8192, price: 0.1 })), undefined);
   });
+  it("is PlacementGroupDrift when the claim's group is not the one the node class resolves to now (added, removed or changed)", () => {
+    const it5 = fakeInstanceType({ name: "m5.large", cpu: 2, memoryMiB: 8192, price: 0.1 });
+    const inGroup = (id: string) => ({ ...claim, metadata: { ...claim.metadata, labels: { "karpenter.k8s.aws/placement-group-id": id } } });
+    assert.equal(dynamicDrift(claim, instance, nodeClass, it5, "pg-1"), "PlacementGroupDrift", "selector added");
+    assert.equal(dynamicDrift(inGroup("pg-1"), instance, nodeClass, it5, undefined), "PlacementGroupDrift", "selector removed");
+    assert.equal(dynamicDrift(inGroup("pg-1"), instance, nodeClass, it5, "pg-2"), "PlacementGroupDrift", "group changed");
+    assert.equal(dynamicDrift(inGroup("pg-1"), instance, nodeClass, it5, "pg-1"), undefined);
+  });
 });

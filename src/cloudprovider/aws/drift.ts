@@ -2,7 +2,7 @@
 // drift compares the instance with what the node class resolves to now (its status).
 import type { Instance } from "@aws-sdk/client-ec2";
 import type { EC2NodeClass } from "../../apis/ec2nodeclass.js";
-import { CapacityReservationIDLabel, ConditionReady, EC2NodeClassHashAnnotation, EC2NodeClassHashVersionAnnotation } from "../../apis/labels.js";
+import { CapacityReservationIDLabel, ConditionReady, PlacementGroupIDLabel, EC2NodeClassHashAnnotation, EC2NodeClassHashVersionAnnotation } from "../../apis/labels.js";
 import type { NodeClaim } from "../../apis/nodeclaim.js";
 import type { DriftReason, InstanceType, RequirementSpec } from "../types.js";
 import { NODECLASS_HASH_VERSION, nodeClassHash } from "./nodeclass/hash.js";
@@ -41,7 +41,13 @@ export function unsettledInstance(instance: Instance): string | undefined {
  * Dynamic drift. `instanceType` is the instance's type as EC2 describes it now: undefined when EC2 no
  * longer lists the type, which Karpenter calls InstanceTypeNotFound (nothing like it can be launched again).
  */
-export function dynamicDrift(claim: NodeClaim, instance: Instance, nodeClass: EC2NodeClass, instanceType: InstanceType | undefined): DriftReason | undefined {
+export function dynamicDrift(
+  claim: NodeClaim,
+  instance: Instance,
+  nodeClass: EC2NodeClass,
+  instanceType: InstanceType | undefined,
+  placementGroupID?: string,
+): DriftReason | undefined {
   if (!instanceType) return "InstanceTypeNotFound";
   const status = nodeClass.status;
   const amis = status?.amis ?? [];
@@ -57,5 +63,13 @@ export function dynamicDrift(claim: NodeClaim, instance: Instance, nodeClass: EC
   if (wanted.size > 0 && (wanted.size !== have.size || [...wanted].some((g) => !have.has(g)))) return "SecurityGroupDrift";
   const reservation = claim.metadata.labels?.[CapacityReservationIDLabel];
   if (reservation && !(status?.capacityReservations ?? []).some((r) => r.id === reservation)) return "CapacityReservationDrift";
-  return undefined;
+  return placementGroupDrift(claim, placementGroupID);
+}
+
+/**
+ * PlacementGroupDrift, as Karpenter: the claim's placement-group-id label differs from the group the
+ * node class resolves to now — a selector added, removed or pointed elsewhere, or the group recreated.
+ */
+export function placementGroupDrift(claim: NodeClaim, placementGroupID: string | undefined): DriftReason | undefined {
+  return (claim.metadata.labels?.[PlacementGroupIDLabel] ?? "") !== (placementGroupID ?? "") ? "PlacementGroupDrift" : undefined;
 }

@@ -21,6 +21,9 @@ export interface Launched {
   reservationType?: "default" | "capacity-block" | undefined;
   reservationInterruptible?: boolean | undefined;
   tenancy?: string | undefined;
+  /** The placement group launched into, and (partition groups) the partition: "" while EC2 has not said. */
+  placementGroupID?: string | undefined;
+  placementPartition?: string | undefined;
   instanceType?: InstanceType | undefined;
   instanceTypeName: string;
 }
@@ -34,6 +37,8 @@ const offeringKeys = new Set([
   L.CapacityReservationTypeLabel,
   L.CapacityReservationInterruptibleLabel,
   L.InstanceTenancyLabel,
+  L.PlacementGroupIDLabel,
+  L.PlacementGroupPartitionLabel,
 ]);
 
 /** The single-valued labels of the type (arch, os, instance-type, instance-*). */
@@ -56,6 +61,8 @@ export function launchedLabels(l: Launched): Record<string, string> {
     ...(l.reservationID && l.reservationType ? { [L.CapacityReservationTypeLabel]: l.reservationType } : {}),
     ...(l.reservationID && l.reservationInterruptible !== undefined ? { [L.CapacityReservationInterruptibleLabel]: String(l.reservationInterruptible) } : {}),
     ...(l.tenancy ? { [L.InstanceTenancyLabel]: l.tenancy } : {}),
+    ...(l.placementGroupID ? { [L.PlacementGroupIDLabel]: l.placementGroupID } : {}),
+    ...(l.placementGroupID && l.placementPartition !== undefined ? { [L.PlacementGroupPartitionLabel]: l.placementPartition } : {}),
   };
 }
 
@@ -95,6 +102,8 @@ export function instanceNodeClaim(i: Instance, it: InstanceType | undefined, zon
     imageID: i.ImageId,
     reservationID: i.CapacityReservationId,
     tenancy: i.Placement?.Tenancy,
+    placementGroupID: i.Placement?.GroupId,
+    placementPartition: i.Placement?.PartitionNumber !== undefined ? String(i.Placement.PartitionNumber) : undefined,
     instanceType: it,
     instanceTypeName: i.InstanceType ?? "",
   };

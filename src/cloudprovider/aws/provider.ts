@@ -24,10 +24,12 @@ import { capacityTypeOf, instanceNodeClaim, launchedNodeClaim } from "./nodeclai
 import { reservationAvailability } from "./nodeclass/capacityreservations.js";
 import { nodeClassHash } from "./nodeclass/hash.js";
 import { deleteInstanceProfile } from "./nodeclass/instanceprofile.js";
+import { type PlacementGroup, PlacementGroupProvider, partitionsOf } from "./nodeclass/placementgroups.js";
 import { NodeClassResolver, type ResolvedStatus, isNodeClassReady } from "./nodeclass/resolve.js";
 import type { AWSCloudProviderOptions } from "./options.js";
 import { PricingProvider } from "./pricing/pricing.js";
 import { UnavailableOfferings } from "./unavailableofferings.js";
+import { registrationTags, tagInstance } from "./tagging.js";
 
 const EC2NodeClassKind = "EC2NodeClass";
 
@@ -38,6 +40,7 @@ export class AWSCloudProvider implements CloudProvider {
   readonly unavailableOfferings: UnavailableOfferings;
   readonly instanceTypes: InstanceTypeProvider;
   readonly launchTemplates: LaunchTemplateProvider;
+  readonly placementGroups: PlacementGroupProvider;
   private readonly fleet: FleetLauncher;
   private readonly instances: Instances;
   private readonly reservationCounts: TTLCache<Map<string, number>>;
@@ -45,7 +48,8 @@ export class AWSCloudProvider implements CloudProvider {
   constructor(private readonly o: AWSCloudProviderOptions) {
     const { ec2, iam, ssm, pricing } = o.clients;
     const clock = o.clock ?? systemClock;
-    this.resolver = new NodeClassResolver({ ec2, iam, ssm, clusterName: o.clusterName, region: o.region, kubernetesVersion: o.kubernetesVersion, clock });
+    this.placementGroups = new PlacementGroupProvider(ec2, clock);
+    this.resolver = new NodeClassResolver({ ec2, iam, ssm, clusterName: o.clusterName, region: o.region, kubernetesVersion: o.kubernetesVersion, clock, placementGroups: this.placementGroups });
     this.pricing = new PricingProvider({
       ec2,
       pricing,
@@ -65,7 +69,7 @@ export class AWSCloudProvider implements CloudProvider {
       reservedENIs: o.reservedENIs ?? 0,
       clock,
     });
-    this.launchTemplates = new LaunchTemplateProvider(ec2, o.clusterName);
+    this.launchTemplates = new LaunchTemplateProvider(ec2, o.clusterName, clock);
     this.fleet = new FleetLauncher(ec2, o.fleetBatching);
     this.instances = new Instances(ec2, o.clusterName, o.instanceBatching);
     this.reservationCounts = new TTLCache(60_000, clock);
@@ -86,8 +90,14 @@ export class AWSCloudProvider implements CloudProvider {
   }
 
   /** An EC2NodeClass's status as AWS has it now (for the node class status controller). */
-  resolveNodeClass(nodeClass: EC2NodeClass): Promise<ResolvedStatus> {
-    return this.resolver.resolveNodeClass(nodeClass);
+  async resolveNodeClass(nodeClass: EC2NodeClass): Promise<ResolvedStatus> {
+    const status = await this.resolver.resolveNodeClass(nodeClass);
+    // The node class's periodic re-resolution is also when its stale launch templates go. Best
+    // effort: a failed cleanup is retried next time and must not hold up the status.
+    await this.launchTemplates.collectIdle(nodeClass.metadata.name ?? "").catch((err: unknown) => {
+      this.o.logger?.warn({ EC2NodeClass: { name: nodeClass.metadata.name }, err: errorMessage(err) }, "garbage-collecting launch templates failed");
+    });
+    return status;
   }
 
   /** Deletes what tenon made for a node class (launch templates, instance profile) when it goes away. */
@@ -117,8 +127,18 @@ export class AWSCloudProvider implements CloudProvider {
     return rs.map((r) => ({ id: r.id, instanceType: r.instanceType, zone: r.availabilityZone, available: counts.get(r.id) ?? 0, reservationType: r.reservationType, interruptible: r.interruptible ?? false }));
   }
 
+  /**
+   * The node class's placement group, or undefined (none selected, or it does not resolve — the
+   * node class is then not Ready and launches nothing). As Karpenter, an EC2 error reads as none
+   * here; the status controller reports it on PlacementGroupReady.
+   */
+  private async placementGroupOf(nodeClass: EC2NodeClass): Promise<PlacementGroup | undefined> {
+    return (await this.placementGroups.get(nodeClass).catch(() => undefined)) ?? undefined;
+  }
+
   private async typesFor(nodeClass: EC2NodeClass): Promise<InstanceType[]> {
-    return this.instanceTypes.list(nodeClass, await this.reservationsOf(nodeClass));
+    const pg = await this.placementGroupOf(nodeClass);
+    return this.instanceTypes.list(nodeClass, await this.reservationsOf(nodeClass), pg ? { id: pg.id, partitions: partitionsOf(pg) } : undefined);
   }
 
   async getInstanceTypes(nodePool: NodePool): Promise<InstanceType[]> {
@@ -142,6 +162,7 @@ export class AWSCloudProvider implements CloudProvider {
     if (types.length === 0) {
       throw new InsufficientCapacityError(`NodeClaim "${name}": no instance type of EC2NodeClass "${nodeClass.metadata.name}" meets its requirements and resource requests with an available offering`);
     }
+    const placementGroup = await this.placementGroupOf(nodeClass);
     const refused: string[] = [];
     for (const capacityType of capacityTypeOrder(claim, types)) {
       const candidates = offeringsFor(claim, types, capacityType);
@@ -156,6 +177,7 @@ export class AWSCloudProvider implements CloudProvider {
           fleet: this.fleet,
           launchTemplates: this.launchTemplates,
           unavailable: this.unavailableOfferings,
+          placementGroup,
         },
         claim,
         nodeClass,
@@ -222,6 +244,19 @@ export class AWSCloudProvider implements CloudProvider {
       return id ? this.instances.get(id) : undefined;
     }
     return claim.metadata.name ? this.instances.findByNodeClaim(claim.metadata.name) : undefined;
+  }
+
+  /**
+   * Tags the claim's instance once its node is known (Name = node name, as Karpenter's tagging
+   * controller does). True when the instance carries the tags; false when there is nothing to tag
+   * yet (no node name) or the instance is gone.
+   */
+  async tagRegistered(claim: NodeClaim): Promise<boolean> {
+    if (!claim.status?.nodeName) return false;
+    const instance = await this.instanceOf(claim);
+    if (!instance?.InstanceId || instance.State?.Name === "terminated" || instance.State?.Name === "shutting-down") return false;
+    await tagInstance(this.o.clients.ec2, instance, registrationTags(claim, instance, this.o.clusterName));
+    return true;
   }
 
   async delete(claim: NodeClaim): Promise<void> {
@@ -291,6 +326,12 @@ export class AWSCloudProvider implements CloudProvider {
     if (!instance) return undefined;
     const partial = unsettledInstance(instance);
     if (partial) throw new Error(`NodeClaim "${name}": cannot judge drift yet: instance ${instance.InstanceId} ${partial}`);
-    return dynamicDrift(claim, instance, nc, await this.instanceTypeOf(instance, nc));
+    let pg: PlacementGroup | null | undefined;
+    try {
+      pg = await this.placementGroups.get(nc);
+    } catch (err) {
+      throw new Error(`NodeClaim "${name}": checking placement group drift: ${errorMessage(err)}`);
+    }
+    return dynamicDrift(claim, instance, nc, await this.instanceTypeOf(instance, nc), pg?.id);
   }
 }

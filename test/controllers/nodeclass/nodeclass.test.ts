@@ -83,6 +83,16 @@ describe("EC2NodeClass controller", () => {
     assert.equal(ev.type, "Warning");
   });
 
+  it("sets aside a kubelet field the AMI family cannot take, naming the family and the field, with an Event", async () => {
+    const base = ec2NodeClass("br-gates") as { spec: Record<string, unknown> };
+    await create(h.kube, EC2NodeClassesAPI, { ...base, spec: { ...base.spec, amiSelectorTerms: [{ alias: "bottlerocket@latest" }], kubelet: { featureGates: { InPlacePodVerticalScaling: true } } } });
+    const nc = await waitForCondition<{ status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } }>(h.kube, EC2NodeClassesAPI, "br-gates", "ValidationSucceeded", "False");
+    const v = nc.status!.conditions!.find((c) => c.type === "ValidationSucceeded")!;
+    assert.match(v.message, /spec\.kubelet\.featureGates: the Bottlerocket AMI family cannot take spec\.kubelet\.featureGates/);
+    const ev = await waitFor("the NodeClassValidationFailed event", async () => (await events(h.kube, "default", "br-gates")).find((e) => e.reason === "NodeClassValidationFailed"), { timeoutMs: 15_000 });
+    assert.match(ev.message ?? "", /Bottlerocket AMI family cannot take spec\.kubelet\.featureGates/);
+  });
+
   it("on deletion waits for its NodeClaims, then deletes its AWS resources and releases the finalizer", async () => {
     await create(h.kube, EC2NodeClassesAPI, ec2NodeClass("doomed"));
     await waitForCondition<EC2NodeClass>(h.kube, EC2NodeClassesAPI, "doomed", "Ready", "True");

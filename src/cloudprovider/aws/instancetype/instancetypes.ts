@@ -3,13 +3,15 @@
 import type { InstanceType } from "../../types.js";
 import { computeCapacity, computeOverhead, type NodeShapeOptions } from "./capacity.js";
 import { createOfferings, type OfferingInputs } from "./offerings.js";
-import { computeRequirements, operatingSystems, type ZoneInfo } from "./requirements.js";
+import { computeRequirements, operatingSystems, type PlacementGroupInfo, type ZoneInfo } from "./requirements.js";
 import { type InstanceTypeShape, architectureOf } from "./shape.js";
 
 export interface ConversionOptions extends NodeShapeOptions {
   region: string;
   /** Zones the node class launches into (its subnets' zones), with zone IDs where known. */
   zones: ZoneInfo[];
+  /** The node class's placement group, when its placementGroupSelector resolved. */
+  placementGroup?: PlacementGroupInfo | undefined;
 }
 
 /**
@@ -32,7 +34,7 @@ export function toInstanceType(
   if (offerings.length === 0) return undefined;
   return {
     name: info.InstanceType,
-    requirements: computeRequirements(info, opts.region, opts.amiFamily, offerings, opts.zones),
+    requirements: computeRequirements(info, opts.region, opts.amiFamily, offerings, opts.zones, opts.placementGroup),
     offerings,
     capacity: computeCapacity(info, opts),
     overhead: computeOverhead(info, opts),

@@ -16,6 +16,7 @@ import type { UnavailableOfferings } from "../unavailableofferings.js";
 import type { PricingProvider } from "../pricing/pricing.js";
 import { toInstanceType } from "./instancetypes.js";
 import type { ReservationOffer } from "./offerings.js";
+import type { PlacementGroupInfo } from "./requirements.js";
 
 /** EC2 adds instance types rarely; an hour keeps the controller current at negligible cost. */
 export const INSTANCE_TYPES_TTL_MS = 60 * 60_000;
@@ -89,7 +90,7 @@ export class InstanceTypeProvider {
   }
 
   /** The instance types a node class can launch, with offerings in its subnets' zones. */
-  async list(nodeClass: EC2NodeClass, reservations: ReservationOffer[] = []): Promise<InstanceType[]> {
+  async list(nodeClass: EC2NodeClass, reservations: ReservationOffer[] = [], placementGroup?: PlacementGroupInfo): Promise<InstanceType[]> {
     const raw = await this.raw.getOrLoad("all", () => this.load());
     const spec = nodeClass.spec;
     const p = this.deps.pricing;
@@ -100,6 +101,7 @@ export class InstanceTypeProvider {
       spec.instanceStorePolicy,
       nodeClass.status?.subnets,
       reservations,
+      placementGroup,
       this.deps.unavailable.seq,
       p.onDemandUpdatedAt,
       p.spotUpdatedAt,
@@ -117,6 +119,7 @@ export class InstanceTypeProvider {
       instanceStorePolicy: spec.instanceStorePolicy,
       vmMemoryOverheadPercent: this.deps.vmMemoryOverheadPercent,
       reservedENIs: this.deps.reservedENIs,
+      placementGroup,
     };
     const pricing = {
       prices: this.deps.pricing,

@@ -92,7 +92,21 @@ export function instanceTypeLabels(info: InstanceTypeShape): Record<string, stri
 
 const uniq = (xs: string[]): string[] => [...new Set(xs)].sort();
 
-export function computeRequirements(info: InstanceTypeShape, region: string, family: AMIFamily, offerings: Offering[], zones: ZoneInfo[]): RequirementSpec[] {
+/** The node class's resolved placement group, as the instance types see it. */
+export interface PlacementGroupInfo {
+  id: string;
+  /** Partition numbers ("1" … "n") of a partition group; empty for cluster and spread groups. */
+  partitions: string[];
+}
+
+export function computeRequirements(
+  info: InstanceTypeShape,
+  region: string,
+  family: AMIFamily,
+  offerings: Offering[],
+  zones: ZoneInfo[],
+  placementGroup?: PlacementGroupInfo,
+): RequirementSpec[] {
   const available = offerings.filter((o) => o.available);
   const offeredZones = uniq(offerings.map((o) => o.zone));
   const reqs: RequirementSpec[] = [
@@ -115,9 +129,11 @@ export function computeRequirements(info: InstanceTypeShape, region: string, fam
     inOrAbsent(L.CapacityReservationInterruptibleLabel, reserved.map((o) => String(o.reservationInterruptible ?? false))),
     // Every type can launch with either tenancy; the claim's requirement picks one at launch.
     { key: L.InstanceTenancyLabel, operator: "In", values: [...L.Tenancies] },
-    // No placement group is resolved for the node class: a pod asking for one matches no type.
-    { key: L.PlacementGroupIDLabel, operator: "DoesNotExist" },
-    { key: L.PlacementGroupPartitionLabel, operator: "DoesNotExist" },
+    // Without a placement group a pod asking for one matches no type; with one, every type launches
+    // into it, and a partition group offers each of its partitions (Karpenter expands offerings per
+    // partition so topology spread can use the partition key).
+    inOrAbsent(L.PlacementGroupIDLabel, placementGroup ? [placementGroup.id] : []),
+    inOrAbsent(L.PlacementGroupPartitionLabel, placementGroup?.partitions ?? []),
   );
   for (const [key, value] of Object.entries(instanceTypeLabels(info))) {
     reqs.push(value === undefined ? { key, operator: "DoesNotExist" } : { key, operator: "In", values: [value] });

@@ -16,6 +16,8 @@ import { type Candidate, amiFor, claimRequirements, subnetFor, tenancyOf } from 
 import { launchTemplateTags, nodeClaimTags } from "./tags.js";
 import type { Launched } from "../nodeclaim.js";
 import { userDataFor } from "./userdata/index.js";
+import type { PlacementGroup } from "../nodeclass/placementgroups.js";
+import { placementPartitionFor } from "./placement.js";
 
 export interface LauncherDeps {
   clusterName: string;
@@ -26,6 +28,8 @@ export interface LauncherDeps {
   fleet: FleetLauncher;
   launchTemplates: LaunchTemplateProvider;
   unavailable: UnavailableOfferings;
+  /** The node class's resolved placement group, when it selects one. */
+  placementGroup?: PlacementGroup | undefined;
 }
 
 export interface LaunchOutcome {
@@ -59,6 +63,8 @@ export async function launch(deps: LauncherDeps, claim: NodeClaim, nodeClass: EC
   const nodePool = claim.metadata.labels?.["karpenter.sh/nodepool"] ?? "";
   const ltTags = launchTemplateTags(deps.clusterName, ncName, spec.tags, nodePool);
   const tenancy = tenancyOf(claimRequirements(claim));
+  const pg = deps.placementGroup;
+  const partition = pg ? placementPartitionFor(claim, pg) : undefined;
 
   // One launch template per distinct content; the overrides of each go with it.
   const groups = new Map<string, { spec: LaunchTemplateSpec; overrides: FleetOverride[]; ami: string; byType: Map<string, InstanceType> }>();
@@ -100,6 +106,7 @@ export async function launch(deps: LauncherDeps, claim: NodeClaim, nodeClass: EC
           efaCount,
           capacityReservationID: c.offering.reservationID,
           ...(tenancy === "dedicated" ? { tenancy } : {}),
+          ...(pg ? { placementGroupID: pg.id, ...(partition !== undefined ? { placementPartition: partition } : {}) } : {}),
           networkInterfaces: spec.networkInterfaces,
           ipPrefixCount: spec.ipPrefixCount,
           connectionTracking: spec.connectionTracking,
@@ -157,7 +164,8 @@ export async function launch(deps: LauncherDeps, claim: NodeClaim, nodeClass: EC
     if (it && g) {
       const o = cand?.offering;
       const reservation = o?.reservationID ? { reservationID: o.reservationID, reservationType: o.reservationType ?? "default", reservationInterruptible: o.reservationInterruptible ?? false } : {};
-      return { launched: { instanceID: result.instanceID, instanceType: it, zone: result.zone ?? "", imageID: g.ami, tenancy, ...reservation }, errors: result.errors };
+      const placed = pg ? { placementGroupID: pg.id, ...(pg.strategy === "partition" ? { placementPartition: partition === undefined ? "" : String(partition) } : {}) } : {};
+      return { launched: { instanceID: result.instanceID, instanceType: it, zone: result.zone ?? "", imageID: g.ami, tenancy, ...reservation, ...placed }, errors: result.errors };
     }
   }
   const fatal = result.errors.find((e) => !isInsufficientCapacityCode(e.code));

@@ -41,6 +41,10 @@ export interface LaunchTemplateSpec {
   cpuOptions?: CPUOptions | undefined;
   /** Dedicated tenancy when the claim requires it; absent for the default (shared) tenancy. */
   tenancy?: "dedicated" | undefined;
+  /** The node class's resolved placement group (spec.placementGroupSelector). */
+  placementGroupID?: string | undefined;
+  /** The partition of a partition group the claim asks for; absent lets EC2 choose. */
+  placementPartition?: number | undefined;
   /** Tags of the template and of the network interfaces it creates. */
   tags: Record<string, string>;
 }
@@ -110,6 +114,15 @@ function networkInterfaces(s: LaunchTemplateSpec): LaunchTemplateInstanceNetwork
   }));
 }
 
+function placement(s: LaunchTemplateSpec): Pick<RequestLaunchTemplateData, "Placement"> {
+  const p = {
+    ...(s.tenancy ? { Tenancy: s.tenancy } : {}),
+    ...(s.placementGroupID ? { GroupId: s.placementGroupID } : {}),
+    ...(s.placementGroupID && s.placementPartition !== undefined ? { PartitionNumber: s.placementPartition } : {}),
+  };
+  return Object.keys(p).length > 0 ? { Placement: p } : {};
+}
+
 export function launchTemplateData(s: LaunchTemplateSpec): RequestLaunchTemplateData {
   const interfaces = networkInterfaces(s);
   return {
@@ -125,7 +138,7 @@ export function launchTemplateData(s: LaunchTemplateSpec): RequestLaunchTemplate
     },
     BlockDeviceMappings: blockDevices(s.blockDeviceMappings),
     Monitoring: { Enabled: s.detailedMonitoring },
-    ...(s.tenancy ? { Placement: { Tenancy: s.tenancy } } : {}),
+    ...placement(s),
     ...(s.cpuOptions?.nestedVirtualization ? { CpuOptions: { NestedVirtualization: s.cpuOptions.nestedVirtualization } } : {}),
     ...(s.capacityReservationID ? { CapacityReservationSpecification: { CapacityReservationTarget: { CapacityReservationId: s.capacityReservationID } } } : {}),
     TagSpecifications: [{ ResourceType: "network-interface", Tags: toEC2Tags(s.tags) }],
@@ -138,17 +151,24 @@ export function launchTemplateName(s: LaunchTemplateSpec): string {
   return `karpenter.k8s.aws/${BigInt(`0x${digest.slice(0, 16)}`).toString()}`;
 }
 
+/** A template no launch has used for this long is no longer needed by any NodeClaim. */
+export const LAUNCH_TEMPLATE_IDLE_MS = 10 * 60_000;
+
 export class LaunchTemplateProvider {
   private readonly known = new Map<string, EnsuredLaunchTemplate>();
+  /** When each template was last needed by a launch (this process; the leader is the only launcher). */
+  private readonly lastUsed = new Map<string, number>();
 
   constructor(
     private readonly ec2: EC2Client,
     private readonly clusterName: string,
+    private readonly clock: () => number = Date.now,
   ) {}
 
   /** The template for this content, created if it does not exist yet. */
   async ensure(s: LaunchTemplateSpec): Promise<EnsuredLaunchTemplate> {
     const name = launchTemplateName(s);
+    this.lastUsed.set(name, this.clock());
     const cached = this.known.get(name);
     if (cached) return cached;
     let found = await this.describe(name);
@@ -189,8 +209,23 @@ export class LaunchTemplateProvider {
     this.known.delete(name);
   }
 
+  /**
+   * Deletes the node class's templates no launch needs any more: those not used by a launch for
+   * idleMs (a new AMI or user data leaves the old template behind; a NodeClaim needs its template
+   * only while it launches, so a launch in flight has just used it). Templates left by an earlier
+   * process count as unused; a launch that needs one again recreates it. Returns the names deleted.
+   */
+  async collectIdle(nodeClassName: string, idleMs = LAUNCH_TEMPLATE_IDLE_MS): Promise<string[]> {
+    const now = this.clock();
+    return this.deleteWhere(nodeClassName, (name) => now - (this.lastUsed.get(name) ?? -Infinity) >= idleMs);
+  }
+
   /** Deletes every template of the node class (when it is deleted). Returns how many. */
   async deleteForNodeClass(nodeClassName: string): Promise<number> {
+    return (await this.deleteWhere(nodeClassName, () => true)).length;
+  }
+
+  private async deleteWhere(nodeClassName: string, stale: (name: string) => boolean): Promise<string[]> {
     const ids: { id: string; name: string }[] = [];
     let token: string | undefined;
     do {
@@ -203,7 +238,7 @@ export class LaunchTemplateProvider {
           NextToken: token,
         }),
       );
-      for (const lt of res.LaunchTemplates ?? []) if (lt.LaunchTemplateId) ids.push({ id: lt.LaunchTemplateId, name: lt.LaunchTemplateName ?? "" });
+      for (const lt of res.LaunchTemplates ?? []) if (lt.LaunchTemplateId && stale(lt.LaunchTemplateName ?? "")) ids.push({ id: lt.LaunchTemplateId, name: lt.LaunchTemplateName ?? "" });
       token = res.NextToken;
     } while (token);
     for (const lt of ids) {
@@ -213,7 +248,8 @@ export class LaunchTemplateProvider {
         if (!isNotFound(err)) throw err;
       }
       this.known.delete(lt.name);
+      this.lastUsed.delete(lt.name);
     }
-    return ids.length;
+    return ids.map((lt) => lt.name);
   }
 }

@@ -1,7 +1,7 @@
 // The EC2 tags tenon writes, the same keys as Karpenter so dashboards, cost reports and IAM
 // conditions written for Karpenter keep working.
 import type { Tag } from "@aws-sdk/client-ec2";
-import { EC2NodeClassTag, EKSClusterNameTag, ManagedByTag, NameTag, NodeClaimTag, NodePoolTag, clusterOwnershipTag } from "../../../apis/labels.js";
+import { EC2NodeClassTag, EKSClusterNameTag, ManagedByTag, NodeClaimTag, NodePoolTag, clusterOwnershipTag } from "../../../apis/labels.js";
 
 /** Marks launch templates tenon manages for a cluster (Karpenter's key). */
 export const LaunchTemplateClusterTag = "karpenter.k8s.aws/cluster";
@@ -35,6 +35,6 @@ export function nodeClaimTags(clusterName: string, nodeClassName: string, userTa
     [NodePoolTag]: nodePool,
     [NodeClaimTag]: nodeClaim,
     [ManagedByTag]: clusterName,
-    [NameTag]: nodeClaim,
+    // Name is not set here: the tagging controller sets it to the node's name once the node registers.
   };
 }

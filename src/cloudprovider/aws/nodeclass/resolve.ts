@@ -10,6 +10,7 @@ import {
   ConditionAMIsReady,
   ConditionCapacityReservationsReady,
   ConditionInstanceProfileReady,
+  ConditionPlacementGroupReady,
   ConditionReady,
   ConditionSecurityGroupsReady,
   ConditionSubnetsReady,
@@ -20,6 +21,7 @@ import { ResolutionFailure } from "../errors.js";
 import { resolveAMIs } from "./amis.js";
 import { type ResolvedReservation, resolveCapacityReservations } from "./capacityreservations.js";
 import { ensureInstanceProfile } from "./instanceprofile.js";
+import { PlacementGroupProvider, placementGroupSelectorText } from "./placementgroups.js";
 import { resolveSecurityGroups } from "./securitygroups.js";
 import { ParameterReader } from "./ssm.js";
 import { resolveSubnets } from "./subnets.js";
@@ -33,6 +35,8 @@ export interface NodeClassResolverDeps {
   /** The cluster's Kubernetes minor version ("1.34"), for AMI alias parameters. */
   kubernetesVersion: () => Promise<string>;
   clock?: Clock;
+  /** Shared with the launch and drift checks, so all three see one answer. */
+  placementGroups?: PlacementGroupProvider;
 }
 
 /**
@@ -55,7 +59,8 @@ export interface RefreshFailure {
 /** The resolver's answer: the status to write, and the parts whose refresh failed this time. */
 export type ResolvedStatus = EC2NodeClassStatus & { refreshFailures?: RefreshFailure[] };
 
-type StatusField = "subnets" | "securityGroups" | "amis" | "instanceProfile" | "capacityReservations";
+// placementGroup has no status field in Karpenter's CRD: only its condition is written.
+type StatusField = "subnets" | "securityGroups" | "amis" | "instanceProfile" | "capacityReservations" | "placementGroup";
 
 interface Part<T> {
   condition: string;
@@ -83,10 +88,12 @@ export class NodeClassResolver {
   private readonly clock: Clock;
   /** Reservation availability from the last resolution, by node class name (status has no room for it). */
   readonly reservations = new Map<string, ResolvedReservation[]>();
+  readonly placementGroups: PlacementGroupProvider;
 
   constructor(private readonly deps: NodeClassResolverDeps) {
     this.parameters = new ParameterReader(deps.ssm, deps.clock);
     this.clock = deps.clock ?? systemClock;
+    this.placementGroups = deps.placementGroups ?? new PlacementGroupProvider(deps.ec2, this.clock);
   }
 
   /**
@@ -101,12 +108,23 @@ export class NodeClassResolver {
   async resolveNodeClass(nodeClass: EC2NodeClass): Promise<ResolvedStatus> {
     const d = this.deps;
     const name = nodeClass.metadata.name ?? "";
-    const [subnets, securityGroups, amis, instanceProfile, reservations] = await Promise.all([
+    const [subnets, securityGroups, amis, instanceProfile, reservations, placementGroup] = await Promise.all([
       attempt(ConditionSubnetsReady, "subnets", name, () => resolveSubnets(d.ec2, nodeClass)),
       attempt(ConditionSecurityGroupsReady, "securityGroups", name, () => resolveSecurityGroups(d.ec2, nodeClass)),
       attempt(ConditionAMIsReady, "amis", name, () => resolveAMIs(nodeClass, { ec2: d.ec2, parameters: this.parameters, kubernetesVersion: d.kubernetesVersion })),
       attempt(ConditionInstanceProfileReady, "instanceProfile", name, () => ensureInstanceProfile(nodeClass, { iam: d.iam, clusterName: d.clusterName, region: d.region })),
       attempt(ConditionCapacityReservationsReady, "capacityReservations", name, () => resolveCapacityReservations(d.ec2, nodeClass)),
+      attempt(ConditionPlacementGroupReady, "placementGroup", name, async () => {
+        const g = await this.placementGroups.get(nodeClass).catch((err: unknown) => {
+          throw new ResolutionFailure(name, "spec.placementGroupSelector", "ec2:DescribePlacementGroups", err);
+        });
+        if (g === null) {
+          throw new ConfigurationError(
+            `EC2NodeClass "${name}": spec.placementGroupSelector: placement group "${placementGroupSelectorText(nodeClass) ?? ""}" not found (or not available); create it or fix the selector`,
+          );
+        }
+        return g ?? "none";
+      }),
     ]);
     if (reservations.value) this.reservations.set(name, reservations.value);
     const fresh: Partial<EC2NodeClassStatus> = {
@@ -118,7 +136,7 @@ export class NodeClassResolver {
         ? { capacityReservations: reservations.value.map(({ availableInstanceCount: _unused, ...r }) => r) }
         : {}),
     };
-    const parts: Part<unknown>[] = [subnets, securityGroups, amis, instanceProfile];
+    const parts: Part<unknown>[] = [subnets, securityGroups, amis, instanceProfile, placementGroup];
     if ((nodeClass.spec.capacityReservationSelectorTerms ?? []).length > 0) parts.push(reservations);
     const previous = nodeClass.status;
     const now = new Date(this.clock()).toISOString();
@@ -149,7 +167,7 @@ export class NodeClassResolver {
           if (last.value !== undefined) (status as Record<StatusField, unknown>)[p.field] = last.value;
           conditions.push(condition(p.condition, true, p.condition, `${f.message} (status.${p.field} is kept from the last successful resolution)`));
         } else conditions.push(condition(p.condition, false, `${base}ResolutionFailed`, f.message));
-      } else if (p.error !== undefined) conditions.push(condition(p.condition, false, `${base}NotReady`, p.error));
+      } else if (p.error !== undefined) conditions.push(condition(p.condition, false, p.field === "placementGroup" ? "PlacementGroupNotFound" : `${base}NotReady`, p.error));
       else conditions.push(condition(p.condition, true, p.condition, ""));
     }
     const failing = conditions.filter((c) => c.status !== "True");
@@ -164,6 +182,8 @@ export class NodeClassResolver {
 function lastGood(previous: EC2NodeClassStatus | undefined, p: Part<unknown>): { ok: boolean; value?: unknown } {
   const c = previous?.conditions?.find((x) => x.type === p.condition);
   if (c?.status !== "True") return { ok: false };
+  // The group itself is in the provider's cache, not in the status: only the condition is kept.
+  if (p.field === "placementGroup") return { ok: true };
   const value = previous?.[p.field];
   // Every part but capacity reservations has something when it resolved; reservations may be none.
   const present = Array.isArray(value) ? value.length > 0 : value !== undefined && value !== "";

@@ -1,7 +1,11 @@
 // Bottlerocket: TOML settings. The user's TOML is parsed and tenon's settings are written over it
 // (cluster, CA, DNS, labels, taints, kubelet reservations), so everything else the user set stays.
 import { parse as parseTOML, stringify as stringifyTOML, type TomlTable } from "smol-toml";
+import { bottlerocketKubeletKeys } from "../../../../apis/kubeletfamilies.js";
 import { type BootstrapOptions, base64 } from "./options.js";
+
+// Fields written above with a conversion of their own; every other supported one is copied as is.
+const converted = new Set(["clusterDNS", "maxPods", "systemReserved", "kubeReserved", "evictionHard", "imageGCHighThresholdPercent", "imageGCLowThresholdPercent", "cpuCFSQuota"]);
 
 const isTable = (v: unknown): v is TomlTable => typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
 
@@ -33,6 +37,12 @@ export function bottlerocketUserData(o: BootstrapOptions): string {
   if (kc.imageGCHighThresholdPercent !== undefined) k8s["image-gc-high-threshold-percent"] = String(kc.imageGCHighThresholdPercent);
   if (kc.imageGCLowThresholdPercent !== undefined) k8s["image-gc-low-threshold-percent"] = String(kc.imageGCLowThresholdPercent);
   if (kc.cpuCFSQuota !== undefined) k8s["cpu-cfs-quota-enforced"] = kc.cpuCFSQuota;
+  // The rest of settings.kubernetes (the controller refuses fields Bottlerocket has no key for).
+  for (const [field, value] of Object.entries(kc)) {
+    const key = bottlerocketKubeletKeys[field];
+    if (!key || converted.has(field) || value === undefined || value === null) continue;
+    k8s[key] = (typeof value === "object" && !Array.isArray(value) ? { ...value } : value) as TomlTable[string];
+  }
   // The user's labels stay unless tenon sets the same key.
   const labels = isTable(k8s["node-labels"]) ? k8s["node-labels"] : {};
   k8s["node-labels"] = { ...labels, ...o.labels };

@@ -83,4 +83,39 @@ describe("user data", () => {
   it("Custom: passes the user data through unchanged", () => {
     assert.equal(decode(userDataFor("Custom", { ...opts, customUserData: "#cloud-config\n" })), "#cloud-config\n");
   });
+
+  describe("any kubelet field reaches every family that can carry it", () => {
+    // Fields beyond bootstrap.sh's flags; AL2023 takes them in NodeConfig.
+    const extra = { ...opts, kubelet: { ...opts.kubelet, registryPullQPS: 10, shutdownGracePeriod: "45s", featureGates: { InPlacePodVerticalScaling: true }, cpuCFSQuota: false } };
+
+    it("AL2023: every field in the NodeConfig's kubelet config", () => {
+      const parts = parseMime(decode(userDataFor("AL2023", extra)));
+      const cfg = parseYAML(parts[parts.length - 1]!.content) as { spec: { kubelet: { config: Record<string, unknown> } } };
+      const c = cfg.spec.kubelet.config;
+      assert.deepEqual([c.registryPullQPS, c.shutdownGracePeriod, c.featureGates, c.cpuCFSQuota], [10, "45s", { InPlacePodVerticalScaling: true }, false]);
+    });
+
+    it("AL2: flag fields as --kubelet-extra-args, the rest merged into kubelet-config.json before bootstrap.sh", () => {
+      const script = parseMime(decode(userDataFor("AL2", extra))).at(-1)!.content;
+      const merge = script.indexOf(`jq --argjson extra '{"featureGates":{"InPlacePodVerticalScaling":true},"registryPullQPS":10,"shutdownGracePeriod":"45s"}' '. * $extra' /etc/kubernetes/kubelet/kubelet-config.json`);
+      assert.ok(merge > 0, script);
+      assert.ok(merge < script.indexOf("/etc/eks/bootstrap.sh"), "merged before bootstrap.sh runs");
+      assert.match(script, /--cpu-cfs-quota=false/);
+      assert.doesNotMatch(script, /--registry-qps|--feature-gates/);
+    });
+
+    it("AL2: a quote in a value is escaped for the shell", () => {
+      const script = parseMime(decode(userDataFor("AL2", { ...opts, kubelet: { ...opts.kubelet, providerID: "it's" } }))).at(-1)!.content;
+      assert.match(script, /\{"providerID":"it'\\''s"\}/);
+    });
+
+    it("Bottlerocket: each field under its settings.kubernetes key", () => {
+      const br = { ...opts, kubelet: { ...opts.kubelet, registryPullQPS: 10, shutdownGracePeriod: "45s", containerLogMaxFiles: 3, allowedUnsafeSysctls: ["net.core.somaxconn"], evictionSoft: { "memory.available": "15%" }, evictionSoftGracePeriod: { "memory.available": "1m" } } };
+      const k = (JSON.parse(JSON.stringify(parseTOML(decode(userDataFor("Bottlerocket", br))))) as { settings: { kubernetes: Record<string, unknown> } }).settings.kubernetes;
+      assert.deepEqual(
+        [k["registry-qps"], k["shutdown-grace-period"], k["container-log-max-files"], k["allowed-unsafe-sysctls"], k["eviction-soft"], k["eviction-soft-grace-period"]],
+        [10, "45s", 3, ["net.core.somaxconn"], { "memory.available": "15%" }, { "memory.available": "1m" }],
+      );
+    });
+  });
 });
