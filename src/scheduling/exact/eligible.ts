@@ -13,6 +13,8 @@ export interface ExactClass {
   pods: V1Pod[];
   /** The first NodePool (in weight order) that can launch a node for the pod, as a new claim would. */
   pool: PoolContext | undefined;
+  /** Every NodePool that could launch a node for it, first pool first: it may join a node opened for another pod in any of them. */
+  pools: PoolContext[];
   /** The pod's node requirements (its only alternative, hostname aside). */
   reqId: number;
 }
@@ -43,15 +45,15 @@ export function unsupported(ctx: SolveContext, classes: readonly ExactClass[]): 
     if (alt.nodeName.length > 0) return `pod ${name} selects a node by name`;
     const reqs = ctx.table.get(alt.reqId);
     for (const k of UnsupportedKeys) if (reqs.has(k)) return `pod ${name} requires ${k}`;
-    if (!c.pool) continue;
-    if (c.pool.hasMinValues) return `NodePool ${c.pool.name} sets minValues`;
-    for (const key of reqs.keys()) {
-      if (OfferingKeys.has(key)) continue;
-      if (!fixedByType(c.pool, key)) return `pod ${name} requires ${key}, which NodePool ${c.pool.name} leaves open on its nodes`;
+    for (const pool of c.pools) {
+      if (pool.hasMinValues) return `NodePool ${pool.name} sets minValues`;
+      for (const key of reqs.keys()) {
+        if (OfferingKeys.has(key)) continue;
+        if (!fixedByType(pool, key)) return `pod ${name} requires ${key}, which NodePool ${pool.name} leaves open on its nodes`;
+      }
     }
   }
-  for (const pool of new Set(classes.map((c) => c.pool))) {
-    if (!pool) continue;
+  for (const pool of new Set(classes.flatMap((c) => c.pools))) {
     for (const t of pool.types) for (const o of t.it.offerings) if (o.available && o.reservationCapacity !== undefined) return `NodePool ${pool.name} can use capacity reservations`;
   }
   return undefined;

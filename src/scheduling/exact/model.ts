@@ -48,18 +48,22 @@ export const MaxColumns = 20_000;
  * Any real packing maps to a feasible point of no higher price, so the optimum is the optimum, and
  * the LP relaxation is strong (no symmetric bins to search through).
  */
-export function buildModel(ctx: SolveContext, classes: readonly ExactClass[], initialFree: readonly Float64Array[]): PackingModel | string {
+export function buildModel(ctx: SolveContext, classes: readonly ExactClass[], initialFree: readonly Float64Array[], deadline: number = Number.POSITIVE_INFINITY): PackingModel | string {
+  const late = "the time budget was spent enumerating packings";
   const patterns: Pattern[] = [];
   const demand = classes.map((c) => c.pods.length);
+  // Per pool, every class it could take; a node of it must hold a pod it is the first pool for.
   const byPool = new Map<PoolContext, number[]>();
   classes.forEach((c, i) => {
-    if (!c.pool) return;
-    const list = byPool.get(c.pool) ?? [];
-    list.push(i);
-    byPool.set(c.pool, list);
+    for (const pool of c.pools) {
+      const list = byPool.get(pool) ?? [];
+      list.push(i);
+      byPool.set(pool, list);
+    }
   });
 
   for (const [pool, members] of byPool) {
+    if (!members.some((i) => classes[i]!.pool === pool)) continue;
     const splitZones = members.some((i) => ctx.table.get(classes[i]!.reqId).has(ZoneLabel));
     const all = nodeKinds(ctx, pool, splitZones);
     const allFit = all.map((k) => members.map((i) => fitCount(ctx, k, classes[i]!)));
@@ -70,9 +74,11 @@ export function buildModel(ctx: SolveContext, classes: readonly ExactClass[], in
     const best = new Map<string, Pattern>();
     for (const k of keep) {
       const kind = all[k]!;
-      const found = maximalPackings(members, allFit[k]!, (i) => classes[i]!.shape.request, kind.type.cap, demand, MaxColumns - patterns.length - best.size);
+      const found = maximalPackings(members, allFit[k]!, (i) => classes[i]!.shape.request, kind.type.cap, demand, MaxColumns - patterns.length - best.size, deadline);
+      if (found === "late") return late;
       if (!found) return `more than ${MaxColumns} packings to consider`;
       for (const counts of found) {
+        if (![...counts.keys()].some((i) => classes[i]!.pool === pool)) continue;
         const key = limited ? `${k}|${[...counts].join(",")}` : [...counts].join(",");
         const prev = best.get(key);
         if (!prev || kind.price < prev.price) best.set(key, { kind, counts, price: kind.price });
@@ -92,8 +98,8 @@ export function buildModel(ctx: SolveContext, classes: readonly ExactClass[], in
     });
     const members = classes.map((_, i) => i).filter((i) => fit[i]! > 0);
     if (members.length === 0) return;
-    const found = maximalPackings(members, members.map((i) => fit[i]!), (i) => classes[i]!.shape.request, free, demand, MaxColumns - patterns.length);
-    if (!found) return;
+    const found = maximalPackings(members, members.map((i) => fit[i]!), (i) => classes[i]!.shape.request, free, demand, MaxColumns - patterns.length, deadline);
+    if (!found || found === "late") return;
     for (const counts of found) patterns.push({ node, counts, price: 0 });
   });
   if (patterns.length >= MaxColumns) return `more than ${MaxColumns} packings to consider`;
@@ -131,7 +137,9 @@ export function buildModel(ctx: SolveContext, classes: readonly ExactClass[], in
  * The packings of one node that cannot take another pod of any class (each class at most its
  * demand and what fits alone), or undefined past `max` of them.
  */
-function maximalPackings(members: readonly number[], fit: readonly number[], request: (i: number) => Float64Array, cap: Float64Array, demand: readonly number[], max: number): Map<number, number>[] | undefined {
+function maximalPackings(members: readonly number[], fit: readonly number[], request: (i: number) => Float64Array, cap: Float64Array, demand: readonly number[], max: number, deadline: number): Map<number, number>[] | undefined | "late" {
+  let steps = 0;
+  let late = false;
   const out: Map<number, number>[] = [];
   const room = Float64Array.from(cap, (v) => Math.max(0, v));
   const counts = members.map(() => 0);
@@ -144,6 +152,10 @@ function maximalPackings(members: readonly number[], fit: readonly number[], req
   let overflow = false;
   const walk = (m: number): void => {
     if (overflow) return;
+    if ((++steps & 1023) === 0 && performance.now() > deadline) {
+      late = overflow = true;
+      return;
+    }
     if (m === members.length) {
       if (counts.every((_, j) => !canAdd(j))) {
         const p = new Map<number, number>();
@@ -168,6 +180,7 @@ function maximalPackings(members: readonly number[], fit: readonly number[], req
     add(m, -n);
   };
   walk(0);
+  if (late) return "late";
   return overflow ? undefined : out;
 }
 
@@ -207,7 +220,7 @@ const kindIds = new WeakMap<NodeKind, number>();
 
 /** Pods of the class a node of this kind holds alone, 0 if it may not hold them at all. */
 function fitCount(ctx: SolveContext, k: NodeKind, c: ExactClass): number {
-  if (c.pool !== k.pool) return 0;
+  if (!c.pools.includes(k.pool)) return 0;
   let id = kindIds.get(k);
   if (id === undefined) kindIds.set(k, (id = kindReqId(ctx, k)));
   if (ctx.table.compatibleWith(id, c.reqId) === Incompatible) return 0;

@@ -2,7 +2,7 @@ import type { V1Pod } from "@kubernetes/client-node";
 import type { SolveContext } from "../context.js";
 import type { Shape } from "../shapes.js";
 import type { ExactReport, SchedulingResult } from "../types.js";
-import { type ExactClass, podName, poolsTaking, unsupported } from "./eligible.js";
+import { type ExactClass, poolsTaking, unsupported } from "./eligible.js";
 import { milpUnavailable, solveMilp } from "./milp.js";
 import { type PackingModel, buildModel } from "./model.js";
 import { type Assignment, replay } from "./replay.js";
@@ -48,7 +48,7 @@ export function exactStage(ctx: SolveContext, heuristic: SchedulingResult, freeA
       const takers = poolsTaking(ctx, shape);
       if (takers.length > 1) weightsBind = true;
       const first = takers[0];
-      byShape.set(shape, (c = { shape, pods: [], pool: first?.pool, reqId: first?.reqId ?? shape.levels[0]?.alts[0]?.reqId ?? 0 }));
+      byShape.set(shape, (c = { shape, pods: [], pool: first?.pool, pools: takers.map((t) => t.pool), reqId: first?.reqId ?? shape.levels[0]?.alts[0]?.reqId ?? 0 }));
     }
     c.pods.push(p);
   }
@@ -58,14 +58,15 @@ export function exactStage(ctx: SolveContext, heuristic: SchedulingResult, freeA
   const classOf = new Map<V1Pod, ExactClass>();
   for (const c of classes) for (const p of c.pods) classOf.set(p, c);
   for (const claim of heuristic.nodeClaims) {
-    const off = claim.pods.find((p) => classOf.get(p)?.pool?.name !== claim.nodePool);
-    // Karpenter's order: a new node comes from the first NodePool that takes the pod. The heuristic
-    // went further down only because of limits; the model keeps each class to one pool.
-    if (off) return done("skipped", { reason: `pod ${podName(off)} went to NodePool ${claim.nodePool} past the first NodePool that takes it (limits), which the exact model does not express` });
+    // Karpenter's order: a new node is opened for a pod in the first NodePool that takes it (others
+    // may join it). The heuristic goes further down only when limits stop the first pool.
+    if (!claim.pods.some((p) => classOf.get(p)?.pool?.name === claim.nodePool)) {
+      return done("skipped", { reason: `a node of NodePool ${claim.nodePool} holds only pods whose first NodePool is another (limits), which the exact model does not express` });
+    }
   }
 
-  const model = buildModel(ctx, classes, freeAtStart);
-  if (typeof model === "string") return done("skipped", { reason: model });
+  const model = buildModel(ctx, classes, freeAtStart, started + budgetMs);
+  if (typeof model === "string") return done("skipped", { reason: model.startsWith("the time budget") ? `the time budget (${budgetMs} ms) was spent enumerating packings` : model });
   const left = budgetMs - (performance.now() - started);
   if (left <= 0) return done("skipped", { reason: `the time budget (${budgetMs} ms) was spent building the model`, columns: model.columns });
   const r = solveMilp(model.milp, left / 1000);
