@@ -1,7 +1,7 @@
 // The `tenon` command line: `tenon controller` (the default, so a Karpenter-style deployment that
 // passes only flags starts the controller) and `tenon simulate`, which plans offline from files.
 // Built per run around an IO, so tests run it in process exactly as the binary does.
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { packageVersion } from "../operator/buildinfo.js";
 import { addConfigOptions } from "../operator/config.js";
 import { startController } from "./controller.js";
@@ -52,6 +52,11 @@ function buildProgram(args: readonly string[], io: CliIO, setExitCode: (code: nu
     .option("--region <region>", "AWS region whose bundled instance type catalog to use", "us-east-1")
     .addOption(new Option("-o, --output <format>", "how to print the plan").choices(["table", "json"]).default("table"))
     .option("--ignore-preferences", "plan as if pods had no preferred (soft) affinities or spreads")
+    .option("--exact-budget <ms>", "time budget of the exact (MILP) packing stage in milliseconds; 0 turns it off (default 100, as the controller)", (v: string) => {
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("a number of milliseconds, 0 or more");
+      return n;
+    })
     .option("--disruption", "print the disruption (consolidation, drift, sleep) plan for a snapshot of Nodes, Pods and NodePools")
     .option("--at <time>", "with --disruption: plan as of this RFC 3339 time, e.g. 2026-12-02T09:00:00Z (default now)")
     .addHelpText("after", simulateHelp)

@@ -479,7 +479,8 @@ export class Simulator {
       ...(this.view.input.volumes ? { volumes: this.view.input.volumes } : {}),
       ...(this.view.input.namespaces ? { namespaces: [...this.view.input.namespaces] } : {}),
       ...(nodePoolUsage ? { nodePoolUsage } : {}),
-      options: { ...this.policies, skipImprovement: nodePools.length === 0 },
+      // Hundreds of these run per pass: the exact stage (up to its budget each) is left to provisioning.
+      options: { ...this.policies, skipImprovement: nodePools.length === 0, exactTimeBudgetMs: 0 },
     };
     const result = solve(input);
     const failures: PodFailure[] = [];

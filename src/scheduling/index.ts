@@ -16,9 +16,12 @@
 //                  sizing.ts picks the cheapest type that holds a claim's pods.
 // - improve.ts     moves pods into other nodes' spare room when that shrinks or removes a claim.
 // - finalize.ts    the NodeClaims to create; explain.ts says why the rest could not be placed.
+// - exact/         for a batch it can express, the cost-optimal packing by MILP (HiGHS) within a
+//                  time budget, kept when cheaper; its proven bound tightens the lower bound.
 export { solve } from "./solver.js";
 export type {
   Constraint,
+  ExactReport,
   ExistingNode,
   Explanation,
   PlannedNodeClaim,

@@ -6,6 +6,7 @@ import { type PlacedCounts, lowerBound, resourcePrices, unitPrices } from "./low
 import { Placer } from "./placer.js";
 import { type Entry, InitialOrder, RetryQueue } from "./queue.js";
 import { Search } from "./search.js";
+import { exactStage } from "./exact/stage.js";
 import type { Shape } from "./shapes.js";
 import type { Explanation, PlannedNodeClaim, SchedulingInput, SchedulingResult, UnschedulablePod } from "./types.js";
 
@@ -50,6 +51,7 @@ export function solve(input: SchedulingInput): SchedulingResult {
     for (let i = 0; i < initialFree.length; i++) initialFree[i]! += Math.max(0, n.free[i]!);
   }
 
+  const freeAtStart = ctx.nodes.map((n) => Float64Array.from(n.free));
   const placer = new Placer(ctx);
   const search = new Search(ctx, placer);
   const entries: Entry[] = input.pods.map((pod, index) => ({ index, pod, shape: ctx.podShape[index]!, level: 0 }));
@@ -113,7 +115,7 @@ export function solve(input: SchedulingInput): SchedulingResult {
 
   const totalPricePerHour = nodeClaims.reduce((s, c) => s + c.pricePerHour, 0);
   const lowerBoundPricePerHour = lowerBound(ctx, placed, initialFree, usableNodes, initialFreeByNode);
-  return {
+  const heuristic: SchedulingResult = {
     nodeClaims,
     existingNodes,
     unschedulable,
@@ -122,4 +124,6 @@ export function solve(input: SchedulingInput): SchedulingResult {
     costRatio: lowerBoundPricePerHour > 0 ? totalPricePerHour / lowerBoundPricePerHour : totalPricePerHour > 0 ? Number.POSITIVE_INFINITY : 1,
     rejected: ctx.rejected,
   };
+  // The cheaper of this and the cost-optimal packing, when the batch is small enough to solve exactly.
+  return exactStage(ctx, heuristic, freeAtStart, input.options?.exactTimeBudgetMs);
 }

@@ -37,6 +37,12 @@ export interface SchedulingInput {
     maxInstanceTypes?: number;
     /** Skip the improvement pass after the greedy packing (faster, a little costlier). */
     skipImprovement?: boolean;
+    /**
+     * Time budget of the exact stage (src/scheduling/exact), in milliseconds: the cost-optimal packing
+     * by MILP for a batch it can express, kept when cheaper than the heuristic's. 0 turns it off.
+     * Default 100.
+     */
+    exactTimeBudgetMs?: number;
   };
 }
 
@@ -135,4 +141,25 @@ export interface SchedulingResult {
   costRatio: number;
   /** Objects left out of the plan because they could not be read; the pods they hold are not placed. */
   rejected: RejectedInput[];
+  /** What the exact stage did (absent when the solve never reached it). */
+  exact?: ExactReport;
+}
+
+/** The exact stage's account of a solve. */
+export interface ExactReport {
+  /**
+   * optimal: the plan's price is proven minimal for the pods it places; withinBound: the exact stage
+   * ran but did not prove optimality (the plan is within costRatio of the bound); skipped: it did
+   * not run, and `reason` says why.
+   */
+  outcome: "optimal" | "withinBound" | "skipped";
+  /** The plan is the exact stage's (cheaper than the heuristic's). */
+  usedExactPlan: boolean;
+  reason?: string;
+  heuristicPricePerHour: number;
+  milliseconds: number;
+  budgetMs: number;
+  columns?: number;
+  rows?: number;
+  solverStatus?: string;
 }

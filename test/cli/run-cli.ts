@@ -28,6 +28,7 @@ export interface PlanJSON {
   unschedulable: { pod: string; reasons: string[] }[];
   totalPricePerHour: number;
   lowerBoundPricePerHour: number;
+  optimality?: { provenOptimal: boolean; outcome: string; ratioToLowerBound: number | null; exactPlanUsed: boolean; heuristicPricePerHour: number; reason?: string };
 }
 
 /** Simulates and parses the JSON plan, failing with the CLI's stderr if it did not exit 0. */

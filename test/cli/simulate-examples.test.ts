@@ -42,7 +42,7 @@ function assertPricing(plan: PlanJSON): void {
 describe("tenon simulate examples", { concurrency: true }, () => {
   it("basic: places all five inflate pods on on-demand c/m/r (gen > 4) amd64 nodes that fit them", async () => {
     const { plan } = await simulateJSON(["examples/basic"]);
-    assert.deepEqual(Object.keys(plan), ["nodeClaims", "existingNodes", "unschedulable", "totalPricePerHour", "lowerBoundPricePerHour"]);
+    assert.deepEqual(Object.keys(plan), ["nodeClaims", "existingNodes", "unschedulable", "totalPricePerHour", "lowerBoundPricePerHour", "optimality"]);
     // The bound is below (or at) every plan's price, and above nothing: the plan cannot beat it.
     assert.ok(plan.lowerBoundPricePerHour > 0 && plan.lowerBoundPricePerHour <= plan.totalPricePerHour + 1e-6);
     assert.equal(plannedPods(plan, "default/inflate-").length, 5);

@@ -20,6 +20,8 @@ export interface SimulateOptions {
   region: string;
   output: "table" | "json";
   ignorePreferences?: boolean;
+  /** --exact-budget: the exact stage's time budget in ms (the solver's default when absent). */
+  exactBudget?: number;
   disruption?: boolean;
   at?: string;
   /** -f/--filename, in the order given. */
@@ -79,7 +81,7 @@ async function plan(paths: readonly string[], opts: SimulateOptions, io: CliIO, 
   }
   if (opts.disruption) return runDisruptionSimulation(manifests, io, { region: opts.region, output: opts.output, ...(at !== undefined ? { now: at } : {}) });
   const set = classifyManifests(manifests);
-  const { result, warnings } = simulate(set, { region: opts.region, ignorePreferences: opts.ignorePreferences });
+  const { result, warnings } = simulate(set, { region: opts.region, ignorePreferences: opts.ignorePreferences, ...(opts.exactBudget !== undefined ? { exactTimeBudgetMs: opts.exactBudget } : {}) });
   for (const w of warnings) io.stderr(safeMessage(`warning: ${w}\n`));
   io.stdout(opts.output === "json" ? `${safeJSON(toPlanJSON(result))}\n` : safeMessage(renderTable(result)));
   return ExitPlan;

@@ -11,6 +11,8 @@ export interface PlanJSON {
   totalPricePerHour: number;
   /** No plan for these pods costs less per hour (capacity priced as if it came in any fraction of a node). */
   lowerBoundPricePerHour: number;
+  /** What the exact (MILP) stage established: proven optimal, or only within a ratio of the bound, and why. */
+  optimality?: { provenOptimal: boolean; outcome: string; ratioToLowerBound: number | null; exactPlanUsed: boolean; heuristicPricePerHour: number; reason?: string };
 }
 
 /** Prices are sums and products of floats; six decimals (a ten-thousandth of a cent) is exact enough and reads cleanly. */
@@ -30,5 +32,17 @@ export function toPlanJSON(result: SchedulingResult): PlanJSON {
     unschedulable: result.unschedulable.map((u) => ({ pod: podRef(u.pod), reasons: u.reasons.map(explanationText) })),
     totalPricePerHour: price(result.totalPricePerHour),
     lowerBoundPricePerHour: price(result.lowerBoundPricePerHour),
+    ...(result.exact
+      ? {
+          optimality: {
+            provenOptimal: result.exact.outcome === "optimal",
+            outcome: result.exact.outcome,
+            ratioToLowerBound: result.lowerBoundPricePerHour > 0 ? Math.round((result.totalPricePerHour / result.lowerBoundPricePerHour) * 1e4) / 1e4 : null,
+            exactPlanUsed: result.exact.usedExactPlan,
+            heuristicPricePerHour: price(result.exact.heuristicPricePerHour),
+            ...(result.exact.reason ? { reason: result.exact.reason } : {}),
+          },
+        }
+      : {}),
   };
 }

@@ -29,13 +29,26 @@ const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? "" :
  * The lower bound is what these pods' capacity would cost if it could be bought in any fraction
  * of a node: no plan can be cheaper. Said in words, since a bare ratio means nothing to a reader.
  */
+/** Whether the plan is proven optimal (the exact stage) or how far from the bound it may be. */
+export function optimalityLine(result: SchedulingResult): string | undefined {
+  const e = result.exact;
+  if (!e || result.nodeClaims.length === 0) return undefined;
+  const gap = result.lowerBoundPricePerHour > 0 ? `within ${((result.totalPricePerHour / result.lowerBoundPricePerHour - 1) * 100).toFixed(1)} % of the lower bound` : "with no bound to compare against";
+  const replaced = e.usedExactPlan ? `; the exact packing replaced the first-fit plan, which cost ${dollars(e.heuristicPricePerHour)}/hour` : "";
+  if (e.outcome === "optimal") return `Optimality: proven optimal by the exact packing (MILP)${e.reason ? `, ${e.reason}` : ""}${replaced}.`;
+  if (e.outcome === "withinBound") return `Optimality: not proven (${e.reason ?? "the exact packing stopped early"}); this plan is ${gap}${replaced}.`;
+  return `Optimality: not checked exactly (${e.reason ?? "skipped"}); this plan is ${gap}.`;
+}
+
 function lowerBoundLine(result: SchedulingResult): string {
   const bound = result.lowerBoundPricePerHour;
   if (result.nodeClaims.length === 0) return "Lower bound: no new nodes are needed.";
   if (bound <= 0) return "Lower bound: none could be computed for these pods.";
   const ratio = result.totalPricePerHour / bound;
   const within = ratio <= 1.0005 ? "this plan is at the bound: none can be cheaper" : `this plan costs ${ratio.toFixed(2)}× that, since nodes come whole`;
-  return `Lower bound: no plan for these pods costs less than ${dollars(bound)}/hour (their requests priced as if capacity came in any fraction of a node); ${within}.`;
+  // Raised by the exact stage's MILP bound, it is no longer the fractional one.
+  const how = result.exact && result.exact.outcome !== "skipped" && bound > 0 && ratio <= 1.0005 && result.exact.reason === undefined ? "proven by the exact packing over whole nodes" : "their requests priced as if capacity came in any fraction of a node";
+  return `Lower bound: no plan for these pods costs less than ${dollars(bound)}/hour (${how}); ${within}.`;
 }
 
 function instanceTypes(names: string[]): string {
@@ -91,5 +104,7 @@ export function renderTable(result: SchedulingResult): string {
       `${count(placedNew, "pod")} on new nodes, ${placedExisting} on existing nodes, ${result.unschedulable.length} unschedulable`,
   );
   out.push(lowerBoundLine(result));
+  const opt = optimalityLine(result);
+  if (opt) out.push(opt);
   return `${out.join("\n")}\n`;
 }

@@ -9,6 +9,7 @@ import { instanceTypesFor } from "./instance-types.js";
 export interface SimulationOptions {
   region: string;
   ignorePreferences?: boolean;
+  exactTimeBudgetMs?: number;
 }
 
 export interface Simulation {
@@ -30,7 +31,7 @@ export function simulate(set: ManifestSet, opts: SimulationOptions): Simulation 
     nodePools: set.nodePools,
     instanceTypes: types.byNodePool,
     volumes: cluster.volumes,
-    options: { ignorePreferences: opts.ignorePreferences === true },
+    options: { ignorePreferences: opts.ignorePreferences === true, ...(opts.exactTimeBudgetMs !== undefined ? { exactTimeBudgetMs: opts.exactTimeBudgetMs } : {}) },
   });
   return { input, result: solve(input), warnings };
 }
