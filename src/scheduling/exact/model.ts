@@ -200,7 +200,7 @@ function nodeKinds(ctx: SolveContext, pool: PoolContext, splitZones: boolean): N
       for (const zone of splitZones ? [...zones] : [undefined]) {
         const narrow = new Requirements([Requirement.create(CapacityTypeLabel, "In", [ct])]);
         if (zone !== undefined) narrow.add(Requirement.create(ZoneLabel, "In", [zone]));
-        const reqs = t.combined.intersection(narrow);
+        const reqs = pool.combined(t).intersection(narrow);
         const o = cheapestOffering(t.it.offerings, reqs);
         if (o) out.push({ pool, type: t, capacityType: ct, ...(zone !== undefined ? { zone } : {}), price: o.price });
       }
@@ -213,7 +213,7 @@ function nodeKinds(ctx: SolveContext, pool: PoolContext, splitZones: boolean): N
 export function kindReqId(ctx: SolveContext, k: NodeKind): number {
   const narrow = new Requirements([Requirement.create(CapacityTypeLabel, "In", [k.capacityType])]);
   if (k.zone !== undefined) narrow.add(Requirement.create(ZoneLabel, "In", [k.zone]));
-  return ctx.table.intern(k.type.combined.intersection(narrow));
+  return ctx.table.intern(k.pool.combined(k.type).intersection(narrow));
 }
 
 const kindIds = new WeakMap<NodeKind, number>();
