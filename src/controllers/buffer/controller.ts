@@ -9,14 +9,15 @@ import { PatchStrategy, type V1Pod, type V1PodTemplateSpec, setHeaderOptions } f
 import { type CapacityBuffer, CapacityBufferSchema } from "../../apis/capacitybuffer.js";
 import { isNotFound } from "../../operator/kube.js";
 import { controllerLogger } from "../../operator/logging.js";
+import type { ClusterState } from "../../state/cluster.js";
 import { Store } from "../../state/store.js";
 import { type ConditionUpdate, sameConditions, setConditions } from "../shared/conditions.js";
 import type { ControllerDeps, ManagedController } from "../shared/deps.js";
 import { Controller, type ReconcileResult, type Reconciler } from "../runtime/controller.js";
 import { type Resolution, type Source, provisioningCondition, referenceOf, resolveBuffer } from "./resolve.js";
-import { startupLeadMs } from "./startup.js";
+import { StartupRecord } from "./startup.js";
 import { buildVirtualPods } from "./virtualpods.js";
-import { bufferActivity, nextChange } from "./windows.js";
+import { type Activity, bufferActivity, nextChange } from "./windows.js";
 import type { BufferPlacement } from "./placement.js";
 
 export const CapacityBuffers = { group: "autoscaling.x-k8s.io", version: "v1beta1", plural: "capacitybuffers" } as const;
@@ -41,6 +42,9 @@ export class CapacityBufferController implements Reconciler, ManagedController {
   private readonly virtual = new Map<string, V1Pod[]>();
   private readonly placements = new Map<string, BufferPlacement>();
   private readonly replicas = new Map<string, number>();
+  private readonly startups = new StartupRecord();
+  /** The window each scheduled buffer was switched on for: it stays on until that window closes. */
+  private readonly activeFor = new Map<string, Extract<Activity, { kind: "active" }>>();
 
   constructor(private readonly deps: BufferControllerDeps) {
     this.log = controllerLogger(deps.logger, this.name);
@@ -81,8 +85,12 @@ export class CapacityBufferController implements Reconciler, ManagedController {
     }
   }
 
-  watch(): void {
+  watch(state: ClusterState): void {
     this.store.on((_event, b) => this.controller.enqueue(keyOf(b)));
+    state.nodeClaims.on((event, c) => {
+      if (event !== "delete") this.startups.observe(c);
+    });
+    for (const c of state.nodeClaims.list()) this.startups.observe(c);
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -120,14 +128,21 @@ export class CapacityBufferController implements Reconciler, ManagedController {
     const slash = key.indexOf("/");
     const buffer = this.store.get(key.slice(slash + 1), key.slice(0, slash));
     if (!buffer) {
+      this.activeFor.delete(key);
       this.placements.delete(key);
       this.replicas.delete(key);
       if (this.virtual.delete(key)) this.deps.onChange?.();
       return undefined;
     }
     const now = this.deps.clock.now();
-    const { leadMs } = startupLeadMs(this.deps.state.nodeClaims.list(), this.deps.defaultStartupMs);
-    const activity = bufferActivity(buffer, now, leadMs);
+    for (const c of this.deps.state.nodeClaims.list()) this.startups.observe(c);
+    const { leadMs } = this.startups.lead(this.deps.defaultStartupMs);
+    let activity = bufferActivity(buffer, now, leadMs);
+    // A shorter lead measured meanwhile (the buffer's own node started fast) must not switch it off early.
+    const held = this.activeFor.get(key);
+    if (activity.kind === "active") this.activeFor.set(key, activity);
+    else if (activity.kind === "inactive" && held && held.closesAt > now) activity = held;
+    else this.activeFor.delete(key);
     const r = resolveBuffer(buffer, await this.source(buffer), activity, leadMs, now);
     this.report(buffer, r);
     await this.writeStatus(buffer, r, now);

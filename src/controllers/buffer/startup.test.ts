@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { NodeClaim } from "../../apis/nodeclaim.js";
-import { DEFAULT_STARTUP_MS, STARTUP_MARGIN_MS, startupLeadMs } from "./startup.js";
+import { DEFAULT_STARTUP_MS, STARTUP_MARGIN_MS, StartupRecord, startupLeadMs } from "./startup.js";
 
 const claim = (created: string, initialized?: string): NodeClaim =>
   ({
@@ -26,5 +26,14 @@ describe("measured node start-up time", () => {
       claims.push(claim(iso(t), iso(t + 30_000)));
     }
     assert.equal(startupLeadMs(claims).leadMs, 30_000 + STARTUP_MARGIN_MS);
+  });
+
+  it("the controller remembers start-ups after their claims are gone (an empty pool keeps its measured lead)", () => {
+    const r = new StartupRecord();
+    r.observe(claim("2026-01-01T00:00:00Z"));
+    assert.equal(r.lead().measured, false);
+    r.observe(claim("2026-01-01T00:00:00Z", "2026-01-01T00:00:14Z"));
+    // The claim is deleted: nothing is forgotten.
+    assert.deepEqual(r.lead(), { leadMs: 14_000 + STARTUP_MARGIN_MS, measured: true, samples: 1 });
   });
 });
