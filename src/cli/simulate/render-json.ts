@@ -31,7 +31,6 @@ const price = (n: number): number => Math.round(n * 1e6) / 1e6;
 
 export function toPlanJSON(result: SchedulingResult, extra: { buffers?: BufferOutcome[]; overlays?: OverlayChange[] } = {}): PlanJSON {
   return {
-    ...planExtras(extra),
     nodeClaims: result.nodeClaims.map((c) => ({
       nodePool: c.nodePool,
       instanceTypes: c.instanceTypes.map((t) => t.name),
@@ -44,5 +43,6 @@ export function toPlanJSON(result: SchedulingResult, extra: { buffers?: BufferOu
     unschedulable: result.unschedulable.map((u) => ({ pod: podRef(u.pod), reasons: u.reasons.map(explanationText) })),
     totalPricePerHour: price(result.totalPricePerHour),
     lowerBoundPricePerHour: price(result.lowerBoundPricePerHour),
+    ...planExtras(extra),
   };
 }
