@@ -1,6 +1,7 @@
 // CapacityBuffer end to end on the local cluster (moto, kwok, the kubelet bridge, the real
 // controller with the CapacityBuffer gate on, as the chart's ServiceAccount):
-//  - a buffer of one 4-CPU chunk keeps a node up with no pod on it; a real pod of that size then
+//  - a buffer of one 4-CPU chunk keeps a node up with no pod on it (emptiness leaves it alone once it
+//    is Consolidatable); a real pod of that size then
 //    starts on that node, which was launched before the pod existed (no launch for it);
 //  - a scheduled buffer (tenon.sh/active-windows, a window a couple of minutes ahead) brings its
 //    node up before the window opens and lets it go after the window closes.
@@ -11,7 +12,7 @@ import type { V1Node } from "@kubernetes/client-node";
 import type { NodeClaim } from "../../src/apis/nodeclaim.js";
 import type { ControllerProcess } from "../env/devcluster.js";
 import { PAUSE_IMAGE } from "./fixtures.js";
-import { type E2E, isRunning, note, seconds, until, useE2E } from "./harness.js";
+import { DisruptionPass, type E2E, afterPasses, isRunning, note, seconds, until, useE2E } from "./harness.js";
 
 const POOL = "buffered";
 const NS = "buffers";
@@ -100,6 +101,15 @@ describe("CapacityBuffer end to end", { timeout: 1_200_000 }, () => {
     assert.equal(condition(s, "ReadyForProvisioning")?.reason, "Resolved");
     assert.equal(s.replicas, 1);
     assert.equal((s as { podTemplateRef?: { name: string } }).podTemplateRef?.name, "room");
+    // Emptiness leaves the node alone: once it is Consolidatable, three disruption passes later it is still there.
+    await until("the buffer's node Consolidatable", async () => {
+      const c = (await claims(e)).find((x) => x.status?.nodeName === nodeName);
+      return c?.status?.conditions?.some((x) => x.type === "Consolidatable" && x.status === "True") ? true : undefined;
+    }, opts());
+    await afterPasses(controller, "disruption", DisruptionPass, 3);
+    const kept = (await claims(e)).find((x) => x.status?.nodeName === nodeName);
+    assert.ok(kept, "the buffer's node was not consolidated away");
+    assert.ok(!(kept.status?.conditions ?? []).some((x) => x.type === "Disrupting" && x.status === "True"), "nor is it being disrupted");
     // No pod runs on the buffer's node: the room is virtual.
     const onNode = (await e.reader.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${nodeName}` })).items.filter((p) => !p.metadata?.ownerReferences?.some((o) => o.kind === "DaemonSet"));
     assert.deepEqual(onNode.map((p) => p.metadata?.name), []);
