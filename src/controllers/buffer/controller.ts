@@ -17,7 +17,7 @@ import { Controller, type ReconcileResult, type Reconciler } from "../runtime/co
 import { type Resolution, type Source, provisioningCondition, referenceOf, resolveBuffer } from "./resolve.js";
 import { StartupRecord } from "./startup.js";
 import { buildVirtualPods } from "./virtualpods.js";
-import { type Activity, bufferActivity, nextChange } from "./windows.js";
+import { type Activity, bufferActivity, holdActivity, nextChange } from "./windows.js";
 import type { BufferPlacement } from "./placement.js";
 
 export const CapacityBuffers = { group: "autoscaling.x-k8s.io", version: "v1beta1", plural: "capacitybuffers" } as const;
@@ -137,11 +137,8 @@ export class CapacityBufferController implements Reconciler, ManagedController {
     const now = this.deps.clock.now();
     for (const c of this.deps.state.nodeClaims.list()) this.startups.observe(c);
     const { leadMs } = this.startups.lead(this.deps.defaultStartupMs);
-    let activity = bufferActivity(buffer, now, leadMs);
-    // A shorter lead measured meanwhile (the buffer's own node started fast) must not switch it off early.
-    const held = this.activeFor.get(key);
+    const activity = holdActivity(this.activeFor.get(key), bufferActivity(buffer, now, leadMs), now);
     if (activity.kind === "active") this.activeFor.set(key, activity);
-    else if (activity.kind === "inactive" && held && held.closesAt > now) activity = held;
     else this.activeFor.delete(key);
     const r = resolveBuffer(buffer, await this.source(buffer), activity, leadMs, now);
     this.report(buffer, r);

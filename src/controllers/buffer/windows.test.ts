@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ActiveWindowsAnnotation } from "../../disruption/annotations.js";
-import { bufferActivity, describeActivity, nextChange } from "./windows.js";
+import { bufferActivity, describeActivity, holdActivity, nextChange } from "./windows.js";
 
 const marketOpen = JSON.stringify([{ schedule: "0 9 * * 1-5", duration: "30m", timeZone: "America/New_York" }]);
 const buffer = (text?: string) => ({ metadata: { name: "b", namespace: "d", ...(text !== undefined ? { annotations: { [ActiveWindowsAnnotation]: text } } : {}) } });
@@ -45,5 +45,16 @@ describe("scheduled headroom (tenon.sh/active-windows)", () => {
 
   it("the words say when room comes and why", () => {
     assert.match(describeActivity(bufferActivity(buffer(marketOpen), est("08:00:00"), lead), lead), /from 2026-03-03 08:57 America\/New_York \(180s before window "0 9 \* \* 1-5" opens/);
+  });
+
+  it("once switched on with a long lead, a shorter lead measured meanwhile does not switch it off before the window closes", () => {
+    const on = bufferActivity(buffer(marketOpen), est("08:50:00"), 10 * 60_000);
+    assert.equal(on.kind, "active");
+    const shorter = bufferActivity(buffer(marketOpen), est("08:51:00"), lead);
+    assert.equal(shorter.kind, "inactive", "with the new lead alone it would be off");
+    assert.equal(holdActivity(on.kind === "active" ? on : undefined, shorter, est("08:51:00")).kind, "active");
+    // After the window it was held for has closed, nothing is held.
+    const after = bufferActivity(buffer(marketOpen), est("09:31:00"), lead);
+    assert.equal(holdActivity(on.kind === "active" ? on : undefined, after, est("09:31:00")).kind, "inactive");
   });
 });

@@ -66,6 +66,16 @@ export function bufferActivity(buffer: Pick<CapacityBuffer, "metadata">, now: nu
   return next ? { kind: "inactive", window: next.window, nextActiveAt: next.at } : { kind: "inactive" };
 }
 
+/**
+ * The activity, held on: a buffer switched on for a window stays on until that window closes,
+ * even if a shorter start-up time measured meanwhile (its own node came up fast) would put the
+ * window's opening outside the lead again. `held` is the activity it was switched on with.
+ */
+export function holdActivity(held: Extract<Activity, { kind: "active" }> | undefined, now: Activity, at: number): Activity {
+  if (now.kind === "inactive" && held && held.closesAt > at) return held;
+  return now;
+}
+
 /** When the activity may change (to requeue the buffer then), if it can. */
 export function nextChange(a: Activity): number | undefined {
   if (a.kind === "active") return a.closesAt;
