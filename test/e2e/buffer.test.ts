@@ -164,7 +164,8 @@ describe("CapacityBuffer end to end", { timeout: 1_200_000 }, () => {
     }, opts(300_000));
     const readyAt = Date.now();
     assert.ok(readyAt < opensAt, `node Ready ${seconds(readyAt - opensAt)} after the window opened`);
-    const claim = (await claims(e)).find((c) => c.status?.nodeName === node!.metadata?.name);
+    // By provider ID: the claim's status.nodeName may not be written yet when its Node is Ready.
+    const claim = (await claims(e)).find((c) => c.status?.providerID === node!.spec?.providerID);
     const launchedAt = Date.parse(claim?.metadata.creationTimestamp ?? "");
 
     const released = await until("the buffer's node released after the window", async () => {
