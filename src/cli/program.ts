@@ -58,7 +58,7 @@ function buildProgram(args: readonly string[], io: CliIO, setExitCode: (code: nu
       return n;
     })
     .option("--disruption", "print the disruption (consolidation, drift, sleep) plan for a snapshot of Nodes, Pods and NodePools")
-    .option("--at <time>", "with --disruption: plan as of this RFC 3339 time, e.g. 2026-12-02T09:00:00Z (default now)")
+    .option("--at <time>", "plan as of this RFC 3339 time (sleep windows, budgets, CapacityBuffer active windows), e.g. 2026-12-02T09:00:00Z (default now)")
     .addHelpText("after", simulateHelp)
     .action(async (paths: string[], opts: SimulateOptions) => setExitCode(await runSimulate(paths, opts, io)));
 

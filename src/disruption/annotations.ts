@@ -16,3 +16,11 @@ export const SleepWindowsAnnotation = "tenon.sh/sleep-windows";
  * never held back by it.
  */
 export const MinSavingsAnnotation = "tenon.sh/consolidation-min-savings";
+
+/**
+ * Scheduled headroom on a CapacityBuffer (autoscaling.x-k8s.io/v1beta1): the same window list as
+ * tenon.sh/sleep-windows (schedule, duration, timeZone), read by the same parser. Outside its
+ * windows the buffer asks for no room; its room is launched ahead of each window by the measured
+ * node start-up time and released when the window closes. See docs/headroom.md.
+ */
+export const ActiveWindowsAnnotation = "tenon.sh/active-windows";

@@ -19,6 +19,7 @@ import { Provisioner } from "../controllers/provisioning/index.js";
 import { measuredCloudProvider } from "../controllers/metrics/cloudprovider.js";
 import { StaticNodePoolController } from "../controllers/static/controller.js";
 import { NodeOverlayController, OverlaidCloudProvider } from "../controllers/overlay/controller.js";
+import { CapacityBufferController } from "../controllers/buffer/controller.js";
 import type { Config } from "./config.js";
 import { metrics as processMetrics } from "./metrics.js";
 
@@ -40,8 +41,13 @@ export function buildControllers(deps: WiringDeps): ManagedController[] {
     const measured = as(controller);
     return overlays ? { ...measured, cloudProvider: new OverlaidCloudProvider(measured.cloudProvider, overlays) } : measured;
   };
+  // CapacityBuffer gate: buffers' virtual pods are planned for by the provisioner and kept by disruption.
+  const trigger = { provisioner: undefined as Provisioner | undefined };
+  const buffers = deps.config.featureGates.CapacityBuffer ? new CapacityBufferController({ ...deps, onChange: () => trigger.provisioner?.trigger() }) : undefined;
+  const provisioner = (trigger.provisioner = new Provisioner({ ...priced("provisioner"), nodePoolAllowed, ...(buffers ? { buffers } : {}) }));
   return [
     ...(overlays ? [overlays] : []),
+    ...(buffers ? [buffers] : []),
     new NodeClassController({ ...deps, resolver: deps.aws }),
     new NodePoolHashController(deps),
     new NodePoolStatusController(as("nodepool.status")),
@@ -53,8 +59,8 @@ export function buildControllers(deps: WiringDeps): ManagedController[] {
     // Reserved nodes whose reservation ended become on-demand (Karpenter's capacitytype controller).
     newCapacityTypeController(as("capacityreservation.capacitytype")),
     // A NodePool in a scheduled sleep window launches nothing (the disruption engine's sleep method).
-    new Provisioner({ ...priced("provisioner"), nodePoolAllowed }),
-    newDisruptionController(priced("disruption")),
+    provisioner,
+    newDisruptionController({ ...priced("disruption"), ...(buffers ? { buffers } : {}) }),
     // Spot interruptions, scheduled changes, stops and terminations from EventBridge via SQS.
     ...(deps.interruptionQueue ? [newInterruptionController({ ...as("interruption"), queue: deps.interruptionQueue, offerings: deps.aws.unavailableOfferings })] : []),
     // Unhealthy nodes replaced after their condition's toleration (NodeRepair, off by default as in Karpenter).

@@ -10,6 +10,7 @@ import type {
   V1PersistentVolume,
   V1PersistentVolumeClaim,
   V1Pod,
+  V1PodTemplate,
   V1PodDisruptionBudget,
   V1ReplicaSet,
   V1StatefulSet,
@@ -19,6 +20,7 @@ import type { z } from "zod";
 import { EC2NodeClassSchema, type EC2NodeClass } from "../../apis/ec2nodeclass.js";
 import { NodePoolSchema, type NodePool } from "../../apis/nodepool.js";
 import { NodeOverlaySchema, type NodeOverlay } from "../../apis/nodeoverlay.js";
+import { CapacityBufferSchema, type CapacityBuffer } from "../../apis/capacitybuffer.js";
 import { NodeClaimSchema, type NodeClaim } from "../../apis/nodeclaim.js";
 import { ValidationError, formatPath } from "../../apis/parse.js";
 import { InputErrors, type InputProblem, ManifestError } from "./errors.js";
@@ -33,6 +35,7 @@ import {
   PersistentVolumeSchema,
   PodDisruptionBudgetSchema,
   PodSchema,
+  PodTemplateObjectSchema,
   ReplicaSetSchema,
   StatefulSetSchema,
   StorageClassSchema,
@@ -47,6 +50,10 @@ export interface ManifestSet {
   nodeClasses: EC2NodeClass[];
   /** NodeOverlays: applied to every NodePool's instance types, as the controller does with the NodeOverlay gate on. */
   nodeOverlays: NodeOverlay[];
+  /** CapacityBuffers: their room is planned as the controller does with the CapacityBuffer gate on. */
+  capacityBuffers: CapacityBuffer[];
+  /** PodTemplates, for the buffers' podTemplateRef. */
+  podTemplates: V1PodTemplate[];
   /** NodeClaims of a cluster snapshot (`kubectl get nodeclaims -o yaml`): capacity launched or on its way. */
   nodeClaims: NodeClaim[];
   pods: V1Pod[];
@@ -71,6 +78,8 @@ export const emptyManifestSet = (): ManifestSet => ({
   nodePools: [],
   nodeClasses: [],
   nodeOverlays: [],
+  capacityBuffers: [],
+  podTemplates: [],
   nodeClaims: [],
   pods: [],
   deployments: [],
@@ -139,6 +148,8 @@ const handlers = new Map<string, Handler>(Object.entries({
   NodePool: (s, o, src) => push(s.nodePools, strict<NodePool>(NodePoolSchema, "NodePool", o, src)),
   EC2NodeClass: (s, o, src) => push(s.nodeClasses, strict<EC2NodeClass>(EC2NodeClassSchema, "EC2NodeClass", o, src)),
   NodeOverlay: (s, o, src) => push(s.nodeOverlays, strict<NodeOverlay>(NodeOverlaySchema, "NodeOverlay", o, src)),
+  CapacityBuffer: (s, o, src) => push(s.capacityBuffers, strict<CapacityBuffer>(CapacityBufferSchema, "CapacityBuffer", o, src)),
+  PodTemplate: (s, o, src) => push(s.podTemplates, loose<V1PodTemplate>(PodTemplateObjectSchema, "PodTemplate", o, src)),
   NodeClaim: (s, o, src) => push(s.nodeClaims, strict<NodeClaim>(NodeClaimSchema, "NodeClaim", o, src)),
   Pod: (s, o, src) => push(s.pods, loose<V1Pod>(PodSchema, "Pod", o, src)),
   Deployment: (s, o, src) => push(s.deployments, loose<V1Deployment>(DeploymentSchema, "Deployment", o, src)),

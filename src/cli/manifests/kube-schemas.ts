@@ -117,6 +117,8 @@ export const PodSchema = z.looseObject({
   spec: PodSpecSchema,
   status: z.looseObject({ phase: z.string().optional() }).optional(),
 });
+/** A PodTemplate object (core/v1), as a CapacityBuffer's podTemplateRef names it. */
+export const PodTemplateObjectSchema = z.looseObject({ ...kind("v1", "PodTemplate"), template: PodTemplateSchema });
 export const DeploymentSchema = z.looseObject({
   ...kind("apps/v1", "Deployment"),
   spec: z.looseObject({ replicas: Replicas.optional(), selector: LabelSelectorSchema.optional(), template: PodTemplateSchema }),

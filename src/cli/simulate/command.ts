@@ -49,7 +49,6 @@ function checkOptions(opts: SimulateOptions): number | undefined {
   const regions = catalogRegions();
   if (!regions.includes(opts.region)) throw new UsageError(`no bundled instance type catalog for region ${quote(opts.region)}; choose one of: ${regions.join(", ")}`);
   if (opts.at === undefined) return undefined;
-  if (!opts.disruption) throw new UsageError("--at applies to the disruption plan only; add --disruption");
   const at = parseRFC3339(opts.at);
   if (at === undefined) throw new UsageError(`--at ${quote(opts.at)} is not an RFC 3339 time such as 2026-11-21T22:00:00Z or 2026-11-21T23:00:00+01:00`);
   return at;
@@ -81,9 +80,14 @@ async function plan(paths: readonly string[], opts: SimulateOptions, io: CliIO, 
   }
   if (opts.disruption) return runDisruptionSimulation(manifests, io, { region: opts.region, output: opts.output, ...(at !== undefined ? { now: at } : {}) });
   const set = classifyManifests(manifests);
-  const { result, warnings } = simulate(set, { region: opts.region, ignorePreferences: opts.ignorePreferences, ...(opts.exactBudget !== undefined ? { exactTimeBudgetMs: opts.exactBudget } : {}) });
+  const { result, warnings, buffers, overlays } = simulate(set, {
+    region: opts.region,
+    ignorePreferences: opts.ignorePreferences,
+    ...(opts.exactBudget !== undefined ? { exactTimeBudgetMs: opts.exactBudget } : {}),
+    ...(at !== undefined ? { now: at } : {}),
+  });
   for (const w of warnings) io.stderr(safeMessage(`warning: ${w}\n`));
-  io.stdout(opts.output === "json" ? `${safeJSON(toPlanJSON(result))}\n` : safeMessage(renderTable(result)));
+  io.stdout(opts.output === "json" ? `${safeJSON(toPlanJSON(result, { buffers, overlays }))}\n` : safeMessage(renderTable(result, { buffers, overlays })));
   return ExitPlan;
 }
 

@@ -1,6 +1,7 @@
 // The plan as text for people: new NodeClaims, pods placed on existing nodes, pods that cannot be
 // scheduled with the reasons, and the totals against the lower bound.
 import type { SchedulingResult } from "../../scheduling/index.js";
+import type { BufferOutcome, OverlayChange } from "./buffers.js";
 import { podRef } from "../manifests/pod-defaults.js";
 import { safeText } from "../safe-text.js";
 import { explanationText } from "./explanations.js";
@@ -56,7 +57,26 @@ function instanceTypes(names: string[]): string {
   return names.length > ShownInstanceTypes ? `${shown} +${names.length - ShownInstanceTypes} more (${names.length})` : shown;
 }
 
-export function renderTable(result: SchedulingResult): string {
+/** Where each buffer's room went, and what the overlays changed: only when the input has them. */
+function extrasTable(extra: { buffers?: BufferOutcome[]; overlays?: OverlayChange[] }): string[] {
+  const out: string[] = [];
+  const buffers = extra.buffers ?? [];
+  if (buffers.length > 0) {
+    const room = (b: BufferOutcome) =>
+      [...b.nodeClaims.map((c) => `nodeclaim #${c.index + 1} (${c.pods})`), ...b.existingNodes.map((n) => `node ${n.name} (${n.pods})`), ...(b.unschedulable > 0 ? [`${b.unschedulable} without a place`] : [])].join(", ") || "-";
+    out.push("", `CapacityBuffers: ${buffers.length} (their room is planned as pending pods; no pod runs)`);
+    out.push(table(["BUFFER", "REPLICAS", "ROOM ON", "STATE"], buffers.map((b) => [b.buffer, String(b.replicas), room(b), b.state])));
+  }
+  const overlays = extra.overlays ?? [];
+  if (overlays.length > 0) {
+    const cap = (o: OverlayChange) => Object.entries(o.capacity ?? {}).map(([k, v]) => `${k} ${v.from ?? 0}→${v.to}`).join(", ") || "-";
+    out.push("", `NodeOverlays changed ${count(overlays.length, "instance type")}:`);
+    out.push(table(["NODEPOOL", "INSTANCE TYPE", "PRICE $/HOUR", "CAPACITY"], overlays.map((o) => [o.nodePool, o.instanceType, o.price ? `${dollars(o.price.from)} → ${dollars(o.price.to)}` : "-", cap(o)])));
+  }
+  return out;
+}
+
+export function renderTable(result: SchedulingResult, extra: { buffers?: BufferOutcome[]; overlays?: OverlayChange[] } = {}): string {
   const out: string[] = [];
   const placedNew = result.nodeClaims.reduce((n, c) => n + c.pods.length, 0);
   const placedExisting = result.existingNodes.reduce((n, e) => n + e.pods.length, 0);
@@ -96,6 +116,8 @@ export function renderTable(result: SchedulingResult): string {
       for (const r of u.reasons) out.push(`    - ${safeText(explanationText(r))}`);
     }
   }
+
+  out.push(...extrasTable(extra));
 
   const nodes = result.nodeClaims.length;
   out.push(

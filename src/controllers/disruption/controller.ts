@@ -100,6 +100,8 @@ export class DisruptionReconciler implements Reconciler {
     const { state, clock } = this.deps;
     // Deciding from a partial view would disrupt nodes whose pods have nowhere to go.
     if (!state.synced) return { requeueAfterMs: 1000 };
+    // Nor from buffers not yet resolved: their room would look free and be consolidated away.
+    if (this.deps.buffers && !this.deps.buffers.synced) return { requeueAfterMs: 1000 };
     const now = clock.now();
 
     await this.orchestrator.advance((except) => this.inputs.build(this.orchestrator.inProgress(except)), this.options(now));

@@ -1,7 +1,9 @@
 // The disruption core's input from what the cluster state holds, plus what only the cloud provider
 // knows: the instance types each NodePool can launch, and whether each NodeClaim's instance has
 // drifted from its node class (driftchecks.ts: when to ask, and when an answer can be trusted).
+import type { V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { placeVirtualPods, withVirtualPods } from "../buffer/placement.js";
 import { NodePoolLabel } from "../../apis/labels.js";
 import type { InstanceType } from "../../cloudprovider/types.js";
 import type { DisruptionInput } from "../../disruption/index.js";
@@ -28,7 +30,7 @@ export class InputBuilder {
   private partialKey = "";
 
   constructor(
-    private readonly deps: { state: ClusterState; cloudProvider: CloudProvider; clock: Clock; logger: Logger },
+    private readonly deps: { state: ClusterState; cloudProvider: CloudProvider; clock: Clock; logger: Logger; buffers?: { virtualPods(): V1Pod[] } },
     settings: DisruptionSettings,
   ) {
     this.drift = new DriftChecks(deps, settings);
@@ -59,12 +61,16 @@ export class InputBuilder {
       }),
     );
     const nodeClaims = state.nodeClaims.list().filter((c) => isManagedClaim(c, this.deps.cloudProvider));
+    // A buffer's room, as pods on the nodes that have it (or pending): emptiness and consolidation keep it.
+    const virtual = this.deps.buffers?.virtualPods() ?? [];
+    const nodes = state.nodes.list();
+    const placed = placeVirtualPods(virtual, { nodes, nodeClaims: state.nodeClaims.list(), daemonSets: state.daemonSets.list(), nodePools, instanceTypes, index: state.index, now: this.deps.clock.now() });
     return {
       nodePools,
       nodeClaims,
-      nodes: state.nodes.list(),
-      pods: state.pods.list(),
-      index: state.index,
+      nodes,
+      pods: virtual.length > 0 ? [...state.pods.list(), ...placed.bound, ...placed.pending] : state.pods.list(),
+      index: withVirtualPods(state.index, placed),
       pdbs: state.pdbs.list(),
       daemonSets: state.daemonSets.list(),
       volumes: { claims: state.claims.list(), volumes: state.volumes.list(), storageClasses: state.storageClasses.list() },

@@ -1,3 +1,4 @@
+import type { V1Pod } from "@kubernetes/client-node";
 // The disruption controller's timings. Karpenter's values are the defaults; tests shorten them.
 import type { Config } from "../../operator/config.js";
 import type { ControllerDeps } from "../shared/deps.js";
@@ -41,6 +42,8 @@ export const defaultDisruptionSettings: DisruptionSettings = {
 /** What the controller takes: the shared deps, the feature gates, and optionally its own timings. */
 export interface DisruptionControllerDeps extends ControllerDeps {
   config: Pick<Config, "featureGates"> & Partial<Pick<Config, "preferencePolicy" | "minValuesPolicy">> & { disruption?: Partial<DisruptionSettings> };
+  /** CapacityBuffers' virtual pods (the CapacityBuffer gate): their room is counted as pods needing a place. */
+  buffers?: { virtualPods(): V1Pod[]; readonly synced: boolean };
 }
 
 export function settingsOf(deps: DisruptionControllerDeps): DisruptionSettings {

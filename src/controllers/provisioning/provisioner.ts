@@ -27,6 +27,16 @@ import { legacySchedulingDuration } from "./metrics.js";
 import { SolveAbandonedError, SolverThread } from "./solverthread.js";
 import { buildNodeClaim, formatResources } from "./nodeclaim.js";
 import { isDeleting, isProvisionable, isReschedulable } from "../../state/predicates.js";
+import { type BufferPlacement, classifyBufferPods, withVirtualPods } from "../buffer/placement.js";
+import { isVirtualPod } from "../buffer/virtualpods.js";
+
+/** CapacityBuffers' virtual pods (the CapacityBuffer gate): planned for like pending pods, never told anything. */
+export interface BufferSource {
+  virtualPods(): V1Pod[];
+  placed(byBuffer: ReadonlyMap<string, BufferPlacement>): void;
+}
+
+const real = (pods: readonly V1Pod[]): V1Pod[] => pods.filter((p) => !isVirtualPod(p));
 
 /**
  * Whether a NodePool may launch now. The disruption engineer's scheduled scale-to-zero passes its
@@ -45,6 +55,7 @@ export interface ProvisionerDeps extends ControllerDeps {
    * watches and probes go on during a long solve). The signal aborts when leadership ends.
    */
   solve?: (input: SchedulingInput, signal?: AbortSignal) => SchedulingResult | Promise<SchedulingResult>;
+  buffers?: BufferSource;
 }
 
 /** The provisioner's one work-queue key: every reconcile plans for all pending pods. */
@@ -179,6 +190,7 @@ export class Provisioner implements Reconciler, ManagedController {
 
   /** Whether any pod waits for a plan: cheap, so that idle batches do not ask for instance types. */
   private hasWork(state: ClusterState): boolean {
+    if ((this.deps.buffers?.virtualPods().length ?? 0) > 0) return true;
     if (state.pods.list().some((p) => isProvisionable(p) && !this.inflight.isNominated(p))) return true;
     return state.nodes.list().some((n) => {
       const leaving = n.metadata?.deletionTimestamp !== undefined || (n.spec?.taints ?? []).some((t) => t.key === DisruptedTaintKey && t.effect === "NoSchedule");
@@ -261,14 +273,16 @@ export class Provisioner implements Reconciler, ManagedController {
     const cached = state.nodeClaims.list();
     const cachedNames = new Set(cached.map((c) => c.metadata.name));
     const unseen = this.inflight.unseen().filter((c) => !cachedNames.has(c.metadata.name));
+    // A buffer's room is planned as if its pods were pending: on free room first, else on new claims.
+    const virtual = this.deps.buffers?.virtualPods() ?? [];
     const built = buildSchedulingInput(
       {
-        pods: state.pods.list(),
+        pods: virtual.length > 0 ? [...state.pods.list(), ...virtual] : state.pods.list(),
         nodes: state.nodes.list(),
         nodeClaims: [...cached, ...unseen],
         daemonSets: state.daemonSets.list(),
         nodePools: state.nodePools.list(),
-        index: state.index,
+        index: withVirtualPods(state.index, { bound: [], pending: virtual }),
       },
       {
         now,
@@ -310,9 +324,11 @@ export class Provisioner implements Reconciler, ManagedController {
     const errors = await this.createAll(launches, now);
     this.nominateOnExisting(result, built);
     this.reportUnschedulable(result, refused, excluded);
+    if (this.deps.buffers) this.deps.buffers.placed(classifyBufferPods(result, refused.flatMap((r) => r.planned.pods.filter(isVirtualPod))));
 
     if (errors.length > 0) throw errors[0];
-    return this.recheck(result.unschedulable.length > 0 || refused.length > 0);
+    // A buffer's room is taken by the real pods kube-scheduler binds there (no pending pod says so): look again.
+    return this.recheck(result.unschedulable.length > 0 || refused.length > 0 || virtual.length > 0);
   }
 
   /**
@@ -397,7 +413,7 @@ export class Provisioner implements Reconciler, ManagedController {
     const claim = NodeClaimSchema.parse(raw);
     const name = claim.metadata.name ?? "";
     this.inflight.remember(claim, now);
-    this.inflight.nominate(name, l.planned.pods);
+    this.inflight.nominate(name, real(l.planned.pods));
     const types = claim.spec.requirements.find((r) => r.key === InstanceTypeLabel)?.values ?? [];
     this.log.info(
       { NodeClaim: { name }, NodePool: { name: l.planned.nodePool }, requests: formatResources(l.planned.requests), "instance-types": listSome(types), pods: l.planned.pods.length },
@@ -409,13 +425,15 @@ export class Provisioner implements Reconciler, ManagedController {
       capacity_type: claim.metadata.labels?.[CapacityTypeLabel] ?? "",
       min_values_relaxed: String(l.planned.minValuesRelaxed),
     });
-    this.deps.recorder.publish(...l.planned.pods.map((p) => nominatedEvent(p, [`nodeclaim/${name}`])));
+    this.deps.recorder.publish(...real(l.planned.pods).map((p) => nominatedEvent(p, [`nodeclaim/${name}`])));
     return claim;
   }
 
   /** Pods planned onto capacity that exists or is on its way: nominated there. */
   private nominateOnExisting(result: SchedulingResult, built: BuiltInput): void {
-    for (const { name, pods } of result.existingNodes) {
+    for (const e of result.existingNodes) {
+      const { name } = e;
+      const pods = real(e.pods);
       if (pods.length === 0) continue;
       let targets: string[];
       if (built.claimsWithoutNode.has(name)) {
@@ -432,14 +450,15 @@ export class Provisioner implements Reconciler, ManagedController {
   private reportUnschedulable(result: SchedulingResult, refused: { planned: PlannedNodeClaim; reason: string }[], excluded: Excluded[]): void {
     const left = excluded.map((e) => `nodepool "${e.name}": ${e.reason}`);
     const events: Event[] = [];
-    const pods = [...result.unschedulable.map((u) => u.pod), ...refused.flatMap((r) => r.planned.pods)];
+    const pods = real([...result.unschedulable.map((u) => u.pod), ...refused.flatMap((r) => r.planned.pods)]);
     const keys = pods.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`);
     const changed = keys.join(",") !== this.lastUnschedulable;
     this.lastUnschedulable = keys.join(",");
     for (const u of result.unschedulable) {
+      if (isVirtualPod(u.pod)) continue;
       events.push(failedSchedulingEvent(u.pod, [u.message, ...left].filter((m) => m !== "").join("; ")));
     }
-    for (const r of refused) for (const p of r.planned.pods) events.push(failedSchedulingEvent(p, [r.reason, ...left].join("; ")));
+    for (const r of refused) for (const p of real(r.planned.pods)) events.push(failedSchedulingEvent(p, [r.reason, ...left].join("; ")));
     if (events.length === 0) return;
     this.deps.recorder.publish(...events);
     this.log[changed ? "warn" : "debug"]({ pods: listSome(keys), count: pods.length, example: events[0]!.message }, "could not schedule pod(s)");
