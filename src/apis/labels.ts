@@ -172,10 +172,10 @@ export const ConditionLaunched = "Launched";
 export const ConditionRegistered = "Registered";
 export const ConditionInitialized = "Initialized";
 export const ConditionDrifted = "Drifted";
-export const ConditionDisrupting = "Disrupting";
 export const ConditionConsolidatable = "Consolidatable";
 export const ConditionConsistentStateFound = "ConsistentStateFound";
 export const ConditionReady = "Ready";
+/** True while a disruption command is taking the node away; reason and message are the disruption reason (Karpenter's markDisrupted). */
 export const ConditionDisruptionReason = "DisruptionReason";
 export const ConditionDrained = "Drained";
 export const ConditionVolumesDetached = "VolumesDetached";
