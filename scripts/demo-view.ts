@@ -19,7 +19,7 @@ const cond = (c: NodeClaim, type: string): boolean => (c.status?.conditions ?? [
 /** A NodeClaim's state as a word: where it is in its life, or why it is going. */
 export function claimState(c: NodeClaim): string {
   if (c.metadata.deletionTimestamp) return "Deleting";
-  const disrupting = (c.status?.conditions ?? []).find((x) => x.type === "Disrupting" && x.status === "True");
+  const disrupting = (c.status?.conditions ?? []).find((x) => x.type === "DisruptionReason" && x.status === "True");
   if (disrupting) return `Disrupting (${disrupting.reason})`;
   if (cond(c, "Drifted")) return "Drifted";
   for (const s of ["Ready", "Initialized", "Registered", "Launched"]) if (cond(c, s)) return s;

@@ -142,6 +142,10 @@ export const DoNotDisruptAnnotation = "karpenter.sh/do-not-disrupt";
 export const NodePoolHashAnnotation = "karpenter.sh/nodepool-hash";
 export const NodePoolHashVersionAnnotation = "karpenter.sh/nodepool-hash-version";
 export const NodeClaimMinValuesRelaxedAnnotation = "karpenter.sh/nodeclaim-min-values-relaxed";
+/** Set on a NodeClaim when a NodeOverlay changed the price of one of its instance types: the launch then follows those prices. */
+export const PriceOverlayAppliedAnnotation = "karpenter.sh/price-overlay-applied";
+/** Set on a NodeClaim when a NodeOverlay added capacity to one of its instance types. */
+export const CapacityOverlayAppliedAnnotation = "karpenter.sh/capacity-overlay-applied";
 export const EC2NodeClassHashAnnotation = "karpenter.k8s.aws/ec2nodeclass-hash";
 export const EC2NodeClassHashVersionAnnotation = "karpenter.k8s.aws/ec2nodeclass-hash-version";
 export const TerminationTimestampAnnotation = "karpenter.sh/nodeclaim-termination-timestamp";
@@ -170,10 +174,10 @@ export const ConditionLaunched = "Launched";
 export const ConditionRegistered = "Registered";
 export const ConditionInitialized = "Initialized";
 export const ConditionDrifted = "Drifted";
-export const ConditionDisrupting = "Disrupting";
 export const ConditionConsolidatable = "Consolidatable";
 export const ConditionConsistentStateFound = "ConsistentStateFound";
 export const ConditionReady = "Ready";
+/** True while a disruption command is taking the node away; reason and message are the disruption reason (Karpenter's markDisrupted). */
 export const ConditionDisruptionReason = "DisruptionReason";
 export const ConditionDrained = "Drained";
 export const ConditionVolumesDetached = "VolumesDetached";

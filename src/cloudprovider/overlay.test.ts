@@ -103,6 +103,9 @@ describe("NodeOverlay", () => {
     const after = solveChecked(input({ pods, types: halved }));
     assert.equal(after.nodeClaims[0]!.instanceTypes[0]!.name, "m5.large");
     close(after.nodeClaims[0]!.pricePerHour, 0.048 * 0.4);
+    // The solver's plan still says which types an overlay repriced: the launch follows those prices.
+    assert.equal(after.nodeClaims[0]!.instanceTypes[0]!.priceOverlaid, true);
+    assert.equal(after.nodeClaims[0]!.instanceTypes[0]!.capacityOverlaid, undefined);
   });
 
   it("extra capacity lets pods asking for it schedule, on the overlaid types only", () => {
@@ -112,5 +115,6 @@ describe("NodeOverlay", () => {
     const withDevices = applyOverlays(catalog, [overlay("custom-devices", { requirements: [{ key: InstanceFamilyLabel, operator: "In", values: ["m5"] }], capacity: { "smarter-devices/fuse": "1" } })], pool).types;
     const r = solveChecked(input({ pods, types: withDevices }));
     assert.deepEqual(r.nodeClaims[0]!.instanceTypes.map((t) => t.name).sort(), ["m5.large", "m5.xlarge"]);
+    assert.ok(r.nodeClaims[0]!.instanceTypes.every((t) => t.capacityOverlaid === true && t.priceOverlaid === undefined));
   });
 });

@@ -82,6 +82,8 @@ export function applyOverlays(types: readonly InstanceType[], overlays: readonly
     const matching = ordered.filter((o) => base.compatible(o.reqs) === undefined);
     if (matching.length === 0) return it;
     let changed = false;
+    let priceChanged = false;
+    let capacityChanged = false;
     const changedBy = new Set<string>();
     // Price, offering by offering: an overlay may narrow to a zone or capacity type.
     const offerings = it.offerings.map((off) => {
@@ -94,6 +96,7 @@ export function applyOverlays(types: readonly InstanceType[], overlays: readonly
       }
       if (!winner) return off;
       changed = true;
+      priceChanged = true;
       changedBy.add(winner.name);
       return { ...off, price: winner.price!(off.price) };
     });
@@ -109,11 +112,12 @@ export function applyOverlays(types: readonly InstanceType[], overlays: readonly
         setBy.set(k, o);
         capacity[k] = v;
         changed = true;
+        capacityChanged = true;
         changedBy.add(o.name);
       }
     }
     for (const n of changedBy) applied.set(n, (applied.get(n) ?? 0) + 1);
-    return changed ? { ...it, offerings, capacity } : it;
+    return changed ? { ...it, offerings, capacity, ...(priceChanged ? { priceOverlaid: true } : {}), ...(capacityChanged ? { capacityOverlaid: true } : {}) } : it;
   });
   return { types: out, applied, conflicts: dedupe(conflicts) };
 }

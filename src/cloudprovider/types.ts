@@ -42,6 +42,10 @@ export interface InstanceType {
   /** What the node reports as capacity (memory already less the VM overhead). */
   capacity: ResourceList;
   overhead: InstanceTypeOverhead;
+  /** Set by applyOverlays when a NodeOverlay changed an offering's price. */
+  priceOverlaid?: boolean;
+  /** Set by applyOverlays when a NodeOverlay changed capacity. */
+  capacityOverlaid?: boolean;
 }
 
 /** Why a NodeClaim no longer matches what its NodePool or node class would launch now. */

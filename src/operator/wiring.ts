@@ -37,6 +37,8 @@ export function buildControllers(deps: WiringDeps): ManagedController[] {
   const as = (controller: string) => ({ ...deps, cloudProvider: measuredCloudProvider(deps.cloudProvider, controller, deps.metrics ?? processMetrics) });
   // NodeOverlay gate: provisioning and disruption price and size instance types through the overlays.
   const overlays = deps.config.featureGates.NodeOverlay ? new NodeOverlayController(deps) : undefined;
+  // …and launches follow the same prices, so CreateFleet does not undo the solver's choice.
+  if (overlays) deps.aws.useOverlays((pool, types) => overlays.overlaid(pool, types));
   const priced = (controller: string) => {
     const measured = as(controller);
     return overlays ? { ...measured, cloudProvider: new OverlaidCloudProvider(measured.cloudProvider, overlays) } : measured;

@@ -148,12 +148,12 @@ export function nodeClaim(
   name: string,
   nodeClassName: string,
   requirements: { key: string; operator: string; values?: string[] }[],
-  extra: { requests?: Record<string, string>; taints?: { key: string; value?: string; effect: string }[]; labels?: Record<string, string> } = {},
+  extra: { requests?: Record<string, string>; taints?: { key: string; value?: string; effect: string }[]; labels?: Record<string, string>; annotations?: Record<string, string> } = {},
 ): NodeClaim {
   return parseNodeClaim({
     apiVersion: "karpenter.sh/v1",
     kind: "NodeClaim",
-    metadata: { name, uid: `uid-${name}`, labels: { "karpenter.sh/nodepool": "default", ...(extra.labels ?? {}) } },
+    metadata: { name, uid: `uid-${name}`, labels: { "karpenter.sh/nodepool": "default", ...(extra.labels ?? {}) }, ...(extra.annotations ? { annotations: extra.annotations } : {}) },
     spec: {
       nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: nodeClassName },
       requirements,

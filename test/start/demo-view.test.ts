@@ -14,7 +14,7 @@ function claim(name: string, conditions: string[], extra: Partial<NodeClaim["met
     kind: "NodeClaim",
     metadata: { name, labels: { "node.kubernetes.io/instance-type": "c6a.xlarge", "topology.kubernetes.io/zone": "us-east-1a", "karpenter.sh/capacity-type": "on-demand" }, ...extra },
     spec: {} as NodeClaim["spec"],
-    status: { nodeName: `node-${name}`, conditions: conditions.map((type) => ({ type, status: "True", reason: type === "Disrupting" ? (reason ?? "") : type, message: "", lastTransitionTime: "2026-01-01T00:00:00Z" })) },
+    status: { nodeName: `node-${name}`, conditions: conditions.map((type) => ({ type, status: "True", reason: type === "DisruptionReason" ? (reason ?? "") : type, message: "", lastTransitionTime: "2026-01-01T00:00:00Z" })) },
   } as NodeClaim;
 }
 
@@ -25,7 +25,7 @@ describe("demo live view", () => {
     const price = catalog.get("c6a.xlarge")!.offerings.find((o) => o.zone === "us-east-1a" && o.capacityType === "on-demand")!.price;
     const lines = renderView(
       {
-        claims: [claim("default-a", ["Launched", "Registered", "Initialized", "Ready"]), claim("default-b", ["Launched", "Disrupting"], {}, "Empty")],
+        claims: [claim("default-a", ["Launched", "Registered", "Initialized", "Ready"]), claim("default-b", ["Launched", "DisruptionReason"], {}, "Empty")],
         pods: [pod("p1", "Running", "node-default-a"), pod("p2", "Pending")],
         log: [
           { time: "2026-01-01T10:00:00.000Z", message: "could not schedule pod(s)", example: 'nodepool "default": taint x not tolerated' },

@@ -2,7 +2,7 @@
 // CreateFleet, lookups and termination — all behind the one interface controllers use.
 import type { Instance } from "@aws-sdk/client-ec2";
 import type { EC2NodeClass } from "../../apis/ec2nodeclass.js";
-import { AWSGroup, ConditionReady } from "../../apis/labels.js";
+import { AWSGroup, ConditionReady, NodePoolLabel } from "../../apis/labels.js";
 import type { NodeClaim } from "../../apis/nodeclaim.js";
 import type { NodePool } from "../../apis/nodepool.js";
 import { ConfigurationError, InsufficientCapacityError, NodeClaimNotFoundError, NodeClassNotReadyError } from "../errors.js";
@@ -44,6 +44,7 @@ export class AWSCloudProvider implements CloudProvider {
   private readonly fleet: FleetLauncher;
   private readonly instances: Instances;
   private readonly reservationCounts: TTLCache<Map<string, number>>;
+  private overlay?: (nodePoolName: string, types: InstanceType[]) => Promise<InstanceType[]>;
 
   constructor(private readonly o: AWSCloudProviderOptions) {
     const { ec2, iam, ssm, pricing } = o.clients;
@@ -73,6 +74,15 @@ export class AWSCloudProvider implements CloudProvider {
     this.fleet = new FleetLauncher(ec2, o.fleetBatching);
     this.instances = new Instances(ec2, o.clusterName, o.instanceBatching);
     this.reservationCounts = new TTLCache(60_000, clock);
+  }
+
+  /**
+   * NodeOverlay gate: a launch prices and sizes its claim's types through the claim's NodePool's
+   * overlays, as the solver did, so the CreateFleet follows the solver's choice (Karpenter's Create
+   * applies the overlay store the same way). A claim without a NodePool gets none.
+   */
+  useOverlays(overlay: (nodePoolName: string, types: InstanceType[]) => Promise<InstanceType[]>): void {
+    this.overlay = overlay;
   }
 
   /** The region the provider launches in (other AWS clients of the controller use it too). */
@@ -158,7 +168,9 @@ export class AWSCloudProvider implements CloudProvider {
     const existing = await this.instances.findByNodeClaim(name);
     if (existing) return this.adopt(claim, existing, nodeClass, hash);
 
-    const types = candidateTypes(claim, await this.typesFor(nodeClass));
+    const all = await this.typesFor(nodeClass);
+    const pool = claim.metadata.labels?.[NodePoolLabel];
+    const types = candidateTypes(claim, pool !== undefined && this.overlay ? await this.overlay(pool, all) : all);
     if (types.length === 0) {
       throw new InsufficientCapacityError(`NodeClaim "${name}": no instance type of EC2NodeClass "${nodeClass.metadata.name}" meets its requirements and resource requests with an available offering`);
     }

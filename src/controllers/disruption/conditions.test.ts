@@ -28,10 +28,11 @@ describe("disruption conditions", () => {
     assert.equal(disruptionConditions(claim, { drift: {}, consolidatable: { consolidatable: false, message: "" } }, T0), list);
   });
 
-  it("marks and clears Disrupting", () => {
+  it("marks and clears DisruptionReason (reason and message the disruption reason)", () => {
     const marked = disruptionConditions(claim, { disrupting: { reason: "Underutilized", message: "delete, terminating 1 nodes" } }, T0);
-    assert.equal(marked.find((x) => x.type === "Disrupting")?.reason, "Underutilized");
-    assert.equal(disruptionConditions({ ...claim, status: { ...claim.status, conditions: [...marked] } }, { disrupting: null }, T0).some((x) => x.type === "Disrupting"), false);
+    assert.equal(marked.find((x) => x.type === "DisruptionReason")?.reason, "Underutilized");
+    assert.equal(marked.find((x) => x.type === "DisruptionReason")?.message, "Underutilized");
+    assert.equal(disruptionConditions({ ...claim, status: { ...claim.status, conditions: [...marked] } }, { disrupting: null }, T0).some((x) => x.type === "DisruptionReason"), false);
   });
 });
 

@@ -1,10 +1,10 @@
 // The disruption conditions on NodeClaims, kept as Karpenter keeps them: Drifted (True, with the
 // drift reason, while drifted; absent otherwise), Consolidatable (True once consolidateAfter has
 // passed since the last pod event; absent otherwise — its message says why the node is still
-// there, when a consolidation looked at it and left it), and Disrupting (True while a command is
-// taking the node away). Pure: the controller writes what differs.
+// there, when a consolidation looked at it and left it), and DisruptionReason (True while a command
+// is taking the node away, its reason and message the disruption reason, as Karpenter writes them). Pure: the controller writes what differs.
 import type { Condition } from "../../apis/common.js";
-import { ConditionConsolidatable, ConditionDisrupting, ConditionDrifted } from "../../apis/labels.js";
+import { ConditionConsolidatable, ConditionDisruptionReason, ConditionDrifted } from "../../apis/labels.js";
 import type { NodeClaim } from "../../apis/nodeclaim.js";
 import { setCondition } from "../shared/conditions.js";
 
@@ -12,7 +12,7 @@ export interface ConditionFacts {
   drift?: { reason?: string; message?: string };
   /** undefined: leave Consolidatable as it is (the claim was not looked at). */
   consolidatable?: { consolidatable: boolean; message: string };
-  /** undefined: leave Disrupting as it is. null: clear it. */
+  /** undefined: leave DisruptionReason as it is. null: clear it. */
   disrupting?: { reason: string; message: string } | null;
 }
 
@@ -33,9 +33,9 @@ export function disruptionConditions(claim: NodeClaim, facts: ConditionFacts, no
       ? setCondition(conditions, { type: ConditionConsolidatable, status: "True", reason: ConditionConsolidatable, message: facts.consolidatable.message }, now)
       : without(conditions, ConditionConsolidatable);
   }
-  if (facts.disrupting === null) conditions = without(conditions, ConditionDisrupting);
+  if (facts.disrupting === null) conditions = without(conditions, ConditionDisruptionReason);
   else if (facts.disrupting !== undefined) {
-    conditions = setCondition(conditions, { type: ConditionDisrupting, status: "True", reason: facts.disrupting.reason, message: facts.disrupting.message }, now);
+    conditions = setCondition(conditions, { type: ConditionDisruptionReason, status: "True", reason: facts.disrupting.reason, message: facts.disrupting.reason }, now);
   }
   return conditions;
 }

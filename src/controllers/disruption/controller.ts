@@ -6,13 +6,13 @@
 //   - why each node was left alone is recorded as an event (and in Consolidatable's message);
 //   - the command the pass found is carried out (orchestration.ts), a consolidation only after
 //     its validation TTL and a fresh re-validation;
-//   - what a crash or an abandoned command left behind (stale taints, Disrupting conditions) is
+//   - what a crash or an abandoned command left behind (stale taints, DisruptionReason conditions) is
 //     cleaned up.
 import { schedulingPolicies } from "../provisioning/provisioner.js";
 import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { Logger } from "pino";
-import { CapacityTypeLabel, ConditionDisrupting, DisruptedTaintKey, NodePoolLabel } from "../../apis/labels.js";
+import { CapacityTypeLabel, ConditionDisruptionReason, DisruptedTaintKey, NodePoolLabel } from "../../apis/labels.js";
 import {
   type Command,
   type DisruptionInput,
@@ -184,7 +184,7 @@ export class DisruptionReconciler implements Reconciler {
     }
   }
 
-  /** Drifted, Consolidatable and (stale) Disrupting conditions, written where they changed. */
+  /** Drifted, Consolidatable and (stale) DisruptionReason conditions, written where they changed. */
   private async writeConditions(input: DisruptionInput, plan: DisruptionPlan): Promise<void> {
     const drift = new Map(plan.drift.map((d) => [d.claim, d]));
     const consolidatable = new Map(plan.consolidatable.map((c) => [c.claim, c]));
@@ -203,7 +203,7 @@ export class DisruptionReconciler implements Reconciler {
         drift: drift.get(name) ?? {},
         consolidatable: { consolidatable: c?.consolidatable === true, message: explanation.get(name)?.message ?? "" },
       };
-      if (!inProgress.has(name) && getCondition(claim.status?.conditions, ConditionDisrupting)) facts.disrupting = null;
+      if (!inProgress.has(name) && getCondition(claim.status?.conditions, ConditionDisruptionReason)) facts.disrupting = null;
       work.push({ claim, facts });
     }
     await inBatches(work, writeConcurrency, async ({ claim, facts }) => {

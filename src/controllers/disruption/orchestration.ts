@@ -2,7 +2,7 @@
 // out its validation TTL first (the reconciler re-validates it); a drift command first looks at
 // each candidate's drift afresh (the cloud provider describes the instance again) and does not
 // start if one is no longer drifted or cannot be judged; then:
-//   1. its candidates' NodeClaims get the Disrupting condition (the intent survives in the API);
+//   1. its candidates' NodeClaims get the DisruptionReason condition (the intent survives in the API);
 //   2. replacement NodeClaims are created, built as the provisioner builds them;
 //   3. it waits, pass after pass, until every replacement is Initialized (a replacement that
 //      disappears — an insufficient-capacity launch is deleted — or takes longer than the timeout
@@ -12,7 +12,7 @@
 //      next pass looks again, until the timeout);
 //   5. the candidates' Nodes are tainted karpenter.sh/disrupted:NoSchedule and their NodeClaims
 //      deleted; termination drains them through the Eviction API (PDBs, terminationGracePeriod).
-// Commands live in memory: after a restart, what is left behind (a Disrupting condition, a taint
+// Commands live in memory: after a restart, what is left behind (a DisruptionReason condition, a taint
 // on a node that is not being deleted) is cleaned up by the reconciler, and replacements already
 // created are simply nodes.
 import type { V1Node } from "@kubernetes/client-node";
@@ -216,7 +216,7 @@ export class Orchestrator {
     this.remove(a);
   }
 
-  /** Drops a command: clears its candidates' Disrupting condition and untaints them. */
+  /** Drops a command: clears its candidates' DisruptionReason condition and untaints them. */
   async abandon(a: ActiveCommand, reason: string): Promise<void> {
     const info = MethodInfos[a.command.method];
     this.d.log.info({ command: a.description, reason }, "abandoning disruption command");

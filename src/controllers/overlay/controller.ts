@@ -80,6 +80,13 @@ export class NodeOverlayController implements Reconciler, ManagedController {
     return this.store.list();
   }
 
+  /** The types as the named NodePool's overlays make them (unchanged when the pool is unknown). */
+  async overlaid(nodePoolName: string, types: InstanceType[]): Promise<InstanceType[]> {
+    await this.ready();
+    const pool = this.deps.state.nodePools.get(nodePoolName);
+    return pool ? applyOverlays(types, this.list(), pool).types : types;
+  }
+
   watch(state: ClusterState): void {
     this.store.on((event, o) => {
       if (event !== "delete") this.controller.enqueue(o.metadata.name ?? "");

@@ -100,4 +100,15 @@ describe("buildNodeClaim", () => {
     assert.equal(claimableKey("kubernetes.io/hostname"), false);
     assert.equal(claimableKey("node-role.kubernetes.io/worker"), false);
   });
+
+  it("is marked price-/capacity-overlay-applied (Karpenter's annotations) only when a NodeOverlay changed one of its types", () => {
+    const plain = buildNodeClaim(planned, nodePool).metadata.annotations ?? {};
+    assert.equal(plain["karpenter.sh/price-overlay-applied"], undefined);
+    assert.equal(plain["karpenter.sh/capacity-overlay-applied"], undefined);
+    const priced = buildNodeClaim({ ...planned, instanceTypes: [{ ...types[0]!, priceOverlaid: true }, types[1]!] }, nodePool).metadata.annotations ?? {};
+    assert.equal(priced["karpenter.sh/price-overlay-applied"], "true");
+    assert.equal(priced["karpenter.sh/capacity-overlay-applied"], undefined);
+    const sized = buildNodeClaim({ ...planned, instanceTypes: [{ ...types[0]!, capacityOverlaid: true }] }, nodePool).metadata.annotations ?? {};
+    assert.equal(sized["karpenter.sh/capacity-overlay-applied"], "true");
+  });
 });

@@ -4,7 +4,7 @@
 // the narrowed requirements (instance types listed, minValues kept) and the pods' requests.
 import type { V1Taint } from "@kubernetes/client-node";
 import { requirementKeyRules } from "../../apis/common.js";
-import { HostnameLabel, InstanceTypeLabel, NodeClaimMinValuesRelaxedAnnotation, NodePoolLabel } from "../../apis/labels.js";
+import { CapacityOverlayAppliedAnnotation, HostnameLabel, InstanceTypeLabel, NodeClaimMinValuesRelaxedAnnotation, NodePoolLabel, PriceOverlayAppliedAnnotation } from "../../apis/labels.js";
 import type { NodeClaimInput, NodeClaimRequirement } from "../../apis/nodeclaim.js";
 import type { NodePool } from "../../apis/nodepool.js";
 import type { ResourceList } from "../../cloudprovider/types.js";
@@ -67,6 +67,12 @@ export function buildNodeClaim(planned: PlannedNodeClaim, nodePool: NodePool): N
   const spec = template.spec;
   const taints = planned.taints.length > 0 ? planned.taints.map(toTaint) : (spec.taints ?? []);
   const startupTaints = planned.startupTaints.length > 0 ? planned.startupTaints.map(toTaint) : (spec.startupTaints ?? []);
+  // As Karpenter marks them: the cloud provider launches a price-overlaid claim by the overlaid
+  // prices (CreateFleet's prioritized strategies) instead of letting EC2 pick by its own.
+  const overlaid = {
+    ...(planned.instanceTypes.some((it) => it.priceOverlaid) ? { [PriceOverlayAppliedAnnotation]: "true" } : {}),
+    ...(planned.instanceTypes.some((it) => it.capacityOverlaid) ? { [CapacityOverlayAppliedAnnotation]: "true" } : {}),
+  };
   return {
     apiVersion: "karpenter.sh/v1",
     kind: "NodeClaim",
@@ -74,7 +80,7 @@ export function buildNodeClaim(planned: PlannedNodeClaim, nodePool: NodePool): N
       generateName: `${poolName}-`,
       labels,
       // Karpenter marks every NodeClaim it plans with whether MIN_VALUES_POLICY=BestEffort lowered a minValues.
-      annotations: { ...(template.metadata?.annotations ?? {}), ...nodePoolHashAnnotations(nodePool), [NodeClaimMinValuesRelaxedAnnotation]: String(planned.minValuesRelaxed) },
+      annotations: { ...(template.metadata?.annotations ?? {}), ...nodePoolHashAnnotations(nodePool), [NodeClaimMinValuesRelaxedAnnotation]: String(planned.minValuesRelaxed), ...overlaid },
       ownerReferences: [{ apiVersion: "karpenter.sh/v1", kind: "NodePool", name: poolName, uid: nodePool.metadata.uid ?? "", blockOwnerDeletion: true }],
     },
     spec: {

@@ -46,7 +46,7 @@ export class StaticNodePoolController implements Reconciler, ManagedController {
     state.nodePools.on((event, np) => {
       if (event !== "delete" && isStaticNodePool(np)) this.controller.enqueue(np.metadata.name ?? "");
     });
-    // A claim created, deleted, starting to delete or changing its Disrupting mark changes the count.
+    // A claim created, deleted, starting to delete or changing its DisruptionReason mark changes the count.
     state.nodeClaims.on((_event, claim) => enqueuePool(claim.metadata.labels?.[NodePoolLabel]));
     for (const np of state.nodePools.list()) if (isStaticNodePool(np)) this.controller.enqueue(np.metadata.name ?? "");
   }

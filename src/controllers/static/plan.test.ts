@@ -35,7 +35,7 @@ function claim(name: string, o: ClaimOpts = {}): StaticClaim {
     spec: { requirements: [], expireAfter: "720h", nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "default" } },
     status: {
       ...(o.launched === false ? {} : { providerID: `fake://${name}` }),
-      conditions: o.disrupting ? [{ type: "Disrupting", status: "True", reason: "Drifted", message: "", lastTransitionTime: at }] : [],
+      conditions: o.disrupting ? [{ type: "DisruptionReason", status: "True", reason: "Drifted", message: "", lastTransitionTime: at }] : [],
     },
   };
   return { claim: c, pods: o.pods ?? 0, doNotDisrupt: o.doNotDisrupt ?? false };

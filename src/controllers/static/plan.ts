@@ -1,7 +1,7 @@
 // What a static NodePool (spec.replicas, Karpenter's StaticCapacity) needs now: how many NodeClaims
 // to create and which to delete, from the pool's claims as the API server lists them. Pure: the
 // controller gathers the facts and carries the answer out.
-import { ConditionDisrupting } from "../../apis/labels.js";
+import { ConditionDisruptionReason } from "../../apis/labels.js";
 import type { NodeClaim } from "../../apis/nodeclaim.js";
 import type { NodePool } from "../../apis/nodepool.js";
 import { parseQuantity } from "../../core/quantity.js";
@@ -42,7 +42,7 @@ export function nodeLimit(np: NodePool): number {
 }
 
 /**
- * Karpenter's counting: a claim the disruption controller is replacing (Disrupting) still holds a
+ * Karpenter's counting: a claim the disruption controller is replacing (DisruptionReason) still holds a
  * place when deciding to grow, so a replacement is not doubled; it does not when deciding to
  * shrink, so its replacement is not taken for a surplus. Deleting claims count for neither, but
  * still count against limits.nodes while their nodes exist.
@@ -50,8 +50,8 @@ export function nodeLimit(np: NodePool): number {
 export function planStatic(np: NodePool, claims: readonly StaticClaim[]): StaticPlan {
   const replicas = np.spec.replicas ?? 0;
   const live = claims.filter((c) => !isDeleting(c.claim));
-  const disrupting = live.filter((c) => isTrue(c.claim.status?.conditions, ConditionDisrupting));
-  const active = live.filter((c) => !isTrue(c.claim.status?.conditions, ConditionDisrupting));
+  const disrupting = live.filter((c) => isTrue(c.claim.status?.conditions, ConditionDisruptionReason));
+  const active = live.filter((c) => !isTrue(c.claim.status?.conditions, ConditionDisruptionReason));
   const limit = nodeLimit(np);
 
   if (active.length > replicas) {

@@ -105,6 +105,12 @@ describe("node termination", () => {
       body: { metadata: { name: "tm-a-volume" }, spec: { attacher: "ebs.csi.aws.com", nodeName, source: { persistentVolumeName: "pv-tm-a" } } },
     });
 
+    // Every termination condition the claim passes through, as the watch sees them.
+    const seen = new Set<string>();
+    h.state.nodeClaims.on((_event, c) => {
+      if (c.metadata.name !== "tm-a") return;
+      for (const x of c.status?.conditions ?? []) if (["Drained", "VolumesDetached", "InstanceTerminating"].includes(x.type)) seen.add(`${x.type}=${x.status}/${x.reason}/${x.message}`);
+    });
     await deleteNodeClaimByName(h, "tm-a");
     await wait("a PDB refusal", () => (h.events.some((e) => e.reason === "FailedDraining" && /web violates a PDB/.test(e.message)) ? true : undefined));
     const node = (await readNode(h, nodeName))!;
@@ -113,6 +119,8 @@ describe("node termination", () => {
     assert.equal(node.metadata!.labels!["node.kubernetes.io/exclude-from-external-load-balancers"], "karpenter");
     // Refused again and again (not once by chance): the PDB holds web, and the DaemonSet pod waits for its group.
     await wait("web refused three times", () => (termination.evictions.attempts(h.state.pods.get("web", ns)!) >= 3 ? true : undefined));
+    const draining = condition(await readNodeClaim(h, "tm-a"), "Drained");
+    assert.deepEqual([draining?.status, draining?.reason, draining?.message], ["Unknown", "Draining", "Draining"], "Drained is Unknown while pods remain");
     assert.ok(podExists("web") && podExists("agent"), "the PDB holds web, and the DaemonSet pod waits for its group");
     assert.equal(h.fake.instances.get(providerID)!.terminated, false);
 
@@ -128,10 +136,19 @@ describe("node termination", () => {
 
     await wait("the volume attachment blocking", () => (h.events.some((e) => e.reason === "AwaitingVolumeDetachment" && e.involvedObject.name === nodeName) ? true : undefined));
     assert.equal(h.fake.instances.get(providerID)!.terminated, false, "not terminated while a volume is attached");
+    await wait("Drained True, VolumesDetached Unknown", async () => {
+      const c = await readNodeClaim(h, "tm-a");
+      const v = condition(c, "VolumesDetached");
+      return condition(c, "Drained")?.status === "True" && v?.status === "Unknown" && v.reason === "AwaitingVolumeDetachment" ? true : undefined;
+    });
     await storage.deleteVolumeAttachment({ name: "tm-a-volume" });
 
     await wait("node and claim gone", async () => ((await readNode(h, nodeName)) === undefined && (await readNodeClaim(h, "tm-a")) === undefined ? true : undefined));
     assert.equal(h.fake.instances.get(providerID)!.terminated, true, "instance terminated");
+    // Karpenter's sequence: draining, drained, volumes awaited then detached, instance terminating.
+    for (const want of ["Drained=Unknown/Draining/Draining", "Drained=True/Drained/", "VolumesDetached=Unknown/AwaitingVolumeDetachment/AwaitingVolumeDetachment", "VolumesDetached=True/VolumesDetached/", "InstanceTerminating=True/InstanceTerminating/"]) {
+      assert.ok(seen.has(want), `the claim showed ${want} (saw ${[...seen].join(", ")})`);
+    }
     assert.ok(podExists("tolerant") && !h.state.pods.get("tolerant", ns)!.metadata!.deletionTimestamp, "a pod tolerating the disrupted taint is not evicted");
     assert.equal(await metricValue(h.registry, "karpenter_nodes_terminated_total", { nodepool: "default" }), 1);
     assert.equal(await metricValue(h.registry, "karpenter_nodeclaims_terminated_total", { nodepool: "default" }), 1);

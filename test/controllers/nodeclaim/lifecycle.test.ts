@@ -38,8 +38,8 @@ describe("NodeClaim lifecycle and garbage collection", () => {
   after(() => h?.stop());
 
   /** A node as a kubelet registers it for the instance, then reports Ready with its allocatable. */
-  async function registerNode(name: string, providerID: string, taints: V1Taint[] = [unregistered]) {
-    await h.core.createNode({ body: { metadata: { name, labels: { "kubernetes.io/hostname": name } }, spec: { providerID, taints } } });
+  async function registerNode(name: string, providerID: string, taints: V1Taint[] = [unregistered], labels: Record<string, string> = {}) {
+    await h.core.createNode({ body: { metadata: { name, labels: { "kubernetes.io/hostname": name, ...labels } }, spec: { providerID, taints } } });
     const now = new Date();
     await h.core.patchNodeStatus(
       {
@@ -125,6 +125,28 @@ describe("NodeClaim lifecycle and garbage collection", () => {
       assert.equal((await readNode(h, "lc-a-node"))!.metadata!.labels!["karpenter.sh/initialized"], "true");
       assert.equal(h.fake.calls.create.filter((c) => c.metadata.name === "lc-a").length, 1, "launched exactly once");
       assert.equal(await metricValue(h.registry, "karpenter_nodes_created_total", { nodepool: "default" }), 1);
+    } finally {
+      await stop();
+    }
+  });
+
+  it("registers a node labelled karpenter.sh/do-not-sync-taints=true without the claim's taints, removing only the unregistered one", async () => {
+    const stop = h.run(newNodeClaimLifecycleController(h.deps));
+    try {
+      await createNodeClaim(h, nodeClaimManifest("lc-nosync", { taints: [{ key: "dedicated", value: "infra", effect: "NoSchedule" }], startupTaints: [{ key: "example.com/agent-not-ready", effect: "NoSchedule" }] }));
+      const launched = await wait("lc-nosync launched", async () => {
+        const c = await readNodeClaim(h, "lc-nosync");
+        return condition(c, "Launched")?.status === "True" ? c : undefined;
+      });
+      await registerNode("lc-nosync-node", launched.status!.providerID!, [unregistered, { key: "provider.example.com/managed", effect: "NoSchedule" }], { "karpenter.sh/do-not-sync-taints": "true" });
+      await wait("lc-nosync registered", async () => (condition(await readNodeClaim(h, "lc-nosync"), "Registered")?.status === "True" ? true : undefined));
+      const node = (await readNode(h, "lc-nosync-node"))!;
+      assert.equal(node.metadata!.labels!["karpenter.sh/registered"], "true");
+      assert.deepEqual(
+        (node.spec!.taints ?? []).map((t) => `${t.key}:${t.effect}`).filter((t) => !t.startsWith("node.kubernetes.io/not-ready")),
+        ["provider.example.com/managed:NoSchedule"],
+        "the node keeps its own taints; the claim's are not synced",
+      );
     } finally {
       await stop();
     }

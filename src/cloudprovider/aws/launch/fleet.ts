@@ -1,7 +1,11 @@
 // Launching through CreateFleet (type instant): one request lists every acceptable instance type ×
 // subnet as an override and EC2 picks by the allocation strategy — price-capacity-optimized for
 // spot (fewer interruptions), lowest-price for on-demand. Concurrent identical requests are merged
-// into one with the capacities summed (as Karpenter does), saving API calls under bursts.
+// into one with the capacities summed (as Karpenter does), saving API calls under bursts. When a
+// NodeOverlay changed the prices the solver chose by, EC2's own price order would undo that choice,
+// so (as Karpenter v1.14 does) the request switches to the prioritized strategies —
+// capacity-optimized-prioritized for spot, prioritized for on-demand — with each override's priority
+// its overlaid price (EC2 takes the lowest number first).
 import { type _InstanceType, type CreateFleetCommandOutput, CreateFleetCommand, type CreateFleetRequest, type EC2Client } from "@aws-sdk/client-ec2";
 import { createHash } from "node:crypto";
 import type { CapacityType } from "../../../apis/labels.js";
@@ -12,6 +16,8 @@ export interface FleetOverride {
   instanceType: string;
   subnetID: string;
   zone: string;
+  /** The offering's price as tenon sees it (overlays applied); sent as Priority when prioritized. */
+  price?: number;
 }
 
 export interface FleetRequest {
@@ -22,6 +28,8 @@ export interface FleetRequest {
   /** Idempotency token: a retried identical request returns the same instance instead of another. */
   clientToken: string;
   context?: string | undefined;
+  /** The claim's prices come from a NodeOverlay: EC2 must follow them (prioritized strategies). */
+  prioritized?: boolean;
 }
 
 export interface FleetError {
@@ -48,10 +56,12 @@ export function createFleetInput(r: FleetRequest, count = 1): CreateFleetRequest
     ...(r.context ? { Context: r.context } : {}),
     LaunchTemplateConfigs: r.configs.map((c) => ({
       LaunchTemplateSpecification: { LaunchTemplateName: c.launchTemplateName, Version: "$Latest" },
-      Overrides: c.overrides.map((o) => ({ InstanceType: o.instanceType as _InstanceType, SubnetId: o.subnetID })),
+      Overrides: c.overrides.map((o) => ({ InstanceType: o.instanceType as _InstanceType, SubnetId: o.subnetID, ...(r.prioritized && o.price !== undefined ? { Priority: o.price } : {}) })),
     })),
     TargetCapacitySpecification: { TotalTargetCapacity: count, DefaultTargetCapacityType: target },
-    ...(target === "spot" ? { SpotOptions: { AllocationStrategy: "price-capacity-optimized" } } : { OnDemandOptions: { AllocationStrategy: "lowest-price" } }),
+    ...(target === "spot"
+      ? { SpotOptions: { AllocationStrategy: r.prioritized ? "capacity-optimized-prioritized" : "price-capacity-optimized" } }
+      : { OnDemandOptions: { AllocationStrategy: r.prioritized ? "prioritized" : "lowest-price" } }),
     TagSpecifications: [
       { ResourceType: "instance", Tags: tags },
       { ResourceType: "volume", Tags: tags },

@@ -2,7 +2,7 @@
 // reservation, one CreateFleet listing every type × zone, and the bookkeeping of what EC2 refused.
 import type { EC2NodeClass } from "../../../apis/ec2nodeclass.js";
 import type { CapacityType } from "../../../apis/labels.js";
-import { CapacityTypeLabel } from "../../../apis/labels.js";
+import { CapacityTypeLabel, PriceOverlayAppliedAnnotation } from "../../../apis/labels.js";
 import type { NodeClaim } from "../../../apis/nodeclaim.js";
 import { ConfigurationError } from "../../errors.js";
 import type { InstanceType } from "../../types.js";
@@ -116,7 +116,7 @@ export async function launch(deps: LauncherDeps, claim: NodeClaim, nodeClass: EC
       };
       groups.set(key, g);
     }
-    g.overrides.push({ instanceType: c.instanceType.name, subnetID: subnet, zone: c.offering.zone });
+    g.overrides.push({ instanceType: c.instanceType.name, subnetID: subnet, zone: c.offering.zone, price: c.offering.price });
     g.byType.set(c.instanceType.name, c.instanceType);
   }
   if (groups.size === 0) return { errors: [{ code: "NoCompatibleAMIOrSubnet", message: `no AMI or subnet of EC2NodeClass "${ncName}" suits the candidate instance types` }] };
@@ -126,13 +126,16 @@ export async function launch(deps: LauncherDeps, claim: NodeClaim, nodeClass: EC
     for (const g of groups.values()) configs.push({ launchTemplateName: (await deps.launchTemplates.ensure(g.spec)).name, overrides: g.overrides });
     // The token pins exactly this request: a retry after a crash gets the same instance back,
     // while a different request (other capacity type, other overrides) is not mistaken for it.
-    const token = clientToken(claim.metadata.uid ?? claim.metadata.name ?? "", capacityType, JSON.stringify(configs));
+    // Prices move with every refresh and are not part of what is launched, so they stay out of it.
+    const pinned = configs.map((c) => ({ ...c, overrides: c.overrides.map(({ price: _price, ...o }) => o) }));
+    const token = clientToken(claim.metadata.uid ?? claim.metadata.name ?? "", capacityType, JSON.stringify(pinned));
     return deps.fleet.launch({
       capacityType,
       configs,
       tags: nodeClaimTags(deps.clusterName, ncName, spec.tags, nodePool, claim.metadata.name ?? ""),
       clientToken: token,
       context: spec.context,
+      ...(claim.metadata.annotations?.[PriceOverlayAppliedAnnotation] === "true" ? { prioritized: true } : {}),
     });
   };
   let result;

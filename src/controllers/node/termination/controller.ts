@@ -13,12 +13,14 @@ import { type Metrics, metrics as defaultMetrics } from "../../../operator/metri
 import type { ClusterState } from "../../../state/cluster.js";
 import { Controller, type ReconcileResult, type Reconciler } from "../../runtime/controller.js";
 import type { ControllerDeps, ManagedController } from "../../shared/deps.js";
-import { deleteNodeClaim, patchNode } from "../../shared/kube.js";
+import { sameConditions, setConditions } from "../../shared/conditions.js";
+import { deleteNodeClaim, patchNode, patchNodeClaimStatus } from "../../shared/kube.js";
 import { formatRFC3339, terminationDeadline } from "../../nodeclaim/lifecycle/termination.js";
 import { hasFinalizer, isManagedClaim, nodeReadyStatus, nodeRef, podRef } from "../../shared/objects.js";
 import { isDeleting, timeOf } from "../../../state/predicates.js";
 import { DisruptedNoScheduleTaint, drainPlan } from "./drain.js";
 import { type EvictionBackoff, EvictionQueue } from "./eviction.js";
+import { type TerminationStep, terminationConditionUpdates } from "./conditions.js";
 import { pendingVolumeAttachments } from "./volumes.js";
 
 export const NodeTerminationName = "node.termination";
@@ -118,14 +120,17 @@ export class NodeTermination implements Reconciler {
 
     await this.taint(node, claimLog);
 
+    let marked = await this.mark(claim, { step: "draining" });
     const drained = await this.drain(node, now, deadline, claimLog);
     if (drained) return drained;
     this.countDrained(node);
+    marked = await this.mark(marked, { step: "drained" });
 
     const pastDeadline = deadline !== undefined && now >= deadline;
-    if (!pastDeadline) {
+    {
       const pending = await this.pendingVolumeAttachments(nodeName, now);
-      if (pending.length > 0) {
+      marked = await this.mark(marked, { step: "volumes", pending: pending.length, pastDeadline });
+      if (pending.length > 0 && !pastDeadline) {
         this.deps.recorder.publish({
           involvedObject: nodeRef(node),
           type: "Warning",
@@ -137,9 +142,30 @@ export class NodeTermination implements Reconciler {
       }
     }
 
-    if (!(await this.instanceTerminated(claim))) return { requeueAfterMs: instancePollMs };
+    if (!(await this.instanceTerminated(marked))) return { requeueAfterMs: instancePollMs };
     await this.removeFinalizer(node, claimLog);
     return undefined;
+  }
+
+  /**
+   * Writes the claim's termination conditions where the step changes them, onto the newest copy
+   * tenon has (the watch's, or what the previous write of this reconcile returned); returns that copy.
+   */
+  private async mark(claim: NodeClaim, step: TerminationStep): Promise<NodeClaim> {
+    const watched = this.deps.state.nodeClaims.get(claim.metadata.name ?? "");
+    const latest = watched && Number(watched.metadata.resourceVersion) > Number(claim.metadata.resourceVersion) ? watched : claim;
+    const before = latest.status?.conditions;
+    const updates = terminationConditionUpdates(before, step);
+    if (updates.length === 0) return latest;
+    const after = setConditions(before, updates, latest.metadata.generation, this.deps.clock.now());
+    if (sameConditions(before, after)) return latest;
+    try {
+      return await patchNodeClaimStatus(this.deps.kube, latest.metadata.name ?? "", latest.metadata.resourceVersion, { conditions: after });
+    } catch (err) {
+      // Gone: nothing to mark. A conflict: the next reconcile marks the newer copy.
+      if (!isNotFound(err) && !isConflict(err)) throw err;
+      return latest;
+    }
   }
 
   /** Nodes whose drain finished and was counted (karpenter_nodes_drained_total counts each node once). */
@@ -216,9 +242,11 @@ export class NodeTermination implements Reconciler {
     try {
       await this.deps.cloudProvider.delete(claim);
       if (!this.instanceTerminationStarted.has(uid)) this.instanceTerminationStarted.set(uid, this.deps.clock.now());
+      await this.mark(claim, { step: "terminating" });
       return false;
     } catch (err) {
       if (!(err instanceof NodeClaimNotFoundError)) throw err;
+      await this.mark(claim, { step: "terminating" });
       // The instance is gone: how long the cloud took since tenon first asked (Karpenter's instance termination duration).
       const started = this.instanceTerminationStarted.get(uid);
       this.instanceTerminationStarted.delete(uid);

@@ -88,6 +88,14 @@ describe("registration", () => {
     assert.equal(registeredNode(c, synced).changed, false);
   });
 
+  it("leaves a node labelled karpenter.sh/do-not-sync-taints=true its own taints, removing only the unregistered one", () => {
+    const c = claim({ spec: { taints: [{ key: "dedicated", value: "gpu", effect: "NoSchedule" }], startupTaints: [{ key: "cni-not-ready", effect: "NoSchedule" }] } });
+    const own = [{ key: "karpenter.sh/unregistered", effect: "NoExecute" }, { key: "provider-managed", effect: "NoSchedule" }];
+    assert.deepEqual(registeredNode(c, node({ labels: { "karpenter.sh/do-not-sync-taints": "true" }, taints: own })).taints, [{ key: "provider-managed", effect: "NoSchedule" }]);
+    // Any other value syncs as usual.
+    assert.equal(registeredNode(c, node({ labels: { "karpenter.sh/do-not-sync-taints": "false" }, taints: own })).taints.length, 3);
+  });
+
   it("merges taints by key and effect", () => {
     assert.deepEqual(mergeTaints([{ key: "a", effect: "NoSchedule" }], [{ key: "a", effect: "NoExecute" }, { key: "a", value: "x", effect: "NoSchedule" }]), [
       { key: "a", effect: "NoSchedule" },

@@ -1,6 +1,6 @@
 // Pure: how a registered Node must look once tenon has adopted it for its NodeClaim.
 import type { V1Node, V1OwnerReference, V1Taint } from "@kubernetes/client-node";
-import { NodeRegisteredLabel, TerminationFinalizer, UnregisteredTaintKey } from "../../../apis/labels.js";
+import { DoNotSyncTaintsLabel, NodeRegisteredLabel, TerminationFinalizer, UnregisteredTaintKey } from "../../../apis/labels.js";
 import type { NodeClaim } from "../../../apis/nodeclaim.js";
 import { nodeClaimOwnerReference } from "../../shared/objects.js";
 
@@ -55,7 +55,9 @@ export interface NodeSync {
  * The node's metadata and taints after registration: the claim's labels and annotations merged
  * in (the claim's win), the registered label, the termination finalizer, an owner reference to
  * the claim, the claim's taints and startup taints added (not duplicated), the unregistered taint
- * gone. `changed` says whether the node needs a write.
+ * gone. A node labelled `karpenter.sh/do-not-sync-taints: "true"` (by whoever started it) keeps
+ * its own taints, as in Karpenter: something else manages them, and only the unregistered taint is
+ * still removed to say registration is done. `changed` says whether the node needs a write.
  */
 export function registeredNode(claim: NodeClaim, node: V1Node): NodeSync & { changed: boolean } {
   const labels = { ...node.metadata?.labels, ...claim.metadata.labels, [NodeRegisteredLabel]: "true" };
@@ -65,9 +67,9 @@ export function registeredNode(claim: NodeClaim, node: V1Node): NodeSync & { cha
   const owner = nodeClaimOwnerReference(claim);
   const ownerReferences = [...(node.metadata?.ownerReferences ?? [])];
   if (!ownerReferences.some((o) => o.apiVersion === owner.apiVersion && o.kind === owner.kind && o.uid === owner.uid)) ownerReferences.push(owner);
-  const taints = mergeTaints(mergeTaints(node.spec?.taints ?? [], claim.spec.taints ?? []), claim.spec.startupTaints ?? []).filter(
-    (t) => t.key !== UnregisteredTaintKey,
-  );
+  const own = node.spec?.taints ?? [];
+  const synced = node.metadata?.labels?.[DoNotSyncTaintsLabel] === "true" ? own : mergeTaints(mergeTaints(own, claim.spec.taints ?? []), claim.spec.startupTaints ?? []);
+  const taints = synced.filter((t) => t.key !== UnregisteredTaintKey);
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   const changed =
     !same(labels, node.metadata?.labels ?? {}) ||
