@@ -118,6 +118,7 @@ describe("helm chart charts/tenon", () => {
       "settings.clusterName=prod",
       "settings.clusterEndpoint=https://ABC.gr7.us-west-2.eks.amazonaws.com",
       "settings.interruptionQueue=prod-interruptions",
+      "settings.clusterServiceCIDR=172.20.0.0/16",
       "settings.featureGates.spotToSpotConsolidation=true",
       "settings.aws.region=us-west-2",
       "settings.aws.endpointURL=https://vpce.example.internal",
@@ -138,6 +139,7 @@ describe("helm chart charts/tenon", () => {
     assert.equal(config.clusterName, "prod");
     assert.equal(config.clusterEndpoint, "https://ABC.gr7.us-west-2.eks.amazonaws.com");
     assert.equal(config.interruptionQueue, "prod-interruptions");
+    assert.equal(config.clusterServiceCIDR, "172.20.0.0/16");
     assert.equal(config.region, "us-west-2");
     assert.equal(config.featureGates.SpotToSpotConsolidation, true);
     assert.equal(config.featureGates.ReservedCapacity, true);
@@ -204,6 +206,7 @@ describe("helm chart charts/tenon", () => {
       ["settings.featureGates.unknownGate=true", /featureGates/],
       ["settings.batchMaxDuration=ten seconds", /batchMaxDuration/],
       ["settings.clusterEndpoint=ABC.eks.amazonaws.com", /clusterEndpoint/],
+      ["settings.clusterServiceCIDR=10.100.0.0", /clusterServiceCIDR/],
     ] as const) {
       assert.throws(() => render([set]), problem, set);
     }
