@@ -7,6 +7,7 @@ import type { Metrics } from "../../operator/metrics.js";
 import type { ClusterState } from "../../state/cluster.js";
 import type { Clock } from "../runtime/clock.js";
 import { PodMetrics } from "./pods.js";
+import { type SchedulingMetrics, schedulingMetrics } from "./scheduling.js";
 import { clusterSamples, type NodeGauge, type Sample } from "./samples.js";
 import type { Gauge } from "prom-client";
 
@@ -17,6 +18,8 @@ export interface ClusterMetricsDeps {
   clock: Clock;
   /** How often instance types are re-read from the provider's cache. */
   instanceTypesEveryMs?: number;
+  /** The provisioning timings the solves feed; the process-wide ones unless a test gives its own. */
+  scheduling?: SchedulingMetrics;
 }
 
 function replace(gauge: Gauge<string>, samples: readonly Sample[]): void {
@@ -27,7 +30,7 @@ function replace(gauge: Gauge<string>, samples: readonly Sample[]): void {
 /** Subscribes to the watches and refreshes the cluster's gauges before every scrape. */
 export function observeCluster(d: ClusterMetricsDeps): void {
   const { metrics: m, state, clock } = d;
-  const pods = new PodMetrics(m, () => clock.now());
+  const pods = new PodMetrics(m, () => clock.now(), d.scheduling ?? schedulingMetrics);
   state.pods.on(pods.onPod);
   let unsyncedSince: number | undefined = clock.now();
   let types = new Map<string, readonly InstanceType[]>();

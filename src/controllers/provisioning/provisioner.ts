@@ -25,6 +25,7 @@ import { Batcher } from "./batcher.js";
 import { InFlightClaims } from "./inflight.js";
 import { type BuiltInput, buildSchedulingInput } from "./input.js";
 import { legacySchedulingDuration } from "./metrics.js";
+import { schedulingMetrics } from "../metrics/scheduling.js";
 import { buildNodeClaim, formatResources } from "./nodeclaim.js";
 import { isDeleting, isProvisionable, isReschedulable } from "../../state/predicates.js";
 
@@ -266,7 +267,9 @@ export class Provisioner implements Reconciler, ManagedController {
     built.input.options = { ...built.input.options, ...schedulingPolicies(this.deps.config) };
 
     const started = performance.now();
+    const solving = schedulingMetrics.begin(this.name, built.input.pods);
     const result = this.solve(built.input);
+    solving.end(result.unschedulable.map((u) => u.pod), result.rejected.filter((r) => r.kind === "Pod").length);
     const seconds = (performance.now() - started) / 1000;
     this.metrics.schedulingDuration.observe({ controller: this.name }, seconds);
     this.legacyDuration.observe({ controller: this.name }, seconds);
