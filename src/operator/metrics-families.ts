@@ -56,13 +56,19 @@ export function createFamilies(registry: Registry) {
     }),
     launchFailures: new Counter({
       name: "karpenter_cloudprovider_instance_launch_failures_total",
-      help: "The number of instance launch failures returned by CreateFleet, labeled by zone, zone ID, capacity type, and failure reason.",
+      help: "Number of instance launch (CreateFleet offering) failures, dimensioned by availability zone, zone ID, capacity type, and launch failure reason.",
       labelNames: ["zone", "zone_id", "capacity_type", "reason"] as const,
+      registers,
+    }),
+    costTrackerErrors: new Counter({
+      name: "karpenter_nodepools_cost_tracker_errors_total",
+      help: "Number of errors encountered during cost tracking operations. Labeled by nodepool and nodeclaim.",
+      labelNames: ["nodepool"] as const,
       registers,
     }),
     terminationFailures: new Counter({
       name: "karpenter_cloudprovider_instance_termination_failures_total",
-      help: "The number of instance termination failures, labeled by zone and zone ID.",
+      help: "Number of instance termination (TerminateInstances) failures, dimensioned by availability zone and zone ID.",
       labelNames: ["zone", "zone_id"] as const,
       registers,
     }),

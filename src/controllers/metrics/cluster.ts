@@ -6,6 +6,7 @@ import type { CloudProvider, InstanceType } from "../../cloudprovider/types.js";
 import type { Metrics } from "../../operator/metrics.js";
 import type { ClusterState } from "../../state/cluster.js";
 import type { Clock } from "../runtime/clock.js";
+import { families } from "../../operator/metrics-families.js";
 import { PodMetrics } from "./pods.js";
 import { type SchedulingMetrics, schedulingMetrics } from "./scheduling.js";
 import { clusterSamples, type NodeGauge, type Sample } from "./samples.js";
@@ -47,6 +48,7 @@ export function observeCluster(d: ClusterMetricsDeps): void {
           next.set(np.metadata.name ?? "", await d.cloudProvider.getInstanceTypes(np));
         } catch {
           // A pool whose types cannot be listed (node class not ready) has no prices yet: its nodes cost 0 until it does.
+          families.costTrackerErrors.inc({ nodepool: np.metadata.name ?? "" });
         }
       }
       types = next;
