@@ -10,7 +10,7 @@ async function samples(reg: Registry, name: string) {
 
 describe("client metrics", () => {
   it("labels client-node calls as client-go's URL parser would", () => {
-    const cases: [string, string, unknown, Partial<ReturnType<typeof kubeCallLabels>>][] = [
+    const cases: [string, string, unknown, Record<string, string>][] = [
       ["CoreV1Api", "listNamespacedPod", { namespace: "a" }, { verb: "LIST", method: "GET", group: "", version: "v1", kind: "pods", subresource: "" }],
       ["CoreV1Api", "listPodForAllNamespaces", {}, { verb: "LIST", kind: "pods" }],
       ["CoreV1Api", "createNamespacedPodEviction", {}, { verb: "CREATE", method: "POST", okCode: "201", kind: "pods", subresource: "eviction" }],
@@ -24,7 +24,7 @@ describe("client metrics", () => {
     for (const [api, method, arg, want] of cases) {
       const got = kubeCallLabels(api, method, arg);
       assert.ok(got, `${api}.${method}`);
-      for (const [k, v] of Object.entries(want)) assert.equal(got[k as keyof typeof got], v, `${api}.${method} ${k}`);
+      for (const [k, v] of Object.entries(want)) assert.equal((got as unknown as Record<string, string>)[k], v, `${api}.${method} ${k}`);
     }
     assert.equal(kubeCallLabels("CoreV1Api", "setDefaultAuthentication", undefined), undefined);
     assert.deepEqual(["Pod", "NodeClass", "Policy", "Gateway", "Ingress"].map(resourceOfKind), ["pods", "nodeclasses", "policies", "gateways", "ingresses"]);
@@ -47,7 +47,7 @@ describe("client metrics", () => {
     assert.equal(api.helper(), 3);
     const total = await samples(reg, "client_go_request_total");
     assert.deepEqual(total.map((s) => [s.labels.code, s.labels.method, s.value]).sort(), [["200", "GET", 1], ["404", "DELETE", 1]]);
-    const latency = (await samples(reg, "client_go_request_duration_seconds")).filter((s) => s.metricName === "client_go_request_duration_seconds_count");
+    const latency = (await samples(reg, "client_go_request_duration_seconds")).filter((s) => (s as { metricName?: string }).metricName === "client_go_request_duration_seconds_count");
     assert.deepEqual(latency.map((s) => `${s.labels.verb} ${s.labels.kind}`).sort(), ["DELETE pods", "GET pods"]);
   });
 
@@ -82,7 +82,7 @@ describe("client metrics", () => {
     assert.deepEqual(requests.map((s) => [s.labels.service, s.labels.action, s.labels.code, s.value]), [["EC2", "DescribeRegions", "200", 1]]);
     const attempts = await samples(reg, "aws_sdk_go_request_attempt_total");
     assert.deepEqual(attempts.map((s) => [s.labels.code, s.value]).sort(), [["200", 1], ["503", 1]]);
-    const retries = (await samples(reg, "aws_sdk_go_request_retry_count")).find((s) => s.metricName === "aws_sdk_go_request_retry_count_sum");
+    const retries = (await samples(reg, "aws_sdk_go_request_retry_count")).find((s) => (s as { metricName?: string }).metricName === "aws_sdk_go_request_retry_count_sum");
     assert.equal(retries?.value, 1);
   });
 

@@ -52,7 +52,7 @@ describe("scheduling metrics", () => {
     assert.equal(await value(reg, "karpenter_scheduler_queue_depth", { controller: "provisioner" }), 0);
     assert.equal(await value(reg, "karpenter_scheduler_unschedulable_pods_count", { controller: "provisioner" }), 1);
     assert.equal(await value(reg, "karpenter_scheduler_pending_pods_by_effective_zone_count", { controller: "provisioner", zone: "flexible" }), 2);
-    const decided = (await reg.getMetricsAsJSON()).find((m) => m.name === "karpenter_pods_scheduling_decision_duration_seconds")!.values.find((v) => v.metricName?.endsWith("_sum"));
+    const decided = (await reg.getMetricsAsJSON()).find((m) => m.name === "karpenter_pods_scheduling_decision_duration_seconds")!.values.find((v) => (v as { metricName?: string }).metricName?.endsWith("_sum"));
     assert.equal(decided?.value, 5); // 2.5 s each
     now += 3000;
     s.refresh([a, b], () => false);
@@ -61,8 +61,8 @@ describe("scheduling metrics", () => {
     assert.equal(await value(reg, "karpenter_pods_provisioning_scheduling_undecided_time_seconds", { name: "a" }), undefined, "a was decided");
     s.bound(a, now);
     s.started(a, now + 1000);
-    const bound = (await reg.getMetricsAsJSON()).find((m) => m.name === "karpenter_pods_provisioning_bound_duration_seconds")!.values.find((v) => v.metricName?.endsWith("_sum"));
-    const started = (await reg.getMetricsAsJSON()).find((m) => m.name === "karpenter_pods_provisioning_startup_duration_seconds")!.values.find((v) => v.metricName?.endsWith("_sum"));
+    const bound = (await reg.getMetricsAsJSON()).find((m) => m.name === "karpenter_pods_provisioning_bound_duration_seconds")!.values.find((v) => (v as { metricName?: string }).metricName?.endsWith("_sum"));
+    const started = (await reg.getMetricsAsJSON()).find((m) => m.name === "karpenter_pods_provisioning_startup_duration_seconds")!.values.find((v) => (v as { metricName?: string }).metricName?.endsWith("_sum"));
     assert.equal(bound?.value, 3);
     assert.equal(started?.value, 4);
     // The next solve replaces the last one's series.
