@@ -26,6 +26,7 @@ import { InFlightClaims } from "./inflight.js";
 import { type BuiltInput, buildSchedulingInput } from "./input.js";
 import { legacySchedulingDuration } from "./metrics.js";
 import { schedulingMetrics } from "../metrics/scheduling.js";
+import { compatibleInstanceTypes, noCompatibleInstanceTypesEvent } from "../shared/karpenter-events.js";
 import { buildNodeClaim, formatResources } from "./nodeclaim.js";
 import { isDeleting, isProvisionable, isReschedulable } from "../../state/predicates.js";
 
@@ -224,6 +225,9 @@ export class Provisioner implements Reconciler, ManagedController {
         excluded.push({ name, reason: `instance types could not be resolved: ${r.error}` });
       } else if (r.types.length === 0) {
         excluded.push({ name, reason: "its node class offers no instance types" });
+      } else if (compatibleInstanceTypes(r.np, r.types).length === 0) {
+        this.deps.recorder.publish(noCompatibleInstanceTypesEvent(r.np));
+        excluded.push({ name, reason: "its requirements leave none of its node class's instance types" });
       } else {
         types.set(name, r.types);
         usable.push(r.np);
