@@ -18,6 +18,7 @@ import {
 } from "@kubernetes/client-node";
 import type { Env } from "./config.js";
 import type { LeaderFence } from "./fence.js";
+import { instrumentKubeApi } from "./metrics-clients.js";
 
 export type KubeConfigSource = "kubeconfig" | "in-cluster" | "default";
 
@@ -89,7 +90,7 @@ export interface MakeClientsOptions {
 export function makeClients(kubeConfig: KubeConfig, options: MakeClientsOptions = {}): KubeClients {
   const { fence } = options;
   const kc = fence ? fencedKubeConfig(kubeConfig, fence) : kubeConfig;
-  const api = <T extends object>(client: T, name: string): T => (fence ? fenceApi(client, name, fence) : client);
+  const api = <T extends object>(client: T, name: string): T => (fence ? fenceApi(instrumentKubeApi(client, name), name, fence) : instrumentKubeApi(client, name));
   return {
     kubeConfig: kc,
     core: api(kubeConfig.makeApiClient(CoreV1Api), "CoreV1Api"),
@@ -133,7 +134,7 @@ function fencedKubeConfig(kubeConfig: KubeConfig, fence: LeaderFence): KubeConfi
     get(target, prop) {
       const value: unknown = Reflect.get(target, prop, target);
       if (prop === "makeApiClient") {
-        return <T extends ApiType>(apiClass: ApiConstructor<T>): T => fenceApi(target.makeApiClient(apiClass), apiClass.name, fence);
+        return <T extends ApiType>(apiClass: ApiConstructor<T>): T => fenceApi(instrumentKubeApi(target.makeApiClient(apiClass), apiClass.name), apiClass.name, fence);
       }
       return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },

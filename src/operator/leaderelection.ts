@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import { type LeaderFence, leaderFence } from "./fence.js";
 import { decideLease, releasedRecord, type LeaseRecord } from "./lease.js";
 import { isConflict, isNotFound } from "./kube.js";
+import type { LeaderMetrics } from "./metrics-clients.js";
 
 /** A Lease as read: its leader-election fields and the version to write against. */
 export interface LeaseState {
@@ -45,6 +46,8 @@ export interface LeaderElectorOptions {
   logger?: Pick<Logger, "info" | "warn" | "debug" | "error">;
   /** Our clock in ms; injectable for tests. */
   now?: () => number;
+  /** leader_election_master_status and leader_election_slowpath_total for this lease. */
+  metrics?: LeaderMetrics;
 }
 
 /** Why run() returned: asked to stop, or leadership was lost (the process should exit and restart). */
@@ -120,6 +123,7 @@ export class LeaderElector {
     this.renewedAt = sentAt;
     this.takenBy = undefined;
     this.leading = true;
+    this.options.metrics?.leading(true);
     const leadership = new AbortController();
     Promise.resolve()
       .then(() => this.options.onStartedLeading(leadership.signal))
@@ -133,6 +137,7 @@ export class LeaderElector {
         this.renewedAt = started;
         continue;
       }
+      this.options.metrics?.slowPath();
       if (this.takenBy !== undefined) {
         log?.error({ identity: this.identity, leader: this.takenBy }, "the leader lease was taken by another holder, stopping leading");
         outcome = "lost";
@@ -145,6 +150,7 @@ export class LeaderElector {
       }
     }
     this.leading = false;
+    this.options.metrics?.leading(false);
     leadership.abort();
     try {
       await this.options.onStoppedLeading?.();

@@ -16,6 +16,7 @@ import { recordBuildInfo } from "./buildinfo.js";
 import { EventRecorder, coreV1EventSink } from "./events.js";
 import { unfenced } from "./fence.js";
 import { loadKubeConfig, makeClients } from "./kube.js";
+import { leaderMetrics } from "./metrics-clients.js";
 import { LeaderElector, coordinationLeaseClient, newIdentity } from "./leaderelection.js";
 import { ControllerLiveness, awaitControllersStopped } from "./liveness.js";
 import { createLogger, logProcessWarnings } from "./logging.js";
@@ -117,6 +118,7 @@ async function start(config: Config, env: Env, logger: Logger): Promise<void> {
         lease: coordinationLeaseClient(raw.coordination, config.leaderElectionNamespace, config.leaderElectionName),
         identity,
         logger,
+        metrics: leaderMetrics(config.leaderElectionName),
         // The elector aborts the signal when leadership ends, then awaits onStoppedLeading.
         onStartedLeading: (signal) => {
           leading = lead(signal);

@@ -10,6 +10,7 @@ import type { Logger } from "pino";
 import type { EC2NodeClass } from "../apis/ec2nodeclass.js";
 import { AWSCloudProvider } from "../cloudprovider/aws/provider.js";
 import { createAWSClients } from "../cloudprovider/aws/clients.js";
+import { instrumentAWSClient } from "./metrics-clients.js";
 import { type EKSClusterFacts, createEKSClient, describeEKSCluster } from "../cloudprovider/aws/eks.js";
 import { InterruptionQueue, createSQSClient } from "../cloudprovider/aws/interruption/sqs.js";
 import type { PricingMetricsSink } from "../cloudprovider/aws/pricing/pricing.js";
@@ -206,7 +207,7 @@ export interface ClusterConnection extends ClusterFacts {
 export async function discoverCluster(i: Pick<AWSProviderInputs, "config" | "kubeConfig" | "logger" | "credentials">, region: string): Promise<ClusterConnection> {
   const { config } = i;
   const eksEndpoint = config.awsEndpoints.eks ?? config.awsEndpoints.default;
-  const eksClient = createEKSClient({ region, ...(eksEndpoint ? { endpoint: eksEndpoint } : {}), ...(i.credentials ? { credentials: i.credentials } : {}) });
+  const eksClient = instrumentAWSClient(createEKSClient({ region, ...(eksEndpoint ? { endpoint: eksEndpoint } : {}), ...(i.credentials ? { credentials: i.credentials } : {}) }));
   let described: Promise<EKSClusterFacts> | undefined;
   const describe = () => (described ??= describeEKSCluster(eksClient, config.clusterName));
   const clusterEndpoint = config.clusterEndpoint ?? (await discoverEndpoint(config, describe));
@@ -226,6 +227,7 @@ export async function buildAWSCloudProvider(i: AWSProviderInputs): Promise<AWSCl
     endpoints: { default: e.default, ec2: e.ec2, iam: e.iam, ssm: e.ssm, pricing: e.pricing },
     ...(i.credentials ? { credentials: i.credentials } : {}),
   });
+  for (const c of Object.values(created)) instrumentAWSClient(c);
   const clients = i.fence ? fenceAWSClients(created, i.fence) : created;
   const cluster = await discoverCluster(i, region);
   i.logger.info({ region, endpoint: e.default, clusterEndpoint: cluster.clusterEndpoint, clusterCIDR: cluster.clusterCIDR, kubeDNSIP: cluster.kubeDNSIP }, "built the AWS cloud provider");
@@ -274,7 +276,7 @@ export function buildInterruptionQueue(i: InterruptionQueueInputs): Interruption
   const e = i.config.awsEndpoints;
   const endpoint = e.sqs ?? e.default;
   const created = {
-    sqs: createSQSClient({ region: i.region, ...(endpoint ? { endpoint } : {}), ...(i.credentials ? { credentials: i.credentials } : {}) }),
+    sqs: instrumentAWSClient(createSQSClient({ region: i.region, ...(endpoint ? { endpoint } : {}), ...(i.credentials ? { credentials: i.credentials } : {}) })),
   };
   // DeleteMessage changes the queue: a replica that no longer leads must not consume messages.
   const { sqs } = i.fence ? fenceAWSClients(created, i.fence) : created;

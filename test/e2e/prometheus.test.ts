@@ -26,6 +26,12 @@ const NotWrittenHere: Record<string, string> = {
   karpenter_interruption_deleted_messages_total: "interruption (SQS) is another module's, tested with its queue",
   karpenter_voluntary_disruption_queue_failures_total: "written only when a disruption command fails (a fault this scenario does not cause)",
   nodejs_active_requests: "prom-client's process collector: one series per kind of request in flight, none while idle",
+  karpenter_cloudprovider_instance_launch_failures_total: "written only when CreateFleet reports an offering it could not fill (moto fills every one)",
+  karpenter_cloudprovider_instance_termination_failures_total: "written only when TerminateInstances fails (a fault this scenario does not cause)",
+  karpenter_nodepools_cost_tracker_errors_total: "written only when a NodePool's instance types cannot be listed",
+  karpenter_pods_provisioning_unbound_time_seconds: "per pod placed by a solve and not bound yet: none once the scenario's pods are bound",
+  karpenter_pods_provisioning_unstarted_time_seconds: "per pod placed by a solve and not running yet: none once the scenario's pods run",
+  karpenter_pods_provisioning_scheduling_undecided_time_seconds: "per pod seen but not decided yet: none between solves",
 };
 
 function pool(): Record<string, unknown> {
@@ -206,9 +212,25 @@ describe("metrics, dashboards and alerts against a real Prometheus", { timeout: 
     const all = families(text);
     const empty = [...all].filter(([name, samples]) => samples.length === 0 && !(name in NotWrittenHere)).map(([name]) => name);
     assert.deepEqual(empty, [], "families registered without a series");
-    // Karpenter's families Prometheus holds, each with a value it has seen (TENON_METRICS_SEEN=<file> writes them out).
+    // Each family with a value Prometheus scraped (TENON_METRICS_SEEN=<file> writes them out for docs/metrics.md).
     const seen: string[] = [];
-    for (const [name, samples] of all) if (samples.length > 0) seen.push(`${name} ${samples[0]}`);
+    const notInPrometheus: string[] = [];
+    for (const [name, samples] of all) {
+      if (samples.length === 0) continue;
+      const got = await prom.query(`{__name__=~"${name}(_bucket|_count|_sum|_total)?"}`);
+      const first = got[0];
+      if (!first) {
+        notInPrometheus.push(name);
+        continue;
+      }
+      // The scrape's own labels (instance, job) say nothing of the family.
+      const labels = Object.entries(first.metric)
+        .filter(([k]) => k !== "instance" && k !== "job")
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(",");
+      seen.push(`${name} {${labels}} ${first.value[1]}`);
+    }
+    assert.deepEqual(notInPrometheus, [], "families /metrics serves that Prometheus does not hold");
     if (process.env.TENON_METRICS_SEEN) writeFileSync(process.env.TENON_METRICS_SEEN, seen.join("\n") + "\n");
     for (const name of ["karpenter_cluster_state_synced", "karpenter_cluster_state_node_count"]) {
       const v = await prom.query(name);
@@ -218,5 +240,8 @@ describe("metrics, dashboards and alerts against a real Prometheus", { timeout: 
     assert.ok(Number((await prom.query("karpenter_cluster_state_node_count"))[0]!.value[1]) >= 1, "cluster state counts the nodes up");
     assert.ok(Number((await prom.query("karpenter_pods_startup_duration_seconds_count"))[0]?.value[1] ?? 0) >= 6, "every pod seen pending and started is counted");
     assert.equal((await prom.query(`karpenter_nodepools_usage{nodepool="${POOL}", resource_type="cpu"}`)).length, 1);
+    // The controller's peak resident memory over the scenario: what the chart's default requests and limits come from.
+    const rss = (await prom.query("max_over_time(process_resident_memory_bytes[1h])"))[0]?.value[1];
+    note(`controller peak RSS over the scenario: ${rss === undefined ? "unknown" : (Number(rss) / 2 ** 20).toFixed(1)} MiB`);
   });
 });

@@ -3,10 +3,14 @@
 // account, and a throttled controller launches nothing. A batch closes after `idleMs` without a
 // new call, after `maxMs` in all, or at `maxItems`.
 
+import { observeBatch } from "../../operator/metrics-families.js";
+
 export interface BatcherOptions<I, O> {
   idleMs: number;
   maxMs: number;
   maxItems: number;
+  /** Karpenter's batcher name (create_fleet, describe_instances, terminate_instances), for its metrics. */
+  name?: string;
   /** Calls with the same key go into one batch; others wait in their own. */
   key: (input: I) => string;
   /** Runs one batch; returns one settled result per input, in input order. */
@@ -18,6 +22,7 @@ interface Pending<I, O> {
   resolvers: { resolve: (o: O) => void; reject: (e: unknown) => void }[];
   idle?: ReturnType<typeof setTimeout>;
   max?: ReturnType<typeof setTimeout>;
+  openedAt: number;
 }
 
 export class Batcher<I, O> {
@@ -29,7 +34,7 @@ export class Batcher<I, O> {
     const key = this.opts.key(input);
     let batch = this.open.get(key);
     if (!batch) {
-      batch = { inputs: [], resolvers: [] };
+      batch = { inputs: [], resolvers: [], openedAt: performance.now() };
       this.open.set(key, batch);
       const b = batch;
       b.max = setTimeout(() => this.flush(key, b), this.opts.maxMs);
@@ -48,6 +53,7 @@ export class Batcher<I, O> {
     this.open.delete(key);
     if (b.idle) clearTimeout(b.idle);
     if (b.max) clearTimeout(b.max);
+    if (this.opts.name) observeBatch(this.opts.name, b.inputs.length, (performance.now() - b.openedAt) / 1000);
     this.opts.exec(b.inputs).then(
       (results) => {
         b.resolvers.forEach((r, i) => {

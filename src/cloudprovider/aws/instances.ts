@@ -32,8 +32,8 @@ export class Instances {
     private readonly clusterName: string,
     batching: InstanceBatching = defaultInstanceBatching,
   ) {
-    this.describeBatcher = new Batcher({ ...batching, key: () => "describe", exec: (ids) => this.describeMany(ids) });
-    this.terminateBatcher = new Batcher({ ...batching, key: () => "terminate", exec: (ids) => this.terminateMany(ids) });
+    this.describeBatcher = new Batcher({ ...batching, name: "describe_instances", key: () => "describe", exec: (ids) => this.describeMany(ids) });
+    this.terminateBatcher = new Batcher({ ...batching, name: "terminate_instances", key: () => "terminate", exec: (ids) => this.terminateMany(ids) });
   }
 
   private async describeAll(filters: Filter[], ids?: string[]): Promise<Instance[]> {

@@ -30,6 +30,7 @@ import type { AWSCloudProviderOptions } from "./options.js";
 import { PricingProvider } from "./pricing/pricing.js";
 import { UnavailableOfferings } from "./unavailableofferings.js";
 import { registrationTags, tagInstance } from "./tagging.js";
+import { families } from "../../operator/metrics-families.js";
 
 const EC2NodeClassKind = "EC2NodeClass";
 
@@ -277,7 +278,11 @@ export class AWSCloudProvider implements CloudProvider {
     if (!instance?.InstanceId || instance.State?.Name === "terminated") {
       throw new NodeClaimNotFoundError(`NodeClaim "${name}": instance ${claim.status?.providerID ?? "(never launched)"} no longer exists`);
     }
-    if (!(await this.instances.terminate(instance.InstanceId))) {
+    const terminated = await this.instances.terminate(instance.InstanceId).catch((err: unknown) => {
+      families.terminationFailures.inc({ zone: instance.Placement?.AvailabilityZone ?? "", zone_id: instance.Placement?.AvailabilityZoneId ?? "" });
+      throw err;
+    });
+    if (!terminated) {
       throw new NodeClaimNotFoundError(`NodeClaim "${name}": instance ${instance.InstanceId} no longer exists`);
     }
   }

@@ -28,6 +28,7 @@ import {
 } from "../../disruption/index.js";
 import { controllerLogger } from "../../operator/logging.js";
 import { type Metrics, metrics as defaultMetrics } from "../../operator/metrics.js";
+import { families } from "../../operator/metrics-families.js";
 import type { ClusterState } from "../../state/cluster.js";
 import { getCondition } from "../shared/conditions.js";
 import { deleteNodeClaim } from "../shared/kube.js";
@@ -127,6 +128,7 @@ export class DisruptionReconciler implements Reconciler {
         acted = true;
       } else {
         this.log.info({ command: p.description, reason: check.reason }, "abandoning disruption command, it no longer holds");
+        families.failedValidations.inc({ consolidation_type: MethodInfos[p.command.method].consolidationType }, p.command.candidates.length);
         for (const c of p.command.candidates) this.deps.recorder.publish(...abandonedEvents(c.node, c.claim, p.description, check.reason));
       }
     } else if (plan.command) {
@@ -266,6 +268,7 @@ export class DisruptionReconciler implements Reconciler {
   private observe(plan: DisruptionPlan): void {
     for (const reason of ["Drifted", "Empty", "Underutilized"] as const) {
       for (const b of plan.budgets[reason] ?? []) this.metrics.nodePoolAllowedDisruptions.set({ nodepool: b.nodePool, reason }, b.allowed);
+      for (const b of plan.budgets[reason] ?? []) families.nodesConsumingBudgets.set({ nodepool: b.nodePool, reason }, b.disrupting);
     }
     for (const [m, n] of Object.entries(plan.eligible) as [Method, number][]) this.metrics.disruptionEligibleNodes.set({ reason: MethodInfos[m].metricReason }, n);
     for (const [m, ms] of Object.entries(plan.timings) as [Method, number][]) {

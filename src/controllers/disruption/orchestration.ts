@@ -24,6 +24,7 @@ import { type Command, type DisruptionInput, type DisruptionOptions, MethodInfos
 import type { EventRecorder } from "../../operator/events.js";
 import { type KubeClients, isConflict, isNotFound } from "../../operator/kube.js";
 import type { Metrics } from "../../operator/metrics.js";
+import { families } from "../../operator/metrics-families.js";
 import type { ClusterState } from "../../state/cluster.js";
 import { isTrue } from "../shared/conditions.js";
 import { NodeClaims, deleteNodeClaim, patchNode, patchNodeClaimStatus } from "../shared/kube.js";
@@ -122,6 +123,7 @@ export class Orchestrator {
       `disrupting node(s) via ${info.reason.toLowerCase()}`,
     );
     this.d.metrics.disruptionDecisions.inc({ decision: command.decision, reason: info.metricReason, consolidation_type: info.consolidationType });
+    for (const nodepool of new Set(command.candidates.map((c) => c.nodePool.metadata.name ?? ""))) families.decisionsByNodePool.inc({ nodepool, decision: command.decision, reason: info.metricReason, consolidation_type: info.consolidationType });
     await this.markDisrupting(active);
     this.active.push(active);
     for (const r of command.replacements) {

@@ -6,7 +6,9 @@ import type { CloudProvider, InstanceType } from "../../cloudprovider/types.js";
 import type { Metrics } from "../../operator/metrics.js";
 import type { ClusterState } from "../../state/cluster.js";
 import type { Clock } from "../runtime/clock.js";
+import { families } from "../../operator/metrics-families.js";
 import { PodMetrics } from "./pods.js";
+import { type SchedulingMetrics, schedulingMetrics } from "./scheduling.js";
 import { clusterSamples, type NodeGauge, type Sample } from "./samples.js";
 import type { Gauge } from "prom-client";
 
@@ -17,6 +19,8 @@ export interface ClusterMetricsDeps {
   clock: Clock;
   /** How often instance types are re-read from the provider's cache. */
   instanceTypesEveryMs?: number;
+  /** The provisioning timings the solves feed; the process-wide ones unless a test gives its own. */
+  scheduling?: SchedulingMetrics;
 }
 
 function replace(gauge: Gauge<string>, samples: readonly Sample[]): void {
@@ -27,7 +31,7 @@ function replace(gauge: Gauge<string>, samples: readonly Sample[]): void {
 /** Subscribes to the watches and refreshes the cluster's gauges before every scrape. */
 export function observeCluster(d: ClusterMetricsDeps): void {
   const { metrics: m, state, clock } = d;
-  const pods = new PodMetrics(m, () => clock.now());
+  const pods = new PodMetrics(m, () => clock.now(), d.scheduling ?? schedulingMetrics);
   state.pods.on(pods.onPod);
   let unsyncedSince: number | undefined = clock.now();
   let types = new Map<string, readonly InstanceType[]>();
@@ -44,6 +48,7 @@ export function observeCluster(d: ClusterMetricsDeps): void {
           next.set(np.metadata.name ?? "", await d.cloudProvider.getInstanceTypes(np));
         } catch {
           // A pool whose types cannot be listed (node class not ready) has no prices yet: its nodes cost 0 until it does.
+          families.costTrackerErrors.inc({ nodepool: np.metadata.name ?? "" });
         }
       }
       types = next;

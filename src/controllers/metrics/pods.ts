@@ -7,6 +7,7 @@ import { ArchLabel, CapacityTypeLabel, InstanceTypeLabel, NodePoolLabel, ZoneLab
 import type { Metrics } from "../../operator/metrics.js";
 import { isTerminal } from "../../state/predicates.js";
 import type { StoreEvent } from "../../state/store.js";
+import type { SchedulingMetrics } from "./scheduling.js";
 
 const keyOf = (pod: V1Pod): string => `${pod.metadata?.namespace ?? ""}/${pod.metadata?.name ?? ""}`;
 const condition = (pod: V1Pod, type: string) => pod.status?.conditions?.find((c) => c.type === type);
@@ -48,6 +49,8 @@ export class PodMetrics {
   constructor(
     private readonly metrics: Metrics,
     private readonly now: () => number,
+    /** The provisioning timings, from the solves' decisions. */
+    private readonly scheduling?: SchedulingMetrics,
   ) {}
 
   /** The pod watch's handler. */
@@ -56,24 +59,30 @@ export class PodMetrics {
     if (event === "delete") {
       this.pending.delete(key);
       this.unbound.delete(key);
+      this.scheduling?.forget(pod);
       return;
     }
     const created = time(pod.metadata?.creationTimestamp);
     if (pod.status?.phase === "Pending" || pod.status?.phase === undefined) {
       this.pending.add(key);
-      if (!isTrue(pod, "PodScheduled")) this.unbound.add(key);
+      if (!isTrue(pod, "PodScheduled")) {
+        this.unbound.add(key);
+        this.scheduling?.seen(pod);
+      }
       return;
     }
     if (this.unbound.has(key) && isTrue(pod, "PodScheduled")) {
       this.unbound.delete(key);
       const at = time(condition(pod, "PodScheduled")?.lastTransitionTime);
       if (Number.isFinite(created)) this.metrics.podsBoundDuration.observe(Math.max(0, ((Number.isFinite(at) ? at : this.now()) - created) / 1000));
+      this.scheduling?.bound(pod, Number.isFinite(at) ? at : this.now());
     }
     if (!this.pending.has(key)) return;
     if (isTrue(pod, "Ready")) {
       this.pending.delete(key);
       const at = time(condition(pod, "Ready")?.lastTransitionTime);
       if (Number.isFinite(created)) this.metrics.podsStartupDuration.observe(Math.max(0, ((Number.isFinite(at) ? at : this.now()) - created) / 1000));
+      this.scheduling?.started(pod, Number.isFinite(at) ? at : this.now());
     } else if (isTerminal(pod)) {
       // A pod that ended without being ready never started: no startup to observe.
       this.pending.delete(key);
@@ -87,6 +96,7 @@ export class PodMetrics {
     m.podsUnstartedTime.reset();
     m.podsUnboundTime.reset();
     const now = this.now();
+    this.scheduling?.refresh(pods, (p) => isTrue(p, "PodScheduled") || Boolean(p.spec?.nodeName));
     for (const pod of pods) {
       const node = pod.spec?.nodeName ? nodeOf(pod.spec.nodeName) : undefined;
       m.podsState.set(podStateLabels(pod, node), 1);

@@ -25,6 +25,8 @@ import { InFlightClaims } from "./inflight.js";
 import { type BuiltInput, buildSchedulingInput } from "./input.js";
 import { legacySchedulingDuration } from "./metrics.js";
 import { SolveAbandonedError, SolverThread } from "./solverthread.js";
+import { schedulingMetrics } from "../metrics/scheduling.js";
+import { compatibleInstanceTypes, noCompatibleInstanceTypesEvent } from "../shared/karpenter-events.js";
 import { buildNodeClaim, formatResources } from "./nodeclaim.js";
 import { isDeleting, isProvisionable, isReschedulable } from "../../state/predicates.js";
 import { type BufferPlacement, classifyBufferPods, withVirtualPods } from "../buffer/placement.js";
@@ -251,6 +253,9 @@ export class Provisioner implements Reconciler, ManagedController {
         excluded.push({ name, reason: `instance types could not be resolved: ${r.error}` });
       } else if (r.types.length === 0) {
         excluded.push({ name, reason: "its node class offers no instance types" });
+      } else if (compatibleInstanceTypes(r.np, r.types).length === 0) {
+        this.deps.recorder.publish(noCompatibleInstanceTypesEvent(r.np));
+        excluded.push({ name, reason: "its requirements leave none of its node class's instance types" });
       } else {
         types.set(name, r.types);
         usable.push(r.np);
@@ -297,6 +302,7 @@ export class Provisioner implements Reconciler, ManagedController {
 
     const started = performance.now();
     const leading = this.leading;
+    const solving = schedulingMetrics.begin(this.name, built.input.pods);
     const result = await Promise.resolve(this.solve(built.input, leading)).catch((err: unknown) => {
       if (err instanceof SolveAbandonedError) return undefined;
       throw err;
@@ -304,10 +310,12 @@ export class Provisioner implements Reconciler, ManagedController {
     // Leadership ended (or the controller stopped) while the solve ran: another replica now plans
     // from a fresher view, and writing this plan could duplicate its NodeClaims.
     if (result === undefined || leading?.aborted) {
+      solving.end([], 0);
       this.discarded += 1;
       this.log.info({ pods: built.input.pods.length }, "discarding a plan whose solve outlived leadership");
       return undefined;
     }
+    solving.end(result.unschedulable.map((u) => u.pod), result.rejected.filter((r) => r.kind === "Pod").length);
     const seconds = (performance.now() - started) / 1000;
     this.metrics.schedulingDuration.observe({ controller: this.name }, seconds);
     this.legacyDuration.observe({ controller: this.name }, seconds);

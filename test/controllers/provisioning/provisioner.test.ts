@@ -233,4 +233,26 @@ describe("Provisioner", () => {
     const e = await podEvent("too-big", "FailedScheduling", /nodepool "unreadable"/);
     assert.match(e.message ?? "", /nodepool "unreadable": invalid \(spec\.limits\.cpu: is not a quantity Kubernetes can read/);
   });
+
+  it("says NoCompatibleInstanceTypes on a NodePool whose requirements leave no instance type, as Karpenter does", async () => {
+    await create(
+      h.kube,
+      NodePoolsAPI,
+      nodePool("picky", {}, { metadata: { labels: { team: "picky" } }, spec: { requirements: [{ key: "node.kubernetes.io/instance-type", operator: "In", values: ["fake.nonexistent"] }] } }),
+    );
+    await waitForCondition<NodePool>(h.kube, NodePoolsAPI, "picky", "Ready", "True", 30_000);
+    await h.kube.core.createNamespacedPod({ namespace: NS, body: pod("picky-pod", "picky", "100m") });
+    const e = await waitFor(
+      "a NoCompatibleInstanceTypes event on NodePool picky",
+      async () => (await events(h.kube, "default", "picky")).find((x) => ours(x) && x.reason === "NoCompatibleInstanceTypes"),
+      { timeoutMs: 30_000 },
+    );
+    assert.equal(e.type, "Warning");
+    assert.equal(e.involvedObject.kind, "NodePool");
+    assert.equal(e.message, "NodePool requirements filtered out all compatible available instance types");
+    // tenon's richer explanation stays on the pod.
+    const why = await podEvent("picky-pod", "FailedScheduling", /nodepool "picky": its requirements leave none of its node class's instance types/);
+    assert.ok(why);
+    assert.equal((await listNodeClaims(h.kube, "picky")).length, 0);
+  });
 });

@@ -10,6 +10,7 @@ import { type _InstanceType, type CreateFleetCommandOutput, CreateFleetCommand, 
 import { createHash } from "node:crypto";
 import type { CapacityType } from "../../../apis/labels.js";
 import { Batcher } from "../batcher.js";
+import { families } from "../../../operator/metrics-families.js";
 import { toEC2Tags } from "./tags.js";
 
 export interface FleetOverride {
@@ -92,7 +93,7 @@ export class FleetLauncher {
     private readonly ec2: EC2Client,
     opts: FleetOptions = defaultFleetBatching,
   ) {
-    this.batcher = new Batcher({ ...opts, key: batchKey, exec: (rs) => this.exec(rs) });
+    this.batcher = new Batcher({ ...opts, name: "create_fleet", key: batchKey, exec: (rs) => this.exec(rs) });
   }
 
   launch(r: FleetRequest): Promise<FleetResult> {
@@ -117,6 +118,7 @@ export class FleetLauncher {
       const o = e.LaunchTemplateAndOverrides?.Overrides;
       return { code: e.ErrorCode ?? "", message: e.ErrorMessage ?? "", instanceType: o?.InstanceType, zone: o?.AvailabilityZone ?? zoneOf.get(o?.SubnetId ?? "") };
     });
+    for (const e of errors) families.launchFailures.inc({ zone: e.zone ?? "", zone_id: "", capacity_type: first.capacityType, reason: e.code });
     return requests.map((_, i) => {
       const got = launched[i];
       return { status: "fulfilled", value: got ? { ...got, errors } : { errors } };

@@ -5,11 +5,13 @@
 // Event saying why. A pod is in the queue at most once until it has been evicted or is no longer
 // evictable.
 import type { V1Pod } from "@kubernetes/client-node";
+import type { NodeClaim } from "../../../apis/nodeclaim.js";
 import type { Logger } from "pino";
 import type { EventRecorder } from "../../../operator/events.js";
 import { type KubeClients, apiStatus } from "../../../operator/kube.js";
 import { controllerLogger } from "../../../operator/logging.js";
 import { type Metrics, metrics as defaultMetrics } from "../../../operator/metrics.js";
+import { podDrained } from "../../../operator/metrics-families.js";
 import type { ClusterState } from "../../../state/cluster.js";
 import { backoffDelay, type BackoffPolicy } from "../../runtime/backoff.js";
 import type { Clock } from "../../runtime/clock.js";
@@ -103,6 +105,12 @@ export class EvictionQueue implements Reconciler {
     });
   }
 
+  /** The NodeClaim of the pod's node, for the drain's reason. */
+  private claimOf(pod: V1Pod): NodeClaim | undefined {
+    const providerID = this.deps.state.nodes.get(pod.spec?.nodeName ?? "")?.spec?.providerID;
+    return providerID ? this.deps.state.nodeClaimByProviderID(providerID) : undefined;
+  }
+
   async reconcile(key: string): Promise<ReconcileResult | undefined> {
     const slash = key.indexOf("/");
     const namespace = key.slice(0, slash);
@@ -142,7 +150,8 @@ export class EvictionQueue implements Reconciler {
       return this.retry(key, log, "eviction failed");
     }
     this.metrics.podsEvictionRequests.inc({ code: "200" });
-    this.deps.recorder.publish({ involvedObject: podRef(pod), type: "Normal", reason: "Evicted", message: "Evicted pod", dedupeValues: [key] });
+    const reason = podDrained(pod, this.claimOf(pod));
+    this.deps.recorder.publish({ involvedObject: podRef(pod), type: "Normal", reason: "Evicted", message: `Evicted pod: ${reason}`, dedupeValues: [key] });
     log.info("evicted pod");
     return this.done(key);
   }
