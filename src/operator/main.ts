@@ -26,7 +26,7 @@ import { Checks, Flag, startHealthServer, startMetricsServer } from "./server.js
 import { Shutdown } from "./shutdown.js";
 import { containStrayErrors } from "./strays.js";
 import { buildControllers } from "./wiring.js";
-import { buildAWSCloudProvider, buildInterruptionQueue } from "./wiring-aws.js";
+import { buildAWSCloudProvider, buildInstanceStatuses, buildInterruptionQueue } from "./wiring-aws.js";
 
 export const ExitConfigError = 2;
 export const ExitFailure = 1;
@@ -161,7 +161,7 @@ async function start(config: Config, env: Env, logger: Logger): Promise<void> {
   const recorder = new EventRecorder({ sink: coreV1EventSink(raw.core, { reportingInstance: identity }), logger });
   shutdown.register("events", () => recorder.flush());
 
-  const controllers = buildControllers({ kube, state, cloudProvider: aws, aws, recorder, logger, clock: realClock, metrics, config, ...(interruptionQueue ? { interruptionQueue } : {}) });
+  const controllers = buildControllers({ kube, state, cloudProvider: aws, aws, recorder, logger, clock: realClock, metrics, config, instanceStatuses: buildInstanceStatuses({ config, region: aws.region }), ...(interruptionQueue ? { interruptionQueue } : {}) });
   const lead = async (signal: AbortSignal): Promise<void> => {
     // Every controller loop and worker listens on this one signal: more than Node's default of 10.
     setMaxListeners(16 + 8 * controllers.length, signal);

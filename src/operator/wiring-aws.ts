@@ -13,6 +13,8 @@ import { createAWSClients } from "../cloudprovider/aws/clients.js";
 import { instrumentAWSClient } from "./metrics-clients.js";
 import { type EKSClusterFacts, createEKSClient, describeEKSCluster } from "../cloudprovider/aws/eks.js";
 import { InterruptionQueue, createSQSClient } from "../cloudprovider/aws/interruption/sqs.js";
+import { EC2InstanceStatuses } from "../cloudprovider/aws/interruption/instancestatus.js";
+import { EC2Client } from "@aws-sdk/client-ec2";
 import type { PricingMetricsSink } from "../cloudprovider/aws/pricing/pricing.js";
 import { ConfigError, settings, type Config, type Env } from "./config.js";
 import type { LeaderFence } from "./fence.js";
@@ -281,4 +283,12 @@ export function buildInterruptionQueue(i: InterruptionQueueInputs): Interruption
   // DeleteMessage changes the queue: a replica that no longer leads must not consume messages.
   const { sqs } = i.fence ? fenceAWSClients(created, i.fence) : created;
   return new InterruptionQueue({ client: sqs, queue });
+}
+
+/** EC2's instance status checks, read by their own client (read-only: no fence needed). */
+export function buildInstanceStatuses(i: InterruptionQueueInputs): EC2InstanceStatuses {
+  const e = i.config.awsEndpoints;
+  const endpoint = e.ec2 ?? e.default;
+  const ec2 = new EC2Client({ region: i.region, ...(endpoint ? { endpoint } : {}), ...(i.credentials ? { credentials: i.credentials } : {}), maxAttempts: 3 });
+  return new EC2InstanceStatuses(ec2, Date.now);
 }

@@ -3,7 +3,7 @@
 // and runs it while this process leads.
 import type { AWSCloudProvider } from "../cloudprovider/aws/provider.js";
 import { newDisruptionController, nodePoolAllowed } from "../controllers/disruption/index.js";
-import { newInterruptionController, type MessageQueue } from "../controllers/interruption/index.js";
+import { type InstanceStatusSource, newInstanceStatusController, newInterruptionController, type MessageQueue } from "../controllers/interruption/index.js";
 import { newRepairController } from "../controllers/repair/controller.js";
 import { awsRepairPolicies } from "../cloudprovider/aws/repairpolicies.js";
 import { NodeClassController } from "../cloudprovider/aws/controllers/nodeclass/controller.js";
@@ -29,6 +29,8 @@ export interface WiringDeps extends ControllerDeps {
   aws: AWSCloudProvider;
   /** The SQS queue of interruption events (INTERRUPTION_QUEUE); no interruption controller without it. */
   interruptionQueue?: MessageQueue;
+  /** EC2's instance status checks (DescribeInstanceStatus); polled with or without a queue, as Karpenter v1.14 does. */
+  instanceStatuses?: InstanceStatusSource;
 }
 
 /** The controllers, in the order they start. */
@@ -65,6 +67,7 @@ export function buildControllers(deps: WiringDeps): ManagedController[] {
     newDisruptionController({ ...priced("disruption"), ...(buffers ? { buffers } : {}) }),
     // Spot interruptions, scheduled changes, stops and terminations from EventBridge via SQS.
     ...(deps.interruptionQueue ? [newInterruptionController({ ...as("interruption"), queue: deps.interruptionQueue, offerings: deps.aws.unavailableOfferings })] : []),
+    ...(deps.instanceStatuses ? [newInstanceStatusController({ ...as("interruption.instancestatus"), statuses: deps.instanceStatuses })] : []),
     // Unhealthy nodes replaced after their condition's toleration (NodeRepair, off by default as in Karpenter).
     ...(deps.config.featureGates.NodeRepair ? [newRepairController({ ...as("repair"), policies: awsRepairPolicies })] : []),
     ...(deps.config.featureGates.StaticCapacity ? [new StaticNodePoolController(as("static"))] : []),

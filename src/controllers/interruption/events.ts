@@ -38,3 +38,8 @@ export function noticeEvents(kind: InterruptionKind, claim: NodeClaim, node: V1N
 export function terminatingOnInterruptionEvents(claim: NodeClaim, node: V1Node | undefined): Event[] {
   return onBoth(claim, node, { type: "Warning", reason: "TerminatingOnInterruption", message: "Interruption triggered termination for the NodeClaim" }, "Interruption triggered termination for the Node");
 }
+
+/** EC2's status checks or a scheduled event show the instance unhealthy (Karpenter's Unhealthy Events). */
+export function instanceUnhealthyEvents(claim: NodeClaim, node: V1Node | undefined): Event[] {
+  return onBoth(claim, node, notices.scheduled_change!);
+}

@@ -23,6 +23,12 @@ export function createInterruptionMetrics(registry: Registry) {
       buckets: [...durationBuckets],
       registers,
     }),
+    instanceStatusUnhealthy: new Counter({
+      name: "karpenter_interruption_instance_status_unhealthy_total",
+      help: "Count of unique unhealthy instance statuses detected from EC2 DescribeInstanceStatus. Broken down by status check category.",
+      labelNames: ["category"] as const,
+      registers,
+    }),
     discarded: new Counter({
       name: "tenon_interruption_discarded_messages_total",
       help: "Interruption messages deleted without acting, by reason: malformed (unreadable), unowned (no NodeClaim of this cluster has the instance), no_op (an event kind tenon does not act on).",

@@ -96,6 +96,7 @@ export function requestsByAction(t: CallTarget): Map<string, AWSRequest[]> {
     ["ec2:DescribeCapacityReservations", read("ec2:DescribeCapacityReservations")],
     ["ec2:DescribeImages", read("ec2:DescribeImages")],
     ["ec2:DescribeInstances", read("ec2:DescribeInstances")],
+    ["ec2:DescribeInstanceStatus", read("ec2:DescribeInstanceStatus")],
     ["ec2:DescribeInstanceTypeOfferings", read("ec2:DescribeInstanceTypeOfferings")],
     ["ec2:DescribeInstanceTypes", read("ec2:DescribeInstanceTypes")],
     ["ec2:DescribeLaunchTemplates", read("ec2:DescribeLaunchTemplates")],
