@@ -188,7 +188,7 @@ describe("helm chart charts/tenon", () => {
     assert.equal(c.image, `registry.example/tenon@sha256:${"a".repeat(64)}`);
     assert.equal(c.ports.find((p) => p.name === "http-metrics")?.containerPort, 9090);
     assert.equal(envOf(objs).METRICS_PORT, "9090");
-    assert.deepEqual(c.resources, { limits: { memory: "2Gi" }, requests: { cpu: "1", memory: "512Mi" } }, "a limit set alone keeps the default requests");
+    assert.deepEqual(c.resources, { limits: { memory: "2Gi" }, requests: { cpu: "1", memory: "640Mi" } }, "a limit set alone keeps the default requests");
     assert.equal(envOf(objs).LEADER_ELECTION_NAME, "tenon-leader");
     const role = one(objs, "Role", "autoscaler-tenon") as unknown as { rules: Rule[] };
     assert.deepEqual(
