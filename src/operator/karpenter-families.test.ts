@@ -156,7 +156,6 @@ const notYet: Record<string, string> = {
   controller_runtime_terminal_reconcile_errors_total: "not built yet: no reconcile error is terminal",
   karpenter_consolidation_score: "not built yet: the Balanced scores stay inside the disruption core",
   karpenter_consolidation_moves_total: "not built yet: the Balanced scores stay inside the disruption core",
-  karpenter_interruption_instance_status_unhealthy_total: "not built yet: interruption does not read instance status checks",
 };
 
 describe("Karpenter v1.14's metric families", () => {
