@@ -13,7 +13,7 @@ import type { NodePool } from "../src/apis/nodepool.js";
 import { parseNodePool } from "../src/apis/parse.js";
 import { loadCatalogInstanceTypes } from "../src/cloudprovider/aws/catalog.js";
 import type { InstanceType } from "../src/cloudprovider/types.js";
-import { type SchedulingInput, solve } from "../src/scheduling/index.js";
+import { DefaultExactBudgetMs, type SchedulingInput, solve } from "../src/scheduling/index.js";
 import { allocatable } from "../src/scheduling/instancetypes.js";
 import { makeDiversePods } from "./workload.js";
 
@@ -33,7 +33,8 @@ const Targets = { nodePoolsRssMiB: 512, bigSeconds: 10, bigRssMiB: 1024 };
 
 function run(name: string, input: SchedulingInput, target?: { seconds?: number; rssMiB: number }): ReturnType<typeof solve> {
   const started = performance.now();
-  const r = solve(input);
+  // As the controller solves: with the exact packing's budget.
+  const r = solve({ ...input, options: { ...input.options, exactTimeBudgetMs: DefaultExactBudgetMs } });
   const ms = performance.now() - started;
   const placed = input.pods.length - r.unschedulable.length;
   console.log(

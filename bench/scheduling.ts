@@ -9,7 +9,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { InstanceType } from "../src/cloudprovider/types.js";
-import { type PlannedNodeClaim, type SchedulingInput, type SchedulingResult, solve } from "../src/scheduling/index.js";
+import { DefaultExactBudgetMs, type PlannedNodeClaim, type SchedulingInput, type SchedulingResult, solve } from "../src/scheduling/index.js";
 import { DiverseSizes, NodePoolName, PreferencePodCount, makeDiversePods, makeInstanceTypes, makeNodePool, makePreferencePods } from "./workload.js";
 
 interface Case {
@@ -58,7 +58,8 @@ function runCase(c: Case, instanceTypes: InstanceType[]): CaseResult {
     instanceTypes: new Map([[NodePoolName, instanceTypes]]),
     existingNodes: [],
     daemonSets: [],
-    options: { ignorePreferences: c.ignorePreferences },
+    // As the controller solves: with the exact packing's budget.
+    options: { ignorePreferences: c.ignorePreferences, exactTimeBudgetMs: DefaultExactBudgetMs },
   };
   let result: SchedulingResult = solve(input); // warm-up: JIT, caches
   const passes = passesFor(c.pods.length);

@@ -125,5 +125,5 @@ export function solve(input: SchedulingInput): SchedulingResult {
     rejected: ctx.rejected,
   };
   // The cheaper of this and the cost-optimal packing, when the batch is small enough to solve exactly.
-  return exactStage(ctx, heuristic, freeAtStart, input.options?.exactTimeBudgetMs);
+  return exactStage(ctx, heuristic, freeAtStart, input.options?.exactTimeBudgetMs ?? 0);
 }

@@ -39,8 +39,9 @@ export interface SchedulingInput {
     skipImprovement?: boolean;
     /**
      * Time budget of the exact stage (src/scheduling/exact), in milliseconds: the cost-optimal packing
-     * by MILP for a batch it can express, kept when cheaper than the heuristic's. 0 turns it off.
-     * Default 100.
+     * by MILP for a batch it can express, kept when cheaper than the heuristic's. 0 (the default)
+     * turns it off: the budget is wall-clock, so a plan that depends on it differs with the machine's
+     * load, and only callers that accept that ask for it (the controller, `tenon simulate`).
      */
     exactTimeBudgetMs?: number;
   };

@@ -32,6 +32,7 @@ const NotWrittenHere: Record<string, string> = {
   karpenter_pods_provisioning_unbound_time_seconds: "per pod placed by a solve and not bound yet: none once the scenario's pods are bound",
   karpenter_pods_provisioning_unstarted_time_seconds: "per pod placed by a solve and not running yet: none once the scenario's pods run",
   karpenter_pods_provisioning_scheduling_undecided_time_seconds: "per pod seen but not decided yet: none between solves",
+  tenon_interruption_discarded_messages_total: "interruption (SQS) is another module's, tested with its queue",
   karpenter_interruption_instance_status_unhealthy_total: "written only when EC2 reports a failed status check or a scheduled event (moto reports every instance healthy)",
 };
 

@@ -7,8 +7,15 @@ import { milpUnavailable, solveMilp } from "./milp.js";
 import { type PackingModel, buildModel } from "./model.js";
 import { type Assignment, replay } from "./replay.js";
 
-/** Default time budget of the exact stage: model, MILP and replay together. */
+/** The controller's time budget of the exact stage: model, MILP and replay together. */
 export const DefaultExactBudgetMs = 100;
+
+/**
+ * `tenon simulate`'s budget: an offline plan should read the same on every run, so the budget is
+ * large enough that, on the batches the model takes at all, it is the model's own limits (the
+ * number of packings) that decide, not the machine's load.
+ */
+export const SimulateExactBudgetMs = 10_000;
 
 /** Relative slack on float comparisons of prices (the MILP's tolerances are about 1e-6). */
 const Tolerance = 1e-6;
@@ -19,7 +26,7 @@ const Tolerance = 1e-6;
  * The MILP's proven bound, when there is one, raises the lower bound. A batch the model cannot
  * express, or a budget spent before the solve, leaves the heuristic plan as it is and says why.
  */
-export function exactStage(ctx: SolveContext, heuristic: SchedulingResult, freeAtStart: readonly Float64Array[], budgetMs: number = DefaultExactBudgetMs): SchedulingResult {
+export function exactStage(ctx: SolveContext, heuristic: SchedulingResult, freeAtStart: readonly Float64Array[], budgetMs = 0): SchedulingResult {
   const started = performance.now();
   const heuristicPrice = heuristic.totalPricePerHour;
   const done = (outcome: ExactReport["outcome"], extra: Partial<ExactReport>, result: SchedulingResult = heuristic): SchedulingResult => ({
