@@ -33,7 +33,7 @@ const Targets = { nodePoolsRssMiB: 512, bigSeconds: 10, bigRssMiB: 1024 };
 
 function run(name: string, input: SchedulingInput, target?: { seconds?: number; rssMiB: number }): ReturnType<typeof solve> {
   const started = performance.now();
-  // As the controller solves: with the exact packing's budget.
+  // With the exact packing stage's 100 ms budget (the controller does not use it yet).
   const r = solve({ ...input, options: { ...input.options, exactTimeBudgetMs: DefaultExactBudgetMs } });
   const ms = performance.now() - started;
   const placed = input.pods.length - r.unschedulable.length;

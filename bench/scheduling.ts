@@ -58,7 +58,7 @@ function runCase(c: Case, instanceTypes: InstanceType[]): CaseResult {
     instanceTypes: new Map([[NodePoolName, instanceTypes]]),
     existingNodes: [],
     daemonSets: [],
-    // As the controller solves: with the exact packing's budget.
+    // With the exact packing stage's 100 ms budget (the controller does not use it yet).
     options: { ignorePreferences: c.ignorePreferences, exactTimeBudgetMs: DefaultExactBudgetMs },
   };
   let result: SchedulingResult = solve(input); // warm-up: JIT, caches

@@ -52,7 +52,7 @@ function buildProgram(args: readonly string[], io: CliIO, setExitCode: (code: nu
     .option("--region <region>", "AWS region whose bundled instance type catalog to use", "us-east-1")
     .addOption(new Option("-o, --output <format>", "how to print the plan").choices(["table", "json"]).default("table"))
     .option("--ignore-preferences", "plan as if pods had no preferred (soft) affinities or spreads")
-    .option("--exact-budget <ms>", "time budget of the exact (MILP) packing stage in milliseconds; 0 turns it off (default 10000, so that a plan reads the same on every run; the controller uses 100)", (v: string) => {
+    .option("--exact-budget <ms>", "time budget of the exact (MILP) packing stage in milliseconds; 0 turns it off (the default, as in the controller, so that the plan is the controller's; e.g. 10000 to look for a cheaper packing)", (v: string) => {
       const n = Number(v);
       if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("a number of milliseconds, 0 or more");
       return n;

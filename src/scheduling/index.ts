@@ -19,7 +19,7 @@
 // - exact/         for a batch it can express, the cost-optimal packing by MILP (HiGHS) within a
 //                  time budget, kept when cheaper; its proven bound tightens the lower bound.
 export { solve } from "./solver.js";
-export { DefaultExactBudgetMs, SimulateExactBudgetMs } from "./exact/stage.js";
+export { DefaultExactBudgetMs } from "./exact/stage.js";
 export type {
   Constraint,
   ExactReport,

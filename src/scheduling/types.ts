@@ -41,7 +41,7 @@ export interface SchedulingInput {
      * Time budget of the exact stage (src/scheduling/exact), in milliseconds: the cost-optimal packing
      * by MILP for a batch it can express, kept when cheaper than the heuristic's. 0 (the default)
      * turns it off: the budget is wall-clock, so a plan that depends on it differs with the machine's
-     * load, and only callers that accept that ask for it (the controller, `tenon simulate`).
+     * load; callers ask for it (`tenon simulate --exact-budget`, the benchmarks).
      */
     exactTimeBudgetMs?: number;
   };

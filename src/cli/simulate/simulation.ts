@@ -2,7 +2,7 @@
 // bundled catalog, so the command and tests share it.
 import type { ManifestSet } from "../manifests/classify.js";
 import { buildCluster } from "../manifests/cluster.js";
-import { type SchedulingInput, type SchedulingResult, SimulateExactBudgetMs, solve } from "../../scheduling/index.js";
+import { type SchedulingInput, type SchedulingResult, solve } from "../../scheduling/index.js";
 import { schedulingInput } from "../../state/solverinput.js";
 import { type BufferOutcome, type OverlayChange, bufferOutcomes, overlayChanges, planBuffers } from "./buffers.js";
 import { instanceTypesFor } from "./instance-types.js";
@@ -43,7 +43,7 @@ export function simulate(set: ManifestSet, opts: SimulationOptions): Simulation 
     nodePools: set.nodePools,
     instanceTypes: types.byNodePool,
     volumes: cluster.volumes,
-    options: { ignorePreferences: opts.ignorePreferences === true, exactTimeBudgetMs: opts.exactTimeBudgetMs ?? SimulateExactBudgetMs },
+    options: { ignorePreferences: opts.ignorePreferences === true, exactTimeBudgetMs: opts.exactTimeBudgetMs ?? 0 },
   });
   const result = solve(input);
   return { input, result, warnings, buffers: bufferOutcomes(buffers, result), overlays };

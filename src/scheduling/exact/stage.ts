@@ -7,15 +7,8 @@ import { milpUnavailable, solveMilp } from "./milp.js";
 import { type PackingModel, buildModel } from "./model.js";
 import { type Assignment, replay } from "./replay.js";
 
-/** The controller's time budget of the exact stage: model, MILP and replay together. */
+/** A time budget for the exact stage (model, MILP and replay together) that callers may ask for. */
 export const DefaultExactBudgetMs = 100;
-
-/**
- * `tenon simulate`'s budget: an offline plan should read the same on every run, so the budget is
- * large enough that, on the batches the model takes at all, it is the model's own limits (the
- * number of packings) that decide, not the machine's load.
- */
-export const SimulateExactBudgetMs = 10_000;
 
 /** Relative slack on float comparisons of prices (the MILP's tolerances are about 1e-6). */
 const Tolerance = 1e-6;
