@@ -38,9 +38,9 @@ describe("ClusterState", () => {
     await core.createNamespace({ body: { metadata: { name: "state-test" } } });
     const pod = { metadata: { name: "p", namespace: "state-test" }, spec: { nodeName: "early", containers: [{ name: "c", image: "x" }] } };
     await core.createNamespacedPod({ namespace: "state-test", body: pod });
-    await waitFor("the pod indexed on its node", async () => state.podsOnNode("early").length === 1 || undefined, { timeoutMs: 10_000 });
+    await waitFor("the pod indexed on its node", async () => state.podsOnNode("early").length === 1 || undefined, { timeoutMs: 60_000 });
     await core.deleteNamespacedPod({ namespace: "state-test", name: "p", gracePeriodSeconds: 0 });
-    await waitFor("the pod gone", async () => (state.podsOnNode("early").length === 0 && state.pods.get("p", "state-test") === undefined) || undefined, { timeoutMs: 10_000 });
+    await waitFor("the pod gone", async () => (state.podsOnNode("early").length === 0 && state.pods.get("p", "state-test") === undefined) || undefined, { timeoutMs: 60_000 });
   });
 
   it("survives an API server restart: what changed while it was down is there after it relists", async () => {
@@ -59,7 +59,7 @@ describe("ClusterState", () => {
     const store = new Store<V1Node>({ kc: cluster().kubeConfig(), path: "/api/v1/nodes", list: () => core.listNode(), logger, backoff: policy, random: () => 1, healthyAfterMs: 200 });
     await store.start();
     try {
-      await waitFor("a healthy watch", async () => (store.failures === 0 ? true : undefined), { timeoutMs: 10_000 });
+      await waitFor("a healthy watch", async () => (store.failures === 0 ? true : undefined), { timeoutMs: 60_000 });
       await cluster().restartApiServer(() => waitFor("eight failed attempts in a row", async () => (store.failures >= 8 ? true : undefined), { timeoutMs: 30_000, intervalMs: 20 }));
       const retries = lines.filter((l) => l.retryInMs !== undefined);
       const byAttempt = new Map(retries.map((l) => [l.attempt!, l.retryInMs!]));
@@ -73,7 +73,7 @@ describe("ClusterState", () => {
       // Back: what changed after the restart reaches the store, and a healthy watch resets the backoff.
       await core.createNode({ body: { metadata: { name: "after-backoff" } } });
       await waitFor("the store to resync", async () => store.get("after-backoff"), { timeoutMs: 60_000 });
-      await waitFor("the backoff to reset", async () => (store.failures === 0 ? true : undefined), { timeoutMs: 10_000 });
+      await waitFor("the backoff to reset", async () => (store.failures === 0 ? true : undefined), { timeoutMs: 60_000 });
     } finally {
       await store.stop();
     }
@@ -92,7 +92,7 @@ describe("ClusterState", () => {
         spec: { template: { spec: { requirements: [], nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "default" } } } },
       },
     });
-    await waitFor("the NodePool", async () => state.nodePools.get("default"), { timeoutMs: 10_000 });
+    await waitFor("the NodePool", async () => state.nodePools.get("default"), { timeoutMs: 60_000 });
     assert.equal(state.nodePools.get("default")!.spec.disruption.budgets[0]!.nodes, "10%");
   });
 });
