@@ -175,7 +175,7 @@ describe("faults (moto + injected)", () => {
     ec2.on(DescribeCapacityReservationsCommand).resolves({ CapacityReservations: [reservation] });
     const nc = await t.resolve(nodeClass("reserved", { capacityReservationSelectorTerms: [{ id: "cr-0123456789abcdef0" }] }));
     assert.deepEqual(nc.status?.capacityReservations, [
-      { id: "cr-0123456789abcdef0", availabilityZone: "us-east-1a", instanceType: "m5.large", ownerID: "123456789012", instanceMatchCriteria: "targeted", reservationType: "default", state: "active" },
+      { id: "cr-0123456789abcdef0", availabilityZone: "us-east-1a", instanceType: "m5.large", ownerID: "123456789012", instanceMatchCriteria: "targeted", reservationType: "default", interruptible: false, state: "active" },
     ]);
     assert.equal(nc.status?.conditions?.find((c) => c.type === "CapacityReservationsReady")?.status, "True");
     const m5 = (await t.provider.getInstanceTypes(nodePool("default", "reserved"))).find((x) => x.name === "m5.large")!;
@@ -191,6 +191,9 @@ describe("faults (moto + injected)", () => {
     const lt = fleet!.LaunchTemplateConfigs![0]!.LaunchTemplateSpecification!.LaunchTemplateName!;
     const data = (await t.clients.ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: lt }))).LaunchTemplateVersions?.[0]?.LaunchTemplateData;
     assert.equal(data?.CapacityReservationSpecification?.CapacityReservationTarget?.CapacityReservationId, "cr-0123456789abcdef0");
+    // Targeted launch mode: only into that reservation, with no special market for an ordinary one.
+    assert.equal(data?.CapacityReservationSpecification?.CapacityReservationPreference, "capacity-reservations-only");
+    assert.equal(data?.InstanceMarketOptions, undefined);
   });
 
   it("treats an instance that vanishes between describe and terminate as gone", async () => {

@@ -1,5 +1,6 @@
 // Classifying AWS errors, and turning the ones a user can fix into messages that name the
 // EC2NodeClass, the field and the fix.
+import { NodeClassNotReadyError } from "../errors.js";
 
 /** The error code of an AWS SDK v3 error (its `name`, or `Code` in some EC2 answers). */
 export function awsErrorCode(err: unknown): string | undefined {
@@ -80,5 +81,29 @@ export class ResolutionFailure extends Error {
   ) {
     super(describeAWSFailure(nodeClass, field, target ? `${call} (${target})` : call, error));
     this.name = "ResolutionFailure";
+  }
+}
+
+/**
+ * EC2 refused a launch because of the node class's placement group itself (gone, invalid, in use).
+ * The node class cannot launch until it is resolved again, so this is a not-ready node class to the
+ * NodeClaim lifecycle (an Event on the claim, a retry with backoff), and the provider has the node
+ * class resolved again at once, so PlacementGroupReady tells what EC2 now says of the group.
+ */
+export class PlacementGroupUnusableError extends NodeClassNotReadyError {
+  constructor(
+    readonly nodeClass: string,
+    readonly placementGroup: { id: string; name: string },
+    readonly refusal: { code: string; message: string },
+  ) {
+    super(
+      nodeClassMessage(
+        nodeClass,
+        "spec.placementGroupSelector",
+        `selects placement group "${placementGroup.name || placementGroup.id}" (${placementGroup.id}), which EC2 refused for the launch (${refusal.code}: ${refusal.message})`,
+        "check that the group exists, is available and suits the instance types; tenon resolves the node class again",
+      ),
+    );
+    this.name = "PlacementGroupUnusableError";
   }
 }

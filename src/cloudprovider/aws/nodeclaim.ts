@@ -85,9 +85,36 @@ export function launchedNodeClaim(claim: NodeClaim, l: Launched, nodeClassHash: 
   };
 }
 
+/**
+ * As Karpenter v1.14 reads an instance: reserved only when it runs in a reservation it was
+ * launched to target (preference capacity-reservations-only). An instance that drifted into an
+ * open reservation is on-demand, and one whose reservation ended (EC2 dropped the reservation or
+ * the preference) is on-demand again, which is what the capacity type controller acts on.
+ */
 export function capacityTypeOf(i: Instance): CapacityType {
-  if (i.InstanceLifecycle === "spot") return "spot";
-  return i.CapacityReservationId ? "reserved" : "on-demand";
+  if (i.InstanceLifecycle === "spot" || i.SpotInstanceRequestId) return "spot";
+  return i.CapacityReservationId && i.CapacityReservationSpecification?.CapacityReservationPreference === "capacity-reservations-only" ? "reserved" : "on-demand";
+}
+
+/** The reservation labels' facts of a reserved instance: its ID, and its kind from the instance lifecycle. */
+export function reservationOf(i: Instance): Pick<Launched, "reservationID" | "reservationType" | "reservationInterruptible"> {
+  if (capacityTypeOf(i) !== "reserved") return {};
+  return {
+    reservationID: i.CapacityReservationId,
+    reservationType: i.InstanceLifecycle === "capacity-block" ? "capacity-block" : "default",
+    reservationInterruptible: i.InstanceLifecycle === "interruptible-capacity-reservation",
+  };
+}
+
+/**
+ * The placement group an instance runs in, and its partition: EC2 numbers partitions from 1 and
+ * reports 0 or nothing outside a partition group (as Karpenter, those are no partition).
+ */
+export function placementOf(i: Instance): Pick<Launched, "placementGroupID" | "placementPartition"> {
+  const group = i.Placement?.GroupId;
+  if (!group) return {};
+  const n = i.Placement?.PartitionNumber;
+  return { placementGroupID: group, ...(n !== undefined && n > 0 ? { placementPartition: String(n) } : {}) };
 }
 
 /** A claim for an instance found in EC2 (get, list): what the cloud knows of it. */
@@ -100,10 +127,9 @@ export function instanceNodeClaim(i: Instance, it: InstanceType | undefined, zon
     zoneID,
     capacityType: capacityTypeOf(i),
     imageID: i.ImageId,
-    reservationID: i.CapacityReservationId,
+    ...reservationOf(i),
     tenancy: i.Placement?.Tenancy,
-    placementGroupID: i.Placement?.GroupId,
-    placementPartition: i.Placement?.PartitionNumber !== undefined ? String(i.Placement.PartitionNumber) : undefined,
+    ...placementOf(i),
     instanceType: it,
     instanceTypeName: i.InstanceType ?? "",
   };

@@ -2,15 +2,15 @@
 // CreateFleet, lookups and termination — all behind the one interface controllers use.
 import type { Instance } from "@aws-sdk/client-ec2";
 import type { EC2NodeClass } from "../../apis/ec2nodeclass.js";
-import { AWSGroup, ConditionReady, NodePoolLabel } from "../../apis/labels.js";
+import { AWSGroup, CapacityReservationIDLabel, ConditionReady, NodePoolLabel } from "../../apis/labels.js";
 import type { NodeClaim } from "../../apis/nodeclaim.js";
 import type { NodePool } from "../../apis/nodepool.js";
 import { ConfigurationError, InsufficientCapacityError, NodeClaimNotFoundError, NodeClassNotReadyError } from "../errors.js";
 import type { CloudProvider, DriftReason, InstanceType } from "../types.js";
 import { amiFamilyOf } from "./amifamily.js";
-import { TTLCache, systemClock } from "./cache.js";
+import { type Clock, TTLCache, systemClock } from "./cache.js";
 import { dynamicDrift, staticDrift, unresolvedStatus, unsettledInstance } from "./drift.js";
-import { errorMessage } from "./errors.js";
+import { PlacementGroupUnusableError, errorMessage } from "./errors.js";
 import { DEFAULT_VM_MEMORY_OVERHEAD_PERCENT } from "./instancetype/capacity.js";
 import { toInstanceType } from "./instancetype/instancetypes.js";
 import type { ReservationOffer } from "./instancetype/offerings.js";
@@ -20,8 +20,8 @@ import { FleetLauncher } from "./launch/fleet.js";
 import { launch } from "./launch/launcher.js";
 import { LaunchTemplateProvider } from "./launch/launchtemplates.js";
 import { candidateTypes, capacityTypeOrder, offeringsFor } from "./launch/plan.js";
-import { capacityTypeOf, instanceNodeClaim, launchedNodeClaim } from "./nodeclaim.js";
-import { reservationAvailability } from "./nodeclass/capacityreservations.js";
+import { capacityTypeOf, instanceNodeClaim, launchedNodeClaim, placementOf, reservationOf } from "./nodeclaim.js";
+import { describeReservations, reservationAvailability, reservationEnded, reservationFromEC2, reservationState } from "./nodeclass/capacityreservations.js";
 import { nodeClassHash } from "./nodeclass/hash.js";
 import { deleteInstanceProfile } from "./nodeclass/instanceprofile.js";
 import { type PlacementGroup, PlacementGroupProvider, partitionsOf } from "./nodeclass/placementgroups.js";
@@ -45,11 +45,14 @@ export class AWSCloudProvider implements CloudProvider {
   private readonly fleet: FleetLauncher;
   private readonly instances: Instances;
   private readonly reservationCounts: TTLCache<Map<string, number>>;
+  private readonly clock: Clock;
   private overlay?: (nodePoolName: string, types: InstanceType[]) => Promise<InstanceType[]>;
+  private readonly staleListeners: ((name: string) => void)[] = [];
 
   constructor(private readonly o: AWSCloudProviderOptions) {
     const { ec2, iam, ssm, pricing } = o.clients;
     const clock = o.clock ?? systemClock;
+    this.clock = clock;
     this.placementGroups = new PlacementGroupProvider(ec2, clock);
     this.resolver = new NodeClassResolver({ ec2, iam, ssm, clusterName: o.clusterName, region: o.region, kubernetesVersion: o.kubernetesVersion, clock, placementGroups: this.placementGroups });
     this.pricing = new PricingProvider({
@@ -117,6 +120,11 @@ export class AWSCloudProvider implements CloudProvider {
     await deleteInstanceProfile(nodeClass, { iam: this.o.clients.iam, clusterName: this.o.clusterName, region: this.o.region });
   }
 
+  /** The node class status controller listens: a node class named here is resolved again now. */
+  onNodeClassStale(listener: (name: string) => void): void {
+    this.staleListeners.push(listener);
+  }
+
   getSupportedNodeClasses(): { group: string; kind: string }[] {
     return [{ group: AWSGroup, kind: EC2NodeClassKind }];
   }
@@ -131,11 +139,44 @@ export class AWSCloudProvider implements CloudProvider {
   }
 
   private async reservationsOf(nodeClass: EC2NodeClass): Promise<ReservationOffer[]> {
-    const rs = nodeClass.status?.capacityReservations ?? [];
+    // The status was written at the last resolution; time has moved on since, so a reservation's
+    // end is judged now: one that ended is gone, a capacity block near its end is expiring.
+    const now = this.clock();
+    const rs = (nodeClass.status?.capacityReservations ?? []).filter((r) => !reservationEnded(r, now));
     if (rs.length === 0) return [];
     const ids = rs.map((r) => r.id).sort();
-    const counts = await this.reservationCounts.getOrLoad(ids.join(","), () => reservationAvailability(this.o.clients.ec2, ids));
-    return rs.map((r) => ({ id: r.id, instanceType: r.instanceType, zone: r.availabilityZone, available: counts.get(r.id) ?? 0, reservationType: r.reservationType, interruptible: r.interruptible ?? false }));
+    // EC2's counts at most a minute old, less what was launched into them (or refused) since.
+    await this.reservationCounts.getOrLoad(ids.join(","), async () => {
+      const at = this.clock();
+      const counts = await reservationAvailability(this.o.clients.ec2, ids);
+      this.unavailableOfferings.reservations.sync(counts, at);
+      return counts;
+    });
+    const counts = new Map(ids.map((id) => [id, this.unavailableOfferings.reservations.count(id) ?? 0]));
+    return rs.map((r) => ({
+      id: r.id,
+      instanceType: r.instanceType,
+      zone: r.availabilityZone,
+      available: counts.get(r.id) ?? 0,
+      reservationType: r.reservationType,
+      interruptible: r.interruptible ?? false,
+      state: r.state === "expiring" ? "expiring" : reservationState(r, now),
+    }));
+  }
+
+  /**
+   * Of these reservation IDs, the capacity blocks EC2 is about to reclaim (for the expiration
+   * controller). Asked fresh each time: an end date is what decides, and it is a minute's question.
+   */
+  async expiringReservations(ids: string[]): Promise<Set<string>> {
+    const now = this.clock();
+    const found = await describeReservations(this.o.clients.ec2, ids.map((id) => ({ id })));
+    return new Set(
+      found
+        .map((r) => reservationFromEC2(r, now))
+        .filter((r) => r?.state === "expiring")
+        .map((r) => r!.id),
+    );
   }
 
   /**
@@ -180,7 +221,7 @@ export class AWSCloudProvider implements CloudProvider {
     for (const capacityType of capacityTypeOrder(claim, types)) {
       const candidates = offeringsFor(claim, types, capacityType);
       if (candidates.length === 0) continue;
-      const outcome = await launch(
+      const outcome = await this.launchOnce(
         {
           clusterName: this.o.clusterName,
           clusterEndpoint: this.o.clusterEndpoint,
@@ -199,12 +240,43 @@ export class AWSCloudProvider implements CloudProvider {
       );
       const l = outcome.launched;
       if (l) {
+        if (l.reservationID) this.unavailableOfferings.reservations.markLaunched(l.reservationID);
+        if (l.placementPartition === "") Object.assign(l, await this.partitionNow(l.instanceID));
         const zoneID = nodeClass.status?.subnets?.find((s) => s.zone === l.zone)?.zoneID;
         return launchedNodeClaim(claim, { ...l, zoneID, capacityType, instanceTypeName: l.instanceType.name }, hash);
       }
       refused.push(`${capacityType}: ${outcome.errors.map((e) => `${e.instanceType ?? ""}${e.zone ? `/${e.zone}` : ""} ${e.code}`).join(", ") || "no instance"}`);
     }
     throw new InsufficientCapacityError(`NodeClaim "${name}": EC2 had no capacity for any allowed offering (${refused.join("; ") || "no allowed offering was available"})`);
+  }
+
+  /**
+   * One launch; when EC2 refused the node class's placement group itself, the cached group is
+   * forgotten and the node class resolved again (PlacementGroupReady then says what EC2 says now),
+   * and the claim waits as for any not-ready node class. Other node classes carry on.
+   */
+  private async launchOnce(...args: Parameters<typeof launch>): Promise<Awaited<ReturnType<typeof launch>>> {
+    try {
+      return await launch(...args);
+    } catch (err) {
+      if (err instanceof PlacementGroupUnusableError) {
+        this.placementGroups.invalidate();
+        this.o.logger?.warn({ EC2NodeClass: { name: err.nodeClass }, "placement-group-id": err.placementGroup.id, code: err.refusal.code }, "EC2 refused the placement group; resolving the node class again");
+        for (const l of this.staleListeners) l(err.nodeClass);
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * The partition EC2 chose for an instance launched into a partition group without one asked for:
+   * often known at once; when not (or the lookup fails), the label stays empty and the partition
+   * controller fills it later.
+   */
+  private async partitionNow(instanceID: string): Promise<{ placementPartition?: string }> {
+    const instance = await this.instances.get(instanceID).catch(() => undefined);
+    const p = instance ? placementOf(instance).placementPartition : undefined;
+    return p ? { placementPartition: p } : {};
   }
 
   /** The claim for an instance already launched for it (an idempotent re-create). */
@@ -219,7 +291,8 @@ export class AWSCloudProvider implements CloudProvider {
         zoneID: nodeClass.status?.subnets?.find((s) => s.zone === zone)?.zoneID,
         capacityType: capacityTypeOf(instance),
         imageID: instance.ImageId,
-        reservationID: instance.CapacityReservationId,
+        ...reservationOf(instance),
+        ...placementOf(instance),
         instanceType: it,
         instanceTypeName: instance.InstanceType ?? "",
       },
@@ -273,6 +346,18 @@ export class AWSCloudProvider implements CloudProvider {
   }
 
   async delete(claim: NodeClaim): Promise<void> {
+    try {
+      await this.terminate(claim);
+    } catch (err) {
+      // Once the instance is surely gone, its room in the reservation is free again (until EC2's
+      // next count says otherwise), as Karpenter counts it.
+      const reservation = claim.metadata.labels?.[CapacityReservationIDLabel];
+      if (reservation && err instanceof NodeClaimNotFoundError) this.unavailableOfferings.reservations.markTerminated(reservation);
+      throw err;
+    }
+  }
+
+  private async terminate(claim: NodeClaim): Promise<void> {
     const name = claim.metadata.name ?? "";
     const instance = await this.instanceOf(claim);
     if (!instance?.InstanceId || instance.State?.Name === "terminated") {

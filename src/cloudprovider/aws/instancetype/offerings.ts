@@ -18,6 +18,8 @@ export interface ReservationOffer {
   available: number;
   reservationType?: "default" | "capacity-block";
   interruptible?: boolean;
+  /** "expiring": a capacity block in EC2's reclaim window; offered, never available (as Karpenter). */
+  state?: "active" | "expiring";
 }
 
 export interface OfferingInputs {
@@ -57,7 +59,7 @@ export function createOfferings(info: InstanceTypeShape, inputs: OfferingInputs)
       zone: r.zone,
       capacityType: "reserved",
       price: (onDemand ?? 0) / RESERVED_PRICE_DIVISOR,
-      available: r.available > 0 && !inputs.isUnavailable(name, r.zone, "reserved"),
+      available: r.available > 0 && r.state !== "expiring" && !inputs.isUnavailable(name, r.zone, "reserved"),
       reservationID: r.id,
       reservationCapacity: r.available,
       reservationType: r.reservationType ?? "default",

@@ -12,6 +12,7 @@ import type { EC2NodeClass } from "../../../apis/ec2nodeclass.js";
 import type { InstanceType } from "../../types.js";
 import { amiFamilyOf } from "../amifamily.js";
 import { type Clock, TTLCache, systemClock } from "../cache.js";
+import type { CapacityType } from "../../../apis/labels.js";
 import type { UnavailableOfferings } from "../unavailableofferings.js";
 import type { PricingProvider } from "../pricing/pricing.js";
 import { toInstanceType } from "./instancetypes.js";
@@ -123,7 +124,8 @@ export class InstanceTypeProvider {
     };
     const pricing = {
       prices: this.deps.pricing,
-      isUnavailable: this.deps.unavailable.isUnavailable.bind(this.deps.unavailable),
+      // Refusals inside the node class's placement group count for its launches only.
+      isUnavailable: (name: string, zone: string, ct: CapacityType) => this.deps.unavailable.isUnavailable(name, zone, ct, placementGroup?.id),
       reservations,
     };
     const out: InstanceType[] = [];

@@ -31,6 +31,34 @@ export interface FleetRequest {
   context?: string | undefined;
   /** The claim's prices come from a NodeOverlay: EC2 must follow them (prioritized strategies). */
   prioritized?: boolean;
+  /** A reserved launch: the kind of reservation it targets decides the fleet's target capacity type. */
+  reservation?: { type: "default" | "capacity-block"; interruptible: boolean } | undefined;
+}
+
+/**
+ * The target capacity type EC2 fills the fleet from, as Karpenter v1.14 sets it: a capacity block
+ * is "capacity-block", an interruptible reservation "reserved-capacity", any other reservation is
+ * on-demand capacity (the launch template targets the reservation).
+ */
+export function targetCapacityType(r: Pick<FleetRequest, "capacityType" | "reservation">): "spot" | "on-demand" | "capacity-block" | "reserved-capacity" {
+  if (r.capacityType === "spot") return "spot";
+  if (r.capacityType !== "reserved" || !r.reservation) return "on-demand";
+  if (r.reservation.type === "capacity-block") return "capacity-block";
+  return r.reservation.interruptible ? "reserved-capacity" : "on-demand";
+}
+
+/** Spot, on-demand or reserved-capacity options for the target; a capacity block takes none. */
+function targetOptions(r: FleetRequest, target: ReturnType<typeof targetCapacityType>): Pick<CreateFleetRequest, "SpotOptions" | "OnDemandOptions" | "ReservedCapacityOptions"> {
+  switch (target) {
+    case "spot":
+      return { SpotOptions: { AllocationStrategy: r.prioritized ? "capacity-optimized-prioritized" : "price-capacity-optimized" } };
+    case "on-demand":
+      return { OnDemandOptions: { AllocationStrategy: r.prioritized ? "prioritized" : "lowest-price" } };
+    case "reserved-capacity":
+      return { ReservedCapacityOptions: { ReservationTypes: ["interruptible-capacity-reservation"] } };
+    case "capacity-block":
+      return {};
+  }
 }
 
 export interface FleetError {
@@ -50,8 +78,7 @@ export interface FleetResult {
 
 export function createFleetInput(r: FleetRequest, count = 1): CreateFleetRequest {
   const tags = toEC2Tags(r.tags);
-  // Reserved capacity is on-demand capacity; the launch template targets the reservation.
-  const target = r.capacityType === "spot" ? "spot" : "on-demand";
+  const target = targetCapacityType(r);
   return {
     Type: "instant",
     ...(r.context ? { Context: r.context } : {}),
@@ -60,9 +87,7 @@ export function createFleetInput(r: FleetRequest, count = 1): CreateFleetRequest
       Overrides: c.overrides.map((o) => ({ InstanceType: o.instanceType as _InstanceType, SubnetId: o.subnetID, ...(r.prioritized && o.price !== undefined ? { Priority: o.price } : {}) })),
     })),
     TargetCapacitySpecification: { TotalTargetCapacity: count, DefaultTargetCapacityType: target },
-    ...(target === "spot"
-      ? { SpotOptions: { AllocationStrategy: r.prioritized ? "capacity-optimized-prioritized" : "price-capacity-optimized" } }
-      : { OnDemandOptions: { AllocationStrategy: r.prioritized ? "prioritized" : "lowest-price" } }),
+    ...targetOptions(r, target),
     TagSpecifications: [
       { ResourceType: "instance", Tags: tags },
       { ResourceType: "volume", Tags: tags },

@@ -7,7 +7,7 @@ import type { NodeClaim } from "../../../apis/nodeclaim.js";
 import { ConfigurationError } from "../../errors.js";
 import type { InstanceType } from "../../types.js";
 import { amiFamilyOf, familyTraits } from "../amifamily.js";
-import { awsErrorCode, errorMessage, isInsufficientCapacityCode, isUnauthorized, nodeClassMessage } from "../errors.js";
+import { PlacementGroupUnusableError, awsErrorCode, errorMessage, isInsufficientCapacityCode, isUnauthorized, nodeClassMessage } from "../errors.js";
 import { ResourceEFA } from "../instancetype/capacity.js";
 import type { UnavailableOfferings } from "../unavailableofferings.js";
 import { type FleetError, type FleetLauncher, type FleetOverride, clientToken } from "./fleet.js";
@@ -18,6 +18,8 @@ import type { Launched } from "../nodeclaim.js";
 import { userDataFor } from "./userdata/index.js";
 import type { PlacementGroup } from "../nodeclass/placementgroups.js";
 import { placementPartitionFor } from "./placement.js";
+import { reservationKindOf } from "./reservationkind.js";
+import { isPlacementGroupUnusable, isSpreadLimit, placementGroupFailure } from "./placementerrors.js";
 
 export interface LauncherDeps {
   clusterName: string;
@@ -105,6 +107,7 @@ export async function launch(deps: LauncherDeps, claim: NodeClaim, nodeClass: EC
           associatePublicIPAddress: spec.associatePublicIPAddress,
           efaCount,
           capacityReservationID: c.offering.reservationID,
+          ...(c.offering.reservationID ? { capacityReservationType: reservationKindOf(c).type, capacityReservationInterruptible: reservationKindOf(c).interruptible } : {}),
           ...(tenancy === "dedicated" ? { tenancy } : {}),
           ...(pg ? { placementGroupID: pg.id, ...(partition !== undefined ? { placementPartition: partition } : {}) } : {}),
           networkInterfaces: spec.networkInterfaces,
@@ -136,6 +139,7 @@ export async function launch(deps: LauncherDeps, claim: NodeClaim, nodeClass: EC
       clientToken: token,
       context: spec.context,
       ...(claim.metadata.annotations?.[PriceOverlayAppliedAnnotation] === "true" ? { prioritized: true } : {}),
+      ...(capacityType === "reserved" && candidates[0] ? { reservation: reservationKindOf(candidates[0]) } : {}),
     });
   };
   let result;
@@ -149,17 +153,16 @@ export async function launch(deps: LauncherDeps, claim: NodeClaim, nodeClass: EC
       result = await attempt();
     }
   } catch (err) {
+    if (pg && isPlacementGroupUnusable(awsErrorCode(err))) throw new PlacementGroupUnusableError(ncName, pg, { code: awsErrorCode(err) ?? "", message: errorMessage(err) });
     if (isUnauthorized(err)) {
       throw new ConfigurationError(nodeClassMessage(ncName, "spec", `cannot launch: ${errorMessage(err)}`, "allow ec2:CreateFleet, ec2:RunInstances, ec2:CreateTags and iam:PassRole on the node role in the controller's IAM policy (see docs/iam-policy.md)"));
     }
     throw err;
   }
 
-  for (const e of result.errors) {
-    if (!isInsufficientCapacityCode(e.code) || !e.instanceType) continue;
-    const zones = e.zone ? [e.zone] : candidates.filter((c) => c.instanceType.name === e.instanceType).map((c) => c.offering.zone);
-    for (const z of zones) deps.unavailable.markUnavailable(e.instanceType, z, capacityType);
-  }
+  markRefused(deps, capacityType, candidates, result.errors);
+  const lost = pg ? placementGroupFailure(result.errors) : undefined;
+  if (lost && pg && !result.instanceID) throw new PlacementGroupUnusableError(ncName, pg, lost);
   if (result.instanceID) {
     const g = [...groups.values()].find((x) => x.byType.has(result.instanceType ?? ""));
     const it = g?.byType.get(result.instanceType ?? "");
@@ -181,4 +184,25 @@ export async function launch(deps: LauncherDeps, claim: NodeClaim, nodeClass: EC
     throw new Error(`CreateFleet for NodeClaim "${claim.metadata.name}" failed: ${fatal.code}: ${fatal.message}`);
   }
   return { errors: result.errors };
+}
+
+/**
+ * Records what EC2 refused for lack of capacity. A reserved launch refused marks its reservation
+ * full; otherwise the type and zone, inside the node class's placement group when there is one, and
+ * a spread group full in a zone marks every candidate type there (for that group).
+ */
+function markRefused(deps: LauncherDeps, capacityType: CapacityType, candidates: Candidate[], errors: FleetError[]): void {
+  const pg = deps.placementGroup;
+  for (const e of errors) {
+    if (!isInsufficientCapacityCode(e.code)) continue;
+    const spread = pg !== undefined && isSpreadLimit(e);
+    if (!e.instanceType && !(spread && e.zone)) continue;
+    const refused = candidates.filter((c) => (spread || c.instanceType.name === e.instanceType) && (!e.zone || c.offering.zone === e.zone));
+    if (capacityType === "reserved") {
+      // The spread limit is the group's, not the reservation's: no reservation is full.
+      if (!spread) for (const c of refused) deps.unavailable.markUnavailable(c.instanceType.name, c.offering.zone, capacityType, { reservationID: c.offering.reservationID });
+      continue;
+    }
+    for (const c of refused) deps.unavailable.markUnavailable(c.instanceType.name, c.offering.zone, capacityType, pg ? { placementGroupID: pg.id } : {});
+  }
 }

@@ -30,7 +30,11 @@ export interface LaunchTemplateSpec {
   associatePublicIPAddress?: boolean | undefined;
   /** EFA interfaces to attach (when the claim asks for vpc.amazonaws.com/efa). */
   efaCount: number;
+  /** The reservation a reserved launch targets; absent for on-demand and spot. */
   capacityReservationID?: string | undefined;
+  /** The targeted reservation's kind: a capacity block or an interruptible reservation needs its own market type. */
+  capacityReservationType?: "default" | "capacity-block" | undefined;
+  capacityReservationInterruptible?: boolean | undefined;
   /** spec.networkInterfaces: when given, exactly these interfaces (EFA-only ones included). */
   networkInterfaces?: NetworkInterface[] | undefined;
   /** spec.ipPrefixCount: IPv4 prefixes on each interface that carries IPs. */
@@ -123,6 +127,21 @@ function placement(s: LaunchTemplateSpec): Pick<RequestLaunchTemplateData, "Plac
   return Object.keys(p).length > 0 ? { Placement: p } : {};
 }
 
+/**
+ * Karpenter v1.14's targeted launch mode (the ReservedCapacity gate, on by default): a reserved
+ * launch goes only into its reservation, with the market type a capacity block or an interruptible
+ * reservation requires; every other launch opts out of open reservations, so a node is reserved
+ * exactly when tenon meant it to be (and its capacity type label tells the truth).
+ */
+function capacityReservation(s: LaunchTemplateSpec): Pick<RequestLaunchTemplateData, "CapacityReservationSpecification" | "InstanceMarketOptions"> {
+  if (!s.capacityReservationID) return { CapacityReservationSpecification: { CapacityReservationPreference: "none" } };
+  const market = s.capacityReservationType === "capacity-block" ? "capacity-block" : s.capacityReservationInterruptible ? "interruptible-capacity-reservation" : undefined;
+  return {
+    CapacityReservationSpecification: { CapacityReservationPreference: "capacity-reservations-only", CapacityReservationTarget: { CapacityReservationId: s.capacityReservationID } },
+    ...(market ? { InstanceMarketOptions: { MarketType: market } } : {}),
+  };
+}
+
 export function launchTemplateData(s: LaunchTemplateSpec): RequestLaunchTemplateData {
   const interfaces = networkInterfaces(s);
   return {
@@ -140,7 +159,7 @@ export function launchTemplateData(s: LaunchTemplateSpec): RequestLaunchTemplate
     Monitoring: { Enabled: s.detailedMonitoring },
     ...placement(s),
     ...(s.cpuOptions?.nestedVirtualization ? { CpuOptions: { NestedVirtualization: s.cpuOptions.nestedVirtualization } } : {}),
-    ...(s.capacityReservationID ? { CapacityReservationSpecification: { CapacityReservationTarget: { CapacityReservationId: s.capacityReservationID } } } : {}),
+    ...capacityReservation(s),
     TagSpecifications: [{ ResourceType: "network-interface", Tags: toEC2Tags(s.tags) }],
   };
 }

@@ -19,6 +19,7 @@ import { allocatable } from "../instancetype/capacity.js";
 import { allowedValues, specsCompatible as compatible } from "../../../core/requirements.js";
 import { parseResourceList } from "../../../core/quantity.js";
 import { fitsIn } from "../../../core/resources.js";
+import { oneReservationKind } from "./reservationkind.js";
 
 /** CreateFleet takes at most this many overrides per request to stay fast; the cheapest are kept (Karpenter: 60 types). */
 export const MAX_INSTANCE_TYPES = 60;
@@ -89,6 +90,7 @@ export function offeringsFor(claim: NodeClaim, types: InstanceType[], capacityTy
   const usable = (ct: CapacityType) =>
     types.flatMap((it) => it.offerings.filter((o) => o.capacityType === ct && o.available && offeringAllowed(o, reqs)).map((offering) => ({ instanceType: it, offering })));
   let candidates = usable(capacityType);
+  if (capacityType === "reserved") candidates = oneReservationKind(candidates);
   if (capacityType === "spot") {
     const onDemand = usable("on-demand");
     if (onDemand.length > 0) {

@@ -113,7 +113,7 @@ export class NodeClassResolver {
       attempt(ConditionSecurityGroupsReady, "securityGroups", name, () => resolveSecurityGroups(d.ec2, nodeClass)),
       attempt(ConditionAMIsReady, "amis", name, () => resolveAMIs(nodeClass, { ec2: d.ec2, parameters: this.parameters, kubernetesVersion: d.kubernetesVersion })),
       attempt(ConditionInstanceProfileReady, "instanceProfile", name, () => ensureInstanceProfile(nodeClass, { iam: d.iam, clusterName: d.clusterName, region: d.region })),
-      attempt(ConditionCapacityReservationsReady, "capacityReservations", name, () => resolveCapacityReservations(d.ec2, nodeClass)),
+      attempt(ConditionCapacityReservationsReady, "capacityReservations", name, () => resolveCapacityReservations(d.ec2, nodeClass, this.clock)),
       attempt(ConditionPlacementGroupReady, "placementGroup", name, async () => {
         const g = await this.placementGroups.get(nodeClass).catch((err: unknown) => {
           throw new ResolutionFailure(name, "spec.placementGroupSelector", "ec2:DescribePlacementGroups", err);

@@ -48,6 +48,8 @@ export interface NodeClassResolution {
   resolveNodeClass(nodeClass: EC2NodeClass): Promise<ResolvedStatus>;
   /** Deletes what tenon made for the node class (its instance profile, its launch templates). */
   deleteNodeClassResources(nodeClass: EC2NodeClass): Promise<void>;
+  /** Tells when a launch learned that a node class's status is out of date (its placement group refused). */
+  onNodeClassStale?(listener: (name: string) => void): void;
 }
 
 export interface NodeClassControllerDeps extends ControllerDeps {
@@ -161,6 +163,8 @@ export class NodeClassController implements Reconciler, ManagedController {
 
   constructor(private readonly deps: NodeClassControllerDeps) {
     this.controller = new Controller(this, { clock: deps.clock, logger: controllerLogger(deps.logger, this.name), concurrency: 2 });
+    // Resolved again at once rather than at the next interval: launches wait on it.
+    deps.resolver.onNodeClassStale?.((name) => this.controller.enqueue(name));
   }
 
   watch(state: ClusterState): void {
