@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { Registry } from "prom-client";
 import { FakeClock } from "../controllers/runtime/clock.js";
 import { Controller } from "../controllers/runtime/controller.js";
+import { ReconcileTimeoutError, TerminalError } from "../controllers/runtime/errors.js";
 import { createRuntimeMetrics, reconcileTimeBuckets, workqueueBuckets } from "./metrics-runtime.js";
 
 type Value = { value: number; labels: Record<string, string | number>; metricName?: string };
@@ -71,6 +72,88 @@ describe("controller-runtime metrics", () => {
     assert.equal(get(await series(reg, "workqueue_work_duration_seconds"), q, "workqueue_work_duration_seconds_count"), 5);
     assert.equal(get(await series(reg, "controller_runtime_reconcile_time_seconds"), { controller: "test.ctrl" }, "controller_runtime_reconcile_time_seconds_count"), 5);
     assert.equal(get(await series(reg, "workqueue_depth"), { ...q, priority: "" }), 0);
+    stop.abort();
+    await running;
+  });
+});
+
+describe("controller-runtime failure metrics", () => {
+  const tick = () => new Promise((r) => setImmediate(r));
+  const total = async (reg: Registry, name: string) => get(await series(reg, name), { controller: "fail.ctrl" });
+
+  it("count panics and terminal errors as errors too; a terminal error is not retried, a panic is", async () => {
+    const reg = new Registry();
+    const metrics = createRuntimeMetrics(reg);
+    const clock = new FakeClock();
+    const calls = new Map<string, number>();
+    const c = new Controller(
+      {
+        name: "fail.ctrl",
+        reconcile: async (key) => {
+          calls.set(key, (calls.get(key) ?? 0) + 1);
+          if (key === "panic" && calls.get(key) === 1) return (undefined as unknown as { status: { phase: string } }).status.phase ? undefined : undefined;
+          if (key === "terminal") throw new TerminalError("NodeClaim x: spec.nodeClassRef names no kind tenon knows");
+          return undefined;
+        },
+      },
+      { clock, metrics },
+    );
+    const stop = new AbortController();
+    const running = c.run(stop.signal);
+    for (const name of ["controller_runtime_reconcile_panics_total", "controller_runtime_terminal_reconcile_errors_total", "controller_runtime_reconcile_timeouts_total"]) {
+      assert.equal(await total(reg, name), 0, `${name} starts at zero once the controller runs`);
+    }
+    c.enqueue("panic");
+    c.enqueue("terminal");
+    while ((await total(reg, "controller_runtime_reconcile_errors_total")) !== 2) await tick();
+    assert.equal(await total(reg, "controller_runtime_reconcile_panics_total"), 1);
+    assert.equal(await total(reg, "controller_runtime_terminal_reconcile_errors_total"), 1);
+    clock.advance(60_000); // past any backoff: the panic's retry runs, the terminal key waits for a change
+    while (calls.get("panic") !== 2) await tick();
+    while (get(await series(reg, "controller_runtime_reconcile_total"), { controller: "fail.ctrl", result: "success" }) !== 1) await tick();
+    assert.equal(calls.get("terminal"), 1, "a terminal error is not requeued");
+    assert.equal(get(await series(reg, "workqueue_retries_total"), { name: "fail.ctrl" }), 1, "only the panic was retried");
+    c.enqueue("terminal"); // the object changed
+    while (calls.get("terminal") !== 2) await tick();
+    stop.abort();
+    await running;
+  });
+
+  it("count a reconcile that runs past its timeout, and abort its signal with the reason", async () => {
+    const reg = new Registry();
+    const metrics = createRuntimeMetrics(reg);
+    const clock = new FakeClock();
+    const seen: { reason?: unknown } = {};
+    let started = 0;
+    const c = new Controller(
+      {
+        name: "fail.ctrl",
+        reconcile: async (key, signal) => {
+          started++;
+          if (key === "fast") return undefined;
+          // Waits on the API until its signal aborts, as a watch-bound reconcile would.
+          await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+          seen.reason = signal.reason;
+          throw signal.reason;
+        },
+      },
+      { clock, metrics, reconcileTimeoutMs: 30_000 },
+    );
+    const stop = new AbortController();
+    const running = c.run(stop.signal);
+    c.enqueue("fast");
+    while (get(await series(reg, "controller_runtime_reconcile_total"), { controller: "fail.ctrl", result: "success" }) !== 1) await tick();
+    c.enqueue("hung");
+    while (started < 2) await tick();
+    clock.advance(29_999);
+    await tick();
+    const reason = () => seen.reason;
+    assert.equal(reason(), undefined, "not aborted before its timeout");
+    clock.advance(1);
+    while ((await total(reg, "controller_runtime_reconcile_timeouts_total")) !== 1) await tick();
+    assert.ok(reason() instanceof ReconcileTimeoutError);
+    assert.equal(await total(reg, "controller_runtime_reconcile_errors_total"), 1);
+    assert.equal(clock.pending() > 0, true, "the hung key waits for its retry");
     stop.abort();
     await running;
   });

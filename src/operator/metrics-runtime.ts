@@ -35,6 +35,14 @@ export function createRuntimeMetrics(registry: Registry) {
   const m = {
     reconcileTotal: new Counter({ name: "controller_runtime_reconcile_total", help: "Total number of reconciliations per controller", labelNames: ["controller", "result"] as const, registers }),
     reconcileErrors: new Counter({ name: "controller_runtime_reconcile_errors_total", help: "Total number of reconciliation errors per controller", labelNames: ["controller"] as const, registers }),
+    terminalErrors: new Counter({
+      name: "controller_runtime_terminal_reconcile_errors_total",
+      help: "Total number of terminal reconciliation errors per controller",
+      labelNames: ["controller"] as const,
+      registers,
+    }),
+    panics: new Counter({ name: "controller_runtime_reconcile_panics_total", help: "Total number of reconciliation panics per controller", labelNames: ["controller"] as const, registers }),
+    timeouts: new Counter({ name: "controller_runtime_reconcile_timeouts_total", help: "Total number of reconciliation timeouts per controller", labelNames: ["controller"] as const, registers }),
     reconcileTime: new Histogram({
       name: "controller_runtime_reconcile_time_seconds",
       help: "Length of time per reconciliation per controller",
@@ -118,16 +126,23 @@ export function createRuntimeMetrics(registry: Registry) {
       const q = { name: p.name, controller: p.name };
       m.adds.inc(q, 0);
       m.retries.inc(q, 0);
-      m.reconcileErrors.inc({ controller: p.name }, 0);
+      for (const c of [m.reconcileErrors, m.terminalErrors, m.panics, m.timeouts]) c.inc({ controller: p.name }, 0);
       for (const result of ["success", "error", "requeue_after"] as const) m.reconcileTotal.inc({ controller: p.name, result }, 0);
     },
     unregister(name: string): void {
       probes.delete(name);
     },
-    reconciled(controller: string, seconds: number, outcome: ReconcileOutcome): void {
+    /** One reconcile ended; a failed one says whether it was terminal or a panic (both are errors too, as in controller-runtime). */
+    reconciled(controller: string, seconds: number, outcome: ReconcileOutcome, failure?: { terminal: boolean; panic: boolean }): void {
       m.reconcileTotal.inc({ controller, result: outcome });
       if (outcome === "error") m.reconcileErrors.inc({ controller });
+      if (failure?.terminal) m.terminalErrors.inc({ controller });
+      if (failure?.panic) m.panics.inc({ controller });
       m.reconcileTime.observe({ controller }, seconds);
+    },
+    /** A reconcile ran past its controller's timeout. */
+    timedOut(controller: string): void {
+      m.timeouts.inc({ controller });
     },
   };
 }

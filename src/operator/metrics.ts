@@ -374,6 +374,20 @@ export function createMetrics(registry: Registry) {
       labelNames: ["decision", "reason", "consolidation_type"] as const,
       registers,
     }),
+    consolidationScore: new Histogram({
+      name: "karpenter_consolidation_score",
+      help: "Score of balanced consolidation moves. Labeled by decision, NodePool, and policy.",
+      labelNames: ["decision", "nodepool", "policy"] as const,
+      // Karpenter's: around the approval threshold of 1/k = 0.5.
+      buckets: [0.1, 0.25, 0.33, 0.5, 1.0, 2.0, 5.0, 10.0],
+      registers,
+    }),
+    consolidationMoves: new Counter({
+      name: "karpenter_consolidation_moves_total",
+      help: "Number of balanced consolidation moves. Labeled by decision, NodePool, and policy.",
+      labelNames: ["decision", "nodepool", "policy"] as const,
+      registers,
+    }),
 
     // Cluster state
     clusterStateNodeCount: new Gauge({

@@ -9,17 +9,22 @@ import { awsRepairPolicies } from "../cloudprovider/aws/repairpolicies.js";
 import { NodeClassController } from "../cloudprovider/aws/controllers/nodeclass/controller.js";
 import { TaggingController } from "../cloudprovider/aws/controllers/tagging/controller.js";
 import { newCapacityTypeController } from "../cloudprovider/aws/controllers/capacitytype/controller.js";
+import { newReservationExpirationController } from "../cloudprovider/aws/controllers/expiration/controller.js";
+import { newPartitionLabelController } from "../cloudprovider/aws/controllers/partition/controller.js";
 import type { ControllerDeps, ManagedController } from "../controllers/shared/deps.js";
 import { newNodeClaimGarbageCollectionController } from "../controllers/nodeclaim/garbagecollection/controller.js";
 import { newNodeClaimLifecycleController } from "../controllers/nodeclaim/lifecycle/controller.js";
 import { newNodeTerminationController } from "../controllers/node/termination/controller.js";
 import { NodePoolHashController } from "../controllers/nodepool/hashcontroller.js";
 import { NodePoolStatusController } from "../controllers/nodepool/status.js";
+import { RegistrationOutcomes } from "../controllers/nodepool/registrationoutcomes.js";
+import { newNodeClaimConsistencyController } from "../controllers/nodeclaim/consistency/controller.js";
 import { Provisioner } from "../controllers/provisioning/index.js";
 import { measuredCloudProvider } from "../controllers/metrics/cloudprovider.js";
 import { StaticNodePoolController } from "../controllers/static/controller.js";
 import { NodeOverlayController, OverlaidCloudProvider } from "../controllers/overlay/controller.js";
 import { CapacityBufferController } from "../controllers/buffer/controller.js";
+import { newStatusConditionControllers } from "../controllers/metrics/status.js";
 import type { Config } from "./config.js";
 import { metrics as processMetrics } from "./metrics.js";
 
@@ -49,19 +54,26 @@ export function buildControllers(deps: WiringDeps): ManagedController[] {
   const trigger = { provisioner: undefined as Provisioner | undefined };
   const buffers = deps.config.featureGates.CapacityBuffer ? new CapacityBufferController({ ...deps, onChange: () => trigger.provisioner?.trigger() }) : undefined;
   const provisioner = (trigger.provisioner = new Provisioner({ ...priced("provisioner"), nodePoolAllowed, ...(buffers ? { buffers } : {}) }));
+  // NodeRegistrationHealthy: the lifecycle records outcomes, nodepool.status resets them on spec changes.
+  const registration = new RegistrationOutcomes(deps.kube, deps.clock);
   return [
     ...(overlays ? [overlays] : []),
     ...(buffers ? [buffers] : []),
     new NodeClassController({ ...deps, resolver: deps.aws }),
     new NodePoolHashController(deps),
-    new NodePoolStatusController(as("nodepool.status")),
-    newNodeClaimLifecycleController(as("nodeclaim.lifecycle")),
+    new NodePoolStatusController(as("nodepool.status"), registration.health),
+    newNodeClaimLifecycleController(as("nodeclaim.lifecycle"), { registrationOutcomes: registration }),
+    newNodeClaimConsistencyController(as("nodeclaim.consistency")),
     newNodeTerminationController(as("node.termination")),
     newNodeClaimGarbageCollectionController(as("nodeclaim.garbagecollection")),
     // A registered node's instance gets Name = the node's name (Karpenter's tagging controller).
     new TaggingController({ ...deps, tagger: deps.aws }),
     // Reserved nodes whose reservation ended become on-demand (Karpenter's capacitytype controller).
     newCapacityTypeController(as("capacityreservation.capacitytype")),
+    // Claims in a capacity block about to be reclaimed are deleted (Karpenter's expiration controller).
+    newReservationExpirationController({ ...as("capacityreservation.expiration"), reservations: deps.aws }),
+    // Partition group nodes get their partition label once EC2 tells which partition it chose.
+    newPartitionLabelController(as("placementgroup.partition")),
     // A NodePool in a scheduled sleep window launches nothing (the disruption engine's sleep method).
     provisioner,
     newDisruptionController({ ...priced("disruption"), ...(buffers ? { buffers } : {}) }),
@@ -71,5 +83,7 @@ export function buildControllers(deps: WiringDeps): ManagedController[] {
     // Unhealthy nodes replaced after their condition's toleration (NodeRepair, off by default as in Karpenter).
     ...(deps.config.featureGates.NodeRepair ? [newRepairController({ ...as("repair"), policies: awsRepairPolicies })] : []),
     ...(deps.config.featureGates.StaticCapacity ? [new StaticNodePoolController(as("static"))] : []),
+    // operatorpkg's status-condition and termination metrics for NodeClaims, NodePools, Nodes and EC2NodeClasses.
+    ...newStatusConditionControllers(deps),
   ];
 }

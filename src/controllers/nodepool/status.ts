@@ -2,7 +2,9 @@
 // counter, validation and readiness controllers — status.resources and status.nodes (what the pool
 // has provisioned), ValidationSucceeded, NodeClassReady (with nodeClassObservedGeneration) and the
 // root Ready that the provisioner requires — plus the karpenter_nodepools_usage / _limit gauges.
-// One writer means one status patch per change instead of three racing ones.
+// One writer means one status patch per change instead of three racing ones. It also starts
+// NodeRegistrationHealthy over when the pool's or its node class's spec changes (Karpenter's
+// registrationhealth controller), since it is the one that records nodeClassObservedGeneration.
 import type { Condition } from "../../apis/common.js";
 import type { EC2NodeClass } from "../../apis/ec2nodeclass.js";
 import {
@@ -24,6 +26,7 @@ import type { ControllerDeps, ManagedController } from "../shared/deps.js";
 import { EC2NodeClasses, NodePools, getRaw, listNames, mapPatch, patchStatus } from "../shared/kube.js";
 import { BaseResources, nodePoolUsage, statusResources } from "./usage.js";
 import { type SupportedNodeClass, validateNodePool } from "./validation.js";
+import { RegistrationHealthState, registrationHealthSync, registrationHealthUnknown } from "./registrationhealth.js";
 import { isDeleting } from "../../state/predicates.js";
 
 /** How often every NodePool is looked at again regardless of events (level-based safety net). */
@@ -65,7 +68,11 @@ export class NodePoolStatusController implements Reconciler, ManagedController {
   /** Gauge series set per pool, to remove them when the pool goes. */
   private readonly series = new Map<string, { usage: Set<string>; limit: Set<string> }>();
 
-  constructor(private readonly deps: ControllerDeps) {
+  constructor(
+    private readonly deps: ControllerDeps,
+    /** Shared with the NodeClaim lifecycle, which records registration outcomes in it. */
+    private readonly health: RegistrationHealthState = new RegistrationHealthState(),
+  ) {
     this.metrics = deps.metrics ?? defaultMetrics;
     this.controller = new Controller(this, { clock: deps.clock, logger: controllerLogger(deps.logger, this.name), concurrency: 2 });
   }
@@ -157,6 +164,7 @@ export class NodePoolStatusController implements Reconciler, ManagedController {
       const invalid = nodeClass ? undefined : await this.nodeClassProblem(ref.name);
       updates.push(nodeClassReadiness(pool, nodeClass, this.supported, invalid));
       nodeClassGeneration = nodeClass?.metadata.generation;
+      if (nodeClass && meta.uid) updates.push(...this.registrationHealth(meta.uid, previous, generation, nodeClassGeneration));
     }
     let conditions = setConditions(previous.conditions, updates, generation, now);
     conditions = setConditions(conditions, [rootReady(conditions, [ConditionValidationSucceeded, ConditionNodeClassReady])], generation, now);
@@ -184,6 +192,15 @@ export class NodePoolStatusController implements Reconciler, ManagedController {
       if (!validation.ok && getCondition(previous.conditions, ConditionValidationSucceeded)?.status !== "False") this.announceInvalid(name, meta.uid, validation.problems);
     }
     return { requeueAfterMs: NODEPOOL_STATUS_RESYNC_MS };
+  }
+
+  /** NodeRegistrationHealthy reset to Unknown (with memory) when missing or the specs changed. */
+  private registrationHealth(uid: string, previous: Partial<NodePoolStatus>, generation: number | undefined, nodeClassGeneration: number | undefined): ConditionUpdate[] {
+    const sync = registrationHealthSync(previous.conditions, generation, previous.nodeClassObservedGeneration, nodeClassGeneration, this.health.status(uid));
+    if (sync.seed) this.health.set(uid, sync.seed);
+    if (!sync.reset) return [];
+    this.health.set(uid, "Unknown");
+    return [registrationHealthUnknown];
   }
 
   /** Why a referenced node class the cache lacks is missing: undefined when it does not exist. */

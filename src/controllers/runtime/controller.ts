@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { isNotLeader } from "../../operator/fence.js";
 import { type ReconcileOutcome, type RuntimeMetrics, runtimeMetrics } from "../../operator/metrics-runtime.js";
 import { type Clock, realClock } from "./clock.js";
+import { ReconcileTimeoutError, isPanic, isTerminal } from "./errors.js";
 import { WorkQueue } from "./workqueue.js";
 
 export interface ReconcileResult {
@@ -23,6 +24,12 @@ export interface ControllerOptions {
   observe?: (controller: string, ms: number, error: unknown) => void;
   /** controller_runtime_* and workqueue_* (the process-wide ones unless a test passes its own). */
   metrics?: RuntimeMetrics;
+  /**
+   * A reconcile's signal aborts (with a ReconcileTimeoutError) after so many milliseconds, as
+   * controller-runtime's ReconciliationTimeout cancels its context; one that ran past it is counted
+   * in controller_runtime_reconcile_timeouts_total however it ended. None by default, as there.
+   */
+  reconcileTimeoutMs?: number;
 }
 
 /** A worker stopped for a reason other than a failed reconcile: the controller no longer works its queue. */
@@ -102,29 +109,52 @@ export class Controller<K = string> {
       const key = await this.queue.get();
       if (key === undefined) return;
       const started = this.clock.now();
+      const deadline = this.deadline(signal);
       try {
-        const result = await this.reconciler.reconcile(key, signal);
+        const result = await this.reconciler.reconcile(key, deadline.signal);
         this.queue.forget(key);
         if (result?.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
         this.observe(started, undefined, result?.requeueAfterMs !== undefined ? "requeue_after" : "success");
       } catch (err) {
-        this.observe(started, err, "error");
+        const terminal = isTerminal(err);
+        this.observe(started, err, "error", { terminal, panic: isPanic(err) });
         if (!signal.aborted) {
           if (isNotLeader(err)) this.opts.logger?.warn({ controller: this.reconciler.name, key: String(key), err: err.message }, "write refused: this replica no longer leads");
-          else this.opts.logger?.error({ controller: this.reconciler.name, key: String(key), err }, "reconcile failed");
-          this.queue.addRateLimited(key);
+          else this.opts.logger?.error({ controller: this.reconciler.name, key: String(key), err, terminal }, "reconcile failed");
+          // A terminal error waits for the object to change (its watch enqueues it again).
+          if (terminal) this.queue.forget(key);
+          else this.queue.addRateLimited(key);
         }
       } finally {
+        if (deadline.timedOut()) this.countTimeout();
+        deadline.cancel();
         this.queue.done(key);
       }
     }
   }
 
+  /** The signal one reconcile gets: the controller's, plus its own timeout when it has one. */
+  private deadline(signal: AbortSignal): { signal: AbortSignal; timedOut(): boolean; cancel(): void } {
+    const timeoutMs = this.opts.reconcileTimeoutMs;
+    if (timeoutMs === undefined) return { signal, timedOut: () => false, cancel: () => undefined };
+    const own = new AbortController();
+    const timer = this.clock.setTimeout(() => own.abort(new ReconcileTimeoutError(this.reconciler.name, timeoutMs)), timeoutMs);
+    return { signal: AbortSignal.any([signal, own.signal]), timedOut: () => own.signal.aborted, cancel: () => timer.cancel() };
+  }
+
+  private countTimeout(): void {
+    try {
+      this.metrics.timedOut(this.reconciler.name);
+    } catch (err) {
+      this.opts.logger?.warn({ controller: this.reconciler.name, err }, "recording reconcile metrics failed");
+    }
+  }
+
   /** Metrics must never take a worker down with them. */
-  private observe(started: number, error: unknown, outcome: ReconcileOutcome): void {
+  private observe(started: number, error: unknown, outcome: ReconcileOutcome, failure?: { terminal: boolean; panic: boolean }): void {
     try {
       const ms = this.clock.now() - started;
-      this.metrics.reconciled(this.reconciler.name, ms / 1000, outcome);
+      this.metrics.reconciled(this.reconciler.name, ms / 1000, outcome, failure);
       this.metrics.workDuration.observe({ name: this.reconciler.name, controller: this.reconciler.name }, ms / 1000);
       this.opts.observe?.(this.reconciler.name, ms, error);
     } catch (err) {

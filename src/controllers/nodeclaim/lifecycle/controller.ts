@@ -35,11 +35,14 @@ import { type LivenessOptions, defaultLivenessOptions, livenessDecision } from "
 import { registeredNode, registrationProblem } from "./registration.js";
 import { terminationTimestampToWrite } from "./termination.js";
 import { announceRejectedNodeClaim } from "../rejected.js";
+import type { RegistrationOutcomes } from "../../nodepool/registrationoutcomes.js";
 
 export const NodeClaimLifecycleName = "nodeclaim.lifecycle";
 
 export interface NodeClaimLifecycleOptions extends Partial<LivenessOptions> {
   concurrency?: number;
+  /** Where registrations and timeouts are reported, for the NodePools' NodeRegistrationHealthy. */
+  registrationOutcomes?: RegistrationOutcomes;
 }
 
 /** Wait after a conflicting write before trying again (the watch usually requeues sooner). */
@@ -62,6 +65,7 @@ export class NodeClaimLifecycle implements Reconciler {
   private readonly log: Logger;
   private readonly metrics: Metrics;
   private readonly liveness: LivenessOptions;
+  private readonly outcomes: RegistrationOutcomes | undefined;
   private readonly launched = new Map<string, { claim: NodeClaim; at: number }>();
   private readonly notReadyFailures = new Map<string, number>();
   private readonly terminationStarted = new Map<string, number>();
@@ -78,6 +82,7 @@ export class NodeClaimLifecycle implements Reconciler {
       registrationTTLMs: opts.registrationTTLMs ?? defaultLivenessOptions.registrationTTLMs,
       launchTimeoutMs: opts.launchTimeoutMs ?? defaultLivenessOptions.launchTimeoutMs,
     };
+    this.outcomes = opts.registrationOutcomes;
   }
 
   async reconcile(name: string): Promise<ReconcileResult | undefined> {
@@ -137,6 +142,7 @@ export class NodeClaimLifecycle implements Reconciler {
 
     await this.write(stored, work);
     for (const report of written) report();
+    if (!isTrue(stored.status?.conditions, ConditionRegistered) && isTrue(work.status?.conditions, ConditionRegistered)) await this.reportOutcome(work, true, log);
     if (error !== undefined) throw error;
     return requeues.length > 0 ? { requeueAfterMs: Math.max(0, Math.min(...requeues)) } : undefined;
   }
@@ -295,6 +301,8 @@ export class NodeClaimLifecycle implements Reconciler {
   // Liveness --------------------------------------------------------------------------------------
 
   private async deleteForTimeout(claim: NodeClaim, reason: "registration_timeout" | "launch_timeout", timeoutMs: number, log: Logger): Promise<void> {
+    // Karpenter counts the failure against the pool before deleting the claim.
+    await this.reportOutcome(claim, false, log);
     if (!(await this.deleteClaim(claim))) return;
     const what = reason === "launch_timeout" ? "launch" : "node registration";
     this.deps.recorder.publish({
@@ -306,6 +314,15 @@ export class NodeClaimLifecycle implements Reconciler {
     });
     this.metrics.nodeClaimsDisrupted.inc({ reason, nodepool: claim.metadata.labels?.[NodePoolLabel] ?? "", capacity_type: claim.metadata.labels?.[CapacityTypeLabel] ?? "" });
     log.info({ reason, timeoutMs }, "terminating due to timeout");
+  }
+
+  /** A NodePool's condition is its own concern: a failure to write it does not hold up the claim. */
+  private async reportOutcome(claim: NodeClaim, registered: boolean, log: Logger): Promise<void> {
+    try {
+      await this.outcomes?.observe(claim, registered);
+    } catch (err) {
+      log.warn({ err, NodePool: { name: claim.metadata.labels?.[NodePoolLabel] } }, "recording node registration health failed");
+    }
   }
 
   // Writing back ----------------------------------------------------------------------------------
