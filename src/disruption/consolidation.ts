@@ -10,10 +10,10 @@ import { cheapestOffering } from "../scheduling/instancetypes.js";
 import { Requirement } from "../core/requirement.js";
 import { Requirements } from "../core/requirements.js";
 import type { PlannedNodeClaim } from "../scheduling/types.js";
-import { type PoolTotals, balancedRejection, evaluateBalanced } from "./balanced.js";
+import { type PoolTotals, type Score, balancedRejection, evaluateBalanced } from "./balanced.js";
 import { minSavings, priceCap } from "./savings.js";
 import type { PodFailure, SimulationResult, Simulator } from "./simulate.js";
-import type { Candidate, Command, Explanation, Method, Replacement } from "./types.js";
+import type { Candidate, Command, ConsolidationMove, Explanation, Method, Replacement } from "./types.js";
 import { podName } from "./pods.js";
 
 /** Karpenter's MinInstanceTypesForSpotToSpotConsolidation. */
@@ -99,15 +99,48 @@ const describeRoom = (v: readonly number[]): string => `${(v[0]! / 1000).toFixed
  * tenon.sh/consolidation-min-savings has already bounded the replacement's price, so both hold.
  */
 export function scoreBalanced(ctx: ConsolidationContext, out: ConsolidationOutcome): ConsolidationOutcome {
-  if (!out.command || !ctx.balanced || !out.command.candidates.some((c) => c.nodePool.spec.disruption.consolidationPolicy === "Balanced")) return out;
+  return scoredMove(ctx, out).out;
+}
+
+/** A move and how Balanced scoring took it: the command it scored and the score of each Balanced pool, if any. */
+export interface ScoredMove {
+  out: ConsolidationOutcome;
+  /** The command before scoring; absent when there was no move to score. */
+  scored?: Command;
+  scores: ReadonlyMap<string, Score>;
+}
+
+export function scoredMove(ctx: ConsolidationContext, out: ConsolidationOutcome): ScoredMove {
+  if (!out.command) return { out, scores: new Map() };
+  if (!ctx.balanced || !out.command.candidates.some((c) => c.nodePool.spec.disruption.consolidationPolicy === "Balanced")) return { out, scored: out.command, scores: new Map() };
   const { approved, scores } = evaluateBalanced(out.command, ctx.balanced);
-  if (approved) return out;
+  if (approved) return { out, scored: out.command, scores };
   const [pool, score] = [...scores].find(([, s]) => !s.approved)!;
-  return { rejection: { kind: "BalancedScore", message: balancedRejection(pool, score) } };
+  return { out: { rejection: { kind: "BalancedScore", message: balancedRejection(pool, score) } }, scored: out.command, scores };
+}
+
+/**
+ * Karpenter's count of a scored move: per NodePool of its candidates, approved unless `approved`
+ * says otherwise (the move's verdict, for multi-node) or the pool's own score refused it.
+ */
+export function movesOf(m: ScoredMove, approved?: boolean): ConsolidationMove[] {
+  if (!m.scored) return [];
+  const pools = new Map<string, string>();
+  for (const c of m.scored.candidates) pools.set(c.nodePoolName ?? "", c.nodePool.spec.disruption.consolidationPolicy);
+  return [...pools].map(([nodePool, policy]) => {
+    const s = m.scores.get(nodePool);
+    const verdict = (ok: boolean): ConsolidationMove["decision"] => (ok ? "approved" : "rejected");
+    return { decision: verdict(approved ?? s?.approved ?? true), nodePool, policy, ...(s ? { score: { value: s.score, decision: verdict(s.approved) } } : {}) };
+  });
 }
 
 export function computeConsolidation(ctx: ConsolidationContext, cands: Candidate[], method: Method): ConsolidationOutcome {
   return scoreBalanced(ctx, consolidate(ctx, cands, method));
+}
+
+/** The move found for these candidates, with how Balanced scoring took it. */
+export function computeScoredConsolidation(ctx: ConsolidationContext, cands: Candidate[], method: Method): ScoredMove {
+  return scoredMove(ctx, consolidate(ctx, cands, method));
 }
 
 function consolidate(ctx: ConsolidationContext, cands: Candidate[], method: Method): ConsolidationOutcome {

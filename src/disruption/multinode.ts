@@ -1,7 +1,7 @@
 // Multi-node consolidation, as Karpenter: the consolidatable candidates, cheapest to disrupt first
 // and within the Underutilized budget, at most 100; a binary search for the longest prefix that can
 // go at once (deleted, or replaced by one cheaper node), keeping the best found when time runs out.
-import { computeConsolidation, filterOutSameType, scoreBalanced } from "./consolidation.js";
+import { type ScoredMove, computeConsolidation, filterOutSameType, movesOf, scoredMove } from "./consolidation.js";
 import type { Pass } from "./pass.js";
 import type { Candidate, Command } from "./types.js";
 
@@ -37,24 +37,34 @@ export function multiNode(pass: Pass, eligible: (n: number) => void): { command?
   const deadline = pass.elapsed() + (pass.opts.multiNodeTimeoutMs ?? MultiNodeTimeoutMs);
   let lo = 1;
   let hi = max - 1;
-  let best: Command | undefined;
+  let best: ScoredMove | undefined;
+  // The last move Balanced scoring refused: counted once, when the search finds nothing better.
+  let refused: ScoredMove | undefined;
   const ctx = { sim: pass.sim, spotToSpot: pass.opts.spotToSpotConsolidation === true, balanced: pass.balanced };
+  // Found unscored, then narrowed, then scored: the score is of what would be done, as Karpenter's.
+  const unscored = { ...ctx, balanced: undefined };
+  const done = (timedOut: boolean) => {
+    if (best) pass.moves.push(...movesOf(best, true));
+    else if (refused && !timedOut) pass.moves.push(...movesOf(refused, false));
+    return { ...(best?.out.command ? { command: best.out.command } : {}), timedOut };
+  };
   while (lo <= hi) {
-    if (pass.elapsed() > deadline) return { ...(best ? { command: best } : {}), timedOut: true };
+    if (pass.elapsed() > deadline) return done(true);
     const mid = Math.floor((lo + hi) / 2);
     const prefix = within.slice(0, mid + 1);
-    const out = computeConsolidation(ctx, prefix, "multi");
-    let cmd = out.command;
+    let cmd = computeConsolidation(unscored, prefix, "multi").command;
     if (cmd && cmd.decision === "replace") {
       const narrowed = filterOutSameType(cmd.replacements[0]!, prefix);
       cmd = narrowed ? { ...cmd, replacements: [narrowed], replacementPricePerHour: narrowed.pricePerHour, savingsPerHour: cmd.pricePerHour - narrowed.pricePerHour } : undefined;
-      // Narrowing changed the savings: the Balanced score is taken again on what will be done.
-      if (cmd) cmd = scoreBalanced(ctx, { command: cmd }).command;
     }
-    if (cmd) {
-      best = cmd;
+    const scored = cmd ? scoredMove(ctx, { command: cmd }) : undefined;
+    if (scored?.out.command) {
+      best = scored;
       lo = mid + 1;
-    } else hi = mid - 1;
+    } else {
+      if (scored) refused = scored;
+      hi = mid - 1;
+    }
   }
-  return { ...(best ? { command: best } : {}), timedOut: false };
+  return done(false);
 }

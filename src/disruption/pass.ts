@@ -8,7 +8,7 @@ import type { Rejection } from "./consolidation.js";
 import { Simulator } from "./simulate.js";
 import { type PoolTotals, balancedTotals } from "./balanced.js";
 import { ClusterView } from "./state.js";
-import type { Candidate, DisruptionInput, DisruptionOptions, DriftState, Explanation, Method } from "./types.js";
+import type { Candidate, ConsolidationMove, DisruptionInput, DisruptionOptions, DriftState, Explanation, Method } from "./types.js";
 import { MethodInfos } from "./types.js";
 import { formatDuration } from "../apis/duration.js";
 
@@ -28,6 +28,8 @@ export class Pass {
   readonly explanations: Explanation[];
   readonly budgets = new Map<BudgetKey, Map<string, PoolBudget>>();
   readonly drift = new Map<string, DriftState>();
+  /** Consolidation moves scored (or passed through unscored) by the consolidation methods. */
+  readonly moves: ConsolidationMove[] = [];
   /** Claim names this pass expires (deleted regardless of budgets; not candidates for anything else). */
   readonly expiring: Set<string>;
   private simulator?: Simulator;

@@ -34,6 +34,7 @@ export function planDisruption(input: DisruptionInput, opts: DisruptionOptions):
     timings: {},
     warnings: [],
     simulations: 0,
+    moves: pass.moves,
   };
   const warn = (nodePool: string, message: string) => {
     if (!plan.warnings.some((w) => w.nodePool === nodePool && w.message === message)) plan.warnings.push({ nodePool, message });

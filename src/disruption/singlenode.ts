@@ -2,7 +2,7 @@
 // NodePools so no pool starves the others; each is simulated alone; the first that can be deleted
 // or replaced by a cheaper node is the command. Every candidate looked at and not chosen gets its
 // reason. With `exhaustive`, every candidate is looked at and the other commands found are options.
-import { computeConsolidation } from "./consolidation.js";
+import { computeScoredConsolidation, movesOf } from "./consolidation.js";
 import { consolidationCandidates } from "./multinode.js";
 import type { Pass } from "./pass.js";
 import type { Candidate, Command } from "./types.js";
@@ -48,7 +48,9 @@ export function singleNode(pass: Pass, eligible: (n: number) => void, exclude: R
       pass.explain(c, "single", { kind: "Budget", message: pass.budgetMessage("single", pool) });
       continue;
     }
-    const out = computeConsolidation(ctx, [c], "single");
+    const scored = computeScoredConsolidation(ctx, [c], "single");
+    pass.moves.push(...movesOf(scored));
+    const out = scored.out;
     if (out.command) {
       if (!command) {
         command = out.command;

@@ -213,4 +213,21 @@ export interface DisruptionPlan {
   warnings: { nodePool: string; message: string }[];
   /** Solver runs made. */
   simulations: number;
+  /** Consolidation moves scored this pass (karpenter_consolidation_moves_total and _score). */
+  moves: ConsolidationMove[];
 }
+
+/**
+ * A consolidation move as Karpenter counts it: every single-node command found, and once per
+ * NodePool the multi-node search's result (the command it found, else the last one Balanced
+ * scoring refused). `score` only for the pools scored (consolidationPolicy: Balanced), with that
+ * pool's own verdict: in a refused multi-node move one pool may have approved it.
+ */
+export interface ConsolidationMove {
+  decision: Decision;
+  nodePool: string;
+  policy: string;
+  score?: { value: number; decision: Decision };
+}
+
+type Decision = "approved" | "rejected";

@@ -275,6 +275,10 @@ export class DisruptionReconciler implements Reconciler {
       this.metrics.disruptionEvaluationDuration.observe({ reason: MethodInfos[m].metricReason, consolidation_type: MethodInfos[m].consolidationType }, ms / 1000);
     }
     for (const m of plan.timeouts) this.metrics.disruptionConsolidationTimeouts.inc({ consolidation_type: MethodInfos[m].consolidationType });
+    for (const move of plan.moves) {
+      this.metrics.consolidationMoves.inc({ decision: move.decision, nodepool: move.nodePool, policy: move.policy });
+      if (move.score) this.metrics.consolidationScore.observe({ decision: move.score.decision, nodepool: move.nodePool, policy: move.policy }, move.score.value);
+    }
   }
 
   /** The command waiting out its validation TTL, if any. */
