@@ -19,6 +19,7 @@ import { StartupRecord } from "./startup.js";
 import { buildVirtualPods } from "./virtualpods.js";
 import { type Activity, bufferActivity, holdActivity, nextChange } from "./windows.js";
 import type { BufferPlacement } from "./placement.js";
+import { buffersForPodTemplate, podTemplateStore } from "./podtemplates.js";
 
 export const CapacityBuffers = { group: "autoscaling.x-k8s.io", version: "v1beta1", plural: "capacitybuffers" } as const;
 /** Karpenter re-reads a buffer's references this often (they change without a buffer event). */
@@ -38,6 +39,7 @@ export class CapacityBufferController implements Reconciler, ManagedController {
   readonly name = "capacitybuffer";
   readonly controller: Controller;
   readonly store: Store<CapacityBuffer>;
+  private readonly podTemplates;
   private readonly log;
   private readonly virtual = new Map<string, V1Pod[]>();
   private readonly placements = new Map<string, BufferPlacement>();
@@ -64,6 +66,7 @@ export class CapacityBufferController implements Reconciler, ManagedController {
       },
       logger: deps.logger,
     });
+    this.podTemplates = podTemplateStore(deps.kube, deps.logger);
   }
 
   /** Every virtual pod of every buffer that asks for room now. */
@@ -87,6 +90,9 @@ export class CapacityBufferController implements Reconciler, ManagedController {
 
   watch(state: ClusterState): void {
     this.store.on((_event, b) => this.controller.enqueue(keyOf(b)));
+    this.podTemplates.on((_event, t) => {
+      for (const key of buffersForPodTemplate(this.store.list(), t.metadata?.namespace, t.metadata?.name)) this.controller.enqueue(key);
+    });
     state.nodeClaims.on((event, c) => {
       if (event !== "delete") this.startups.observe(c);
     });
@@ -94,9 +100,9 @@ export class CapacityBufferController implements Reconciler, ManagedController {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    await this.store.start();
+    await Promise.all([this.store.start(), this.podTemplates.start()]);
     for (const b of this.store.list()) this.controller.enqueue(keyOf(b));
-    signal.addEventListener("abort", () => void this.store.stop(), { once: true });
+    signal.addEventListener("abort", () => void Promise.all([this.store.stop(), this.podTemplates.stop()]), { once: true });
     await this.controller.run(signal);
   }
 

@@ -3,8 +3,9 @@
 // interruption delete the NodeClaim at once (a replacement launches; the node is tainted and
 // drained by termination); a rebalance recommendation only records an Event. A spot interruption
 // also marks its offering unavailable so the replacement is not placed on the same spot pool, and a
-// capacity reservation interruption the reserved offering.
-import { CapacityTypeLabel, type CapacityType, InstanceTypeLabel, ZoneLabel } from "../../apis/labels.js";
+// capacity reservation interruption its reservation (Karpenter: no room left in it until EC2's
+// next count).
+import { CapacityReservationIDLabel, CapacityTypeLabel, type CapacityType, InstanceTypeLabel, ZoneLabel } from "../../apis/labels.js";
 import type { NodeClaim } from "../../apis/nodeclaim.js";
 import type { InterruptionKind } from "../../cloudprovider/aws/interruption/messages.js";
 
@@ -27,6 +28,8 @@ export interface UnavailableOffering {
   instanceType: string;
   zone: string;
   capacityType: CapacityType;
+  /** A reserved offering's reservation: an interruption takes back that reservation, not every one of the type. */
+  reservationID?: string;
 }
 
 /** The offering the message shows EC2 cannot keep, read from the claim's labels; undefined when none or unknown. */
@@ -38,5 +41,6 @@ export function unavailableOfferingOf(kind: InterruptionKind, claim: NodeClaim):
   const zone = labels[ZoneLabel];
   // A claim labelled with another capacity type was not what the message is about.
   if (!instanceType || !zone || (labels[CapacityTypeLabel] !== undefined && labels[CapacityTypeLabel] !== capacityType)) return undefined;
-  return { instanceType, zone, capacityType };
+  const reservationID = capacityType === "reserved" ? labels[CapacityReservationIDLabel] : undefined;
+  return { instanceType, zone, capacityType, ...(reservationID ? { reservationID } : {}) };
 }

@@ -34,7 +34,7 @@ export interface MessageQueue {
 export interface InterruptionDeps extends ControllerDeps {
   queue: MessageQueue;
   /** Where interrupted offerings are recorded (the AWS provider's unavailable-offerings cache). */
-  offerings?: { markUnavailable(instanceType: string, zone: string, capacityType: UnavailableOffering["capacityType"]): void };
+  offerings?: { markUnavailable(instanceType: string, zone: string, capacityType: UnavailableOffering["capacityType"], scope?: { reservationID?: string }): void };
   interruptionMetrics?: InterruptionMetrics;
 }
 
@@ -124,7 +124,7 @@ export class InterruptionReconciler implements Reconciler {
     this.deps.recorder.publish(...noticeEvents(msg.kind, claim, node));
     const offering = unavailableOfferingOf(msg.kind, claim);
     if (offering && this.deps.offerings) {
-      this.deps.offerings.markUnavailable(offering.instanceType, offering.zone, offering.capacityType);
+      this.deps.offerings.markUnavailable(offering.instanceType, offering.zone, offering.capacityType, offering.reservationID ? { reservationID: offering.reservationID } : {});
       log.info({ offering }, "marked the interrupted offering unavailable");
     }
     if (action !== "CordonAndDrain" || claim.metadata.deletionTimestamp) return;

@@ -80,6 +80,33 @@ describe("CapacityBuffer controller", () => {
     assert.equal(cond(p, "Provisioning")?.reason, "RequiresNewCapacity");
   });
 
+  it("follows its PodTemplate when it changes, and is set aside when it is deleted, without waiting for the 30 s resync", async () => {
+    await h.kube.core.createNamespacedPodTemplate({ namespace: NS, body: { metadata: { name: "follow", namespace: NS }, template: { spec: spec("1") } } });
+    // Limits alone: as many 1-CPU chunks as fit in 4 CPUs.
+    await apply("follower", { podTemplateRef: { name: "follow" }, limits: { cpu: "4" } });
+    await statusWith("follower", (x) => x.replicas === 4 && cond(x, "ReadyForProvisioning")?.status === "True");
+    const virtualCpu = () => buffers.virtualPods().filter((p) => p.metadata?.namespace === NS && p.metadata?.name?.startsWith("capacity-buffer-follower-")).map((p) => p.spec?.containers[0]?.resources?.requests?.["cpu"]);
+    await waitFor("four virtual pods of 1 CPU", async () => (JSON.stringify(virtualCpu()) === JSON.stringify(["1", "1", "1", "1"]) ? true : undefined), { timeoutMs: 15_000 });
+
+    // The template now asks 2 CPUs a chunk: the PodTemplate watch brings the buffer back well within its resync.
+    await h.kube.core.replaceNamespacedPodTemplate({ name: "follow", namespace: NS, body: { metadata: { name: "follow", namespace: NS }, template: { spec: spec("2") } } });
+    const resized = await waitFor("the buffer to follow its template", async () => {
+      const x = await status("follower");
+      return x.replicas === 2 ? x : undefined;
+    }, { timeoutMs: 15_000 });
+    assert.equal(cond(resized, "ReadyForProvisioning")?.status, "True");
+    await waitFor("two virtual pods of 2 CPUs", async () => (JSON.stringify(virtualCpu()) === JSON.stringify(["2", "2"]) ? true : undefined), { timeoutMs: 15_000 });
+
+    // Deleted: ReadyForProvisioning False, PodTemplateNotFound, as upstream sets it; no virtual pods.
+    await h.kube.core.deleteNamespacedPodTemplate({ name: "follow", namespace: NS });
+    const gone = await waitFor("the buffer set aside", async () => {
+      const x = await status("follower");
+      return cond(x, "ReadyForProvisioning")?.status === "False" ? x : undefined;
+    }, { timeoutMs: 15_000 });
+    assert.equal(cond(gone, "ReadyForProvisioning")?.reason, "PodTemplateNotFound");
+    await waitFor("no virtual pods", async () => (virtualCpu().length === 0 ? true : undefined), { timeoutMs: 15_000 });
+  });
+
   it("sets aside a buffer whose PodTemplate is missing, with a condition and an event naming the field; others carry on", async () => {
     await apply("broken", { podTemplateRef: { name: "nope" }, replicas: 1 });
     await h.kube.apps.createNamespacedDeployment({ namespace: NS, body: { metadata: { name: "api", namespace: NS }, spec: { replicas: 4, selector: { matchLabels: { app: "api" } }, template: { metadata: { labels: { app: "api" } }, spec: spec("100m") } } } });

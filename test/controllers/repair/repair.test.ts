@@ -7,7 +7,8 @@ import { after, before, describe, it } from "node:test";
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { awsRepairPolicies } from "../../../src/cloudprovider/aws/repairpolicies.js";
 import { FakeClock } from "../../../src/controllers/runtime/clock.js";
-import { newRepairController } from "../../../src/controllers/repair/controller.js";
+import { RepairController, newRepairController } from "../../../src/controllers/repair/controller.js";
+import { Registry } from "prom-client";
 import { createRepairMetrics } from "../../../src/controllers/repair/metrics.js";
 import { installCRDs, useControlPlane } from "../../env/index.js";
 import { repoRoot } from "../../env/paths.js";
@@ -80,5 +81,36 @@ describe("node repair (NodeRepair)", () => {
     assert.match(blocked?.message ?? "", /more than 20% nodes are unhealthy in the nodepool/);
     assert.equal(await deleting("b-sick1"), undefined);
     assert.equal(await deleting("b-sick2"), undefined);
+
+    // b-sick1 recovers: one of five is within the limit, and b-sick2 is repaired without waiting
+    // for its five-minute recheck (the fake clock does not move).
+    await h.core.patchNodeStatus({ name: "b-sick1", body: { status: { conditions: [{ type: "Ready", status: "True", reason: "Test", message: "recovered", lastTransitionTime: new Date(clock.now()).toISOString() }] } } }, mergePatch);
+    await wait("b-sick2's claim deleted", () => deleting("b-sick2"));
+    assert.equal(await deleting("b-sick1"), undefined, "the recovered node is kept");
+  });
+
+  it("gives a claim already being deleted the forceful deadline once its node is unhealthy long enough, without counting a second disruption", async () => {
+    await nodeWith("c-draining", "pool-c", "True");
+    await h.custom.deleteClusterCustomObject({ ...nodeClaimsAPI, name: "c-draining" });
+    await wait("the deletion in the cluster state", () => (h.state.nodeClaims.list().find((c) => c.metadata.name === "c-draining")?.metadata.deletionTimestamp ? true : undefined));
+    assert.equal((await readNodeClaim(h, "c-draining"))?.metadata.annotations?.["karpenter.sh/nodeclaim-termination-timestamp"], undefined);
+    const stale = new Date(clock.now() - 40 * min).toISOString();
+    await h.core.patchNodeStatus({ name: "c-draining", body: { status: { conditions: [{ type: "Ready", status: "Unknown", reason: "Test", message: "set by the test", lastHeartbeatTime: stale, lastTransitionTime: stale }] } } }, mergePatch);
+    const stamp = await wait("the termination timestamp on the deleting claim", async () => (await readNodeClaim(h, "c-draining"))?.metadata.annotations?.["karpenter.sh/nodeclaim-termination-timestamp"]);
+    assert.equal(stamp, new Date(Math.floor(clock.now() / 1000) * 1000).toISOString().replace(".000Z", "Z"));
+    assert.equal(await metricValue(h.registry, "karpenter_nodeclaims_unhealthy_disrupted_total", { nodepool: "pool-c" }), 0);
+  });
+
+  it("counts a repair once when reconciles race on a cache that has not seen the deletion yet", async () => {
+    // Three more reconciles of the same node, at once and beside the running controller's: each
+    // reads the claim, but only the one whose delete finds the version it read counts.
+    const registry = new Registry();
+    const extra = new RepairController({ ...h.deps, clock, policies: awsRepairPolicies, repairMetrics: createRepairMetrics(registry) });
+    await nodeWith("d-sick", "pool-d", "Unknown", 40);
+    await Promise.all([extra.reconcile("d-sick"), extra.reconcile("d-sick"), extra.reconcile("d-sick")]);
+    await wait("d-sick's claim deleted", () => deleting("d-sick"));
+    const counted = async (r: Registry) => metricValue(r, "karpenter_nodeclaims_unhealthy_disrupted_total", { nodepool: "pool-d" });
+    await wait("the repair counted", async () => ((await counted(h.registry)) + (await counted(registry)) > 0 ? true : undefined));
+    assert.equal((await counted(h.registry)) + (await counted(registry)), 1);
   });
 });
