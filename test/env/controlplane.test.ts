@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { CoreV1Api, CustomObjectsApi, type V1Node, type V1Pod } from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type V1Node, type V1Pod } from "@kubernetes/client-node";
+import { NODE_READY_ANNOTATION, NODE_READY_SINCE_ANNOTATION } from "./kwokstages.js";
 import {
   installCRDs,
   KWOK_NODE_ANNOTATION,
@@ -114,5 +115,36 @@ describe("with kube-scheduler, kube-controller-manager and kwok", async () => {
     );
     assert.equal(running.spec?.nodeName, "kwok-node-1", "kube-scheduler bound the pod to the kwok node");
     assert.ok(running.status?.podIP, "kwok gave the pod an IP");
+  });
+});
+
+describe("kwok's test stage for an unhealthy node", async () => {
+  const env = await startControlPlane({ controllerManager: true, kwok: true });
+  after(() => env.stop());
+  const core = () => env.kubeConfig().makeApiClient(CoreV1Api);
+  const ready = async (name: string) => (await core().readNode({ name })).status?.conditions?.find((c) => c.type === "Ready");
+  const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+
+  it("holds Ready at Unknown on an annotated node, and kwok resets it once the annotation is gone", async () => {
+    const name = "kwok-sick";
+    await core().createNode({
+      body: {
+        metadata: { name, labels: { "kubernetes.io/hostname": name }, annotations: { [KWOK_NODE_ANNOTATION]: KWOK_NODE_ANNOTATION_VALUE } },
+        status: { allocatable: { cpu: "4", memory: "16Gi", pods: "110" }, capacity: { cpu: "4", memory: "16Gi", pods: "110" } },
+      },
+    });
+    await waitFor(`${name} Ready`, async () => ((await ready(name))?.status === "True" ? true : undefined), { timeoutMs: 60_000, intervalMs: 250 });
+    const since = "2026-01-01T00:00:00Z";
+    await core().patchNode({ name, body: { metadata: { annotations: { [NODE_READY_ANNOTATION]: "Unknown", [NODE_READY_SINCE_ANNOTATION]: since } } } }, mergePatch);
+    const unknown = await waitFor(`${name} Ready Unknown`, async () => {
+      const c = await ready(name);
+      return c?.status === "Unknown" ? c : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 250 });
+    assert.equal(unknown.lastTransitionTime?.toISOString(), new Date(since).toISOString(), "the transition time the annotation asked for");
+    const n = await core().readNode({ name });
+    assert.equal(n.status?.conditions?.find((c) => c.type === "MemoryPressure")?.status, "False", "the other conditions stay");
+    // Without the annotation node-initialize takes the node back.
+    await core().patchNode({ name, body: { metadata: { annotations: { [NODE_READY_ANNOTATION]: null, [NODE_READY_SINCE_ANNOTATION]: null } } } }, mergePatch);
+    await waitFor(`${name} Ready again`, async () => ((await ready(name))?.status === "True" ? true : undefined), { timeoutMs: 60_000, intervalMs: 250 });
   });
 });

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { stringify } from "yaml";
+import { readTestKwokStages } from "./kwokstages.js";
 import { bin, ensureBuilt, kwokStages, type Target } from "./paths.js";
 import { freePort, makeTempDir, onExit, removeDir, request, startProcess, waitFor, type ManagedProcess } from "./proc.js";
 
@@ -284,9 +285,12 @@ async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
       const annotationSelector =
         k.manageNodesWithAnnotationSelector ?? `${KWOK_NODE_ANNOTATION}=${KWOK_NODE_ANNOTATION_VALUE}`;
       kwokServerAddress = `127.0.0.1:${await freePort()}`;
+      // kwok's default stages, plus the test-only one that holds a node's Ready at Unknown.
+      const stagesPath = join(tmpDir, "kwok-stages.yaml");
+      writeFileSync(stagesPath, readTestKwokStages(kwokStages));
       const args = [
         `--kubeconfig=${kubeconfigPath}`,
-        `--config=${kwokStages}`,
+        `--config=${stagesPath}`,
         "--manage-all-nodes=false",
         `--cidr=${k.cidr ?? "10.0.0.0/16"}`,
         "--node-lease-duration-seconds=40", // the stages heartbeat through Leases, like kubelets
