@@ -44,6 +44,24 @@ describe("kubectl with tenon's CRDs", () => {
     assert.equal(claims.code, 0, claims.err);
   });
 
+  it("a NodePool whose node registrations fail stays READY (Ready summarises validation and the node class only)", () => {
+    const at = "2026-11-21T10:00:00Z";
+    const c = (type: string, status: string, reason: string, message = "") => ({ type, status, reason, message, lastTransitionTime: at, observedGeneration: 1 });
+    const status = {
+      nodes: 3,
+      conditions: [c("ValidationSucceeded", "True", "ValidationSucceeded"), c("NodeClassReady", "True", "NodeClassReady"), c("NodeRegistrationHealthy", "False", "RegistrationFailed", "Failed to register node"), c("Ready", "True", "Ready")],
+    };
+    const patched = kubectl("patch", "nodepool", "default", "--subresource=status", "--type=merge", "-p", JSON.stringify({ status }));
+    assert.equal(patched.code, 0, patched.err);
+    const pools = kubectl("get", "nodepools", "default");
+    assert.match(pools.out, /^default\s+default\s+3\s+True\s+/m);
+    // What Karpenter's docs and e2e suites wait on works against tenon's CRD.
+    const waited = kubectl("wait", "nodepool/default", "--for=condition=NodeRegistrationHealthy=False", "--timeout=10s");
+    assert.equal(waited.code, 0, waited.err);
+    const reason = kubectl("get", "nodepool", "default", "-o", "jsonpath={.status.conditions[?(@.type==\"NodeRegistrationHealthy\")].reason}");
+    assert.equal(reason.out, "RegistrationFailed");
+  });
+
   it("refuses a bad manifest with a message naming the field", () => {
     const r = kubectl("apply", "-f", join(manifestsDir, "invalid", "np-req-karpenter-domain.yaml"));
     assert.notEqual(r.code, 0);

@@ -220,7 +220,9 @@ describe("helm chart charts/tenon", () => {
       assert.ok(!r.verbs.includes("*") && !r.resources.includes("*") && !r.apiGroups.includes("*"), `wildcard in ${JSON.stringify(r)}`);
       assert.ok(!r.resources.some((x) => ["secrets", "configmaps", "serviceaccounts"].includes(x)), `unexpected resource in ${JSON.stringify(r)}`);
       // Workloads are only read (a CapacityBuffer's scalableRef copies their pod template, as Karpenter's chart allows).
-      if (r.resources.some((x) => ["deployments", "statefulsets", "replicasets", "podtemplates"].includes(x))) assert.deepEqual(r.verbs, ["get"], `workloads are read, one by one: ${JSON.stringify(r)}`);
+      if (r.resources.some((x) => ["deployments", "statefulsets", "replicasets"].includes(x))) assert.deepEqual(r.verbs, ["get"], `workloads are read, one by one: ${JSON.stringify(r)}`);
+      // PodTemplates are watched, so a buffer follows its template (as Karpenter's kwok chart allows).
+      if (r.resources.includes("podtemplates")) assert.deepEqual(r.verbs, ["get", "list", "watch"], `podtemplates are read and watched: ${JSON.stringify(r)}`);
     }
     const writes = new Set(cluster.filter((r) => r.verbs.some((v) => ["create", "update", "patch", "delete"].includes(v))).flatMap((r) => r.resources.map((res) => `${r.apiGroups[0] || "core"}/${res}`)));
     assert.deepEqual(
