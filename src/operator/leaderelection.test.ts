@@ -102,6 +102,46 @@ describe("LeaderElector", () => {
     await a.done;
   });
 
+  it("renews with one write against the version it wrote, reading the lease only when that write fails", async () => {
+    const store = leaseStore();
+    const inner = store.client();
+    const calls: string[] = [];
+    const counted: LeaseClient = {
+      get: () => (calls.push("get"), inner.get()),
+      create: (r) => (calls.push("create"), inner.create(r)),
+      update: (r, v) => (calls.push("update"), inner.update(r, v)),
+    };
+    let slow = 0;
+    const elector = new LeaderElector({
+      ...fast,
+      lease: counted,
+      identity: "a",
+      onStartedLeading: () => {},
+      metrics: { leading: () => {}, slowPath: () => void slow++ },
+    });
+    const stop = new AbortController();
+    const done = elector.run(stop.signal);
+    await until(() => elector.isLeader);
+    const first = store.current!.renewTime!.getTime();
+    calls.length = 0;
+    await until(() => calls.filter((c) => c === "update").length >= 3);
+    assert.ok(store.current!.renewTime!.getTime() > first);
+    assert.deepEqual(calls.filter((c) => c !== "update"), [], "renewals made no reads");
+    assert.equal(slow, 0);
+
+    // Someone else writes the lease (keeping us as holder, as a label change would): the next
+    // optimistic write conflicts, the elector reads the lease, and renews against the new version.
+    const other = store.client();
+    const now = (await other.get())!;
+    await other.update({ ...now.record }, now.resourceVersion);
+    const written = store.current!.renewTime!.getTime();
+    await until(() => slow >= 1 && calls.includes("get"));
+    await until(() => store.current!.renewTime!.getTime() > written);
+    assert.equal(elector.isLeader, true, "still leading after the slow path");
+    stop.abort();
+    assert.equal(await done, "stopped");
+  });
+
   it("lets only one of two candidates lead, and hands over at once on release", async () => {
     const store = leaseStore();
     const a = candidate(store.client(), "a");

@@ -137,7 +137,6 @@ export class LeaderElector {
         this.renewedAt = started;
         continue;
       }
-      this.options.metrics?.slowPath();
       if (this.takenBy !== undefined) {
         log?.error({ identity: this.identity, leader: this.takenBy }, "the leader lease was taken by another holder, stopping leading");
         outcome = "lost";
@@ -175,6 +174,7 @@ export class LeaderElector {
 
   private async attempt(): Promise<boolean> {
     const lease = this.options.lease;
+    if (await this.renewOptimistically()) return true;
     const current = await lease.get();
     this.observe(current);
     // Once taken from us, leadership is over: never take it back from under the new holder.
@@ -196,6 +196,27 @@ export class LeaderElector {
       case "renew":
         this.observe(await lease.update(decision.record, current!.resourceVersion));
         return true;
+    }
+  }
+
+  /**
+   * client-go's fast path: a leader whose last write succeeded writes its renewal against the
+   * version it wrote, one request instead of a read and a write, which halves what a renewal
+   * waits for on a busy API server. Any failure (someone else wrote the lease, or the call
+   * failed) falls back to the read-then-write path, counted in leader_election_slowpath_total.
+   */
+  private async renewOptimistically(): Promise<boolean> {
+    const observed = this.observed?.state;
+    if (!this.leading || this.takenBy !== undefined || observed?.record.holderIdentity !== this.identity) return false;
+    const decision = decideLease({ current: observed.record, observedAt: this.observed!.at, now: this.now(), identity: this.identity, leaseDurationMs: this.leaseDurationMs });
+    if (decision.action !== "renew") return false;
+    try {
+      this.observe(await this.options.lease.update(decision.record, observed.resourceVersion));
+      return true;
+    } catch (error) {
+      this.options.metrics?.slowPath();
+      this.options.logger?.debug({ error, identity: this.identity }, "optimistic renewal of the leader lease failed, reading it first");
+      return false;
     }
   }
 
