@@ -18,6 +18,8 @@ import { unfenced } from "./fence.js";
 import { loadKubeConfig, makeClients } from "./kube.js";
 import { leaderMetrics } from "./metrics-clients.js";
 import { LeaderElector, coordinationLeaseClient, newIdentity } from "./leaderelection.js";
+import { watchEventLoopStalls } from "./stallwatch.js";
+import { keepConnectionsAlive } from "./kubeagent.js";
 import { ControllerLiveness, awaitControllersStopped } from "./liveness.js";
 import { createLogger, logProcessWarnings } from "./logging.js";
 import { waitForAPIServer } from "./apiready.js";
@@ -83,11 +85,12 @@ async function start(config: Config, env: Env, logger: Logger): Promise<void> {
   };
   const shutdown = new Shutdown({ logger, exit }).listen();
   containStrayErrors(process, { logger, stopping: () => shutdown.stopping, exit });
+  shutdown.register("stall watch", watchEventLoopStalls({ logger }));
 
   let raw;
   try {
     const loaded = loadKubeConfig({ kubeconfig: config.kubeconfig, env });
-    raw = makeClients(loaded.kubeConfig);
+    raw = makeClients(keepConnectionsAlive(loaded.kubeConfig));
     logger.info({ source: loaded.source, server: loaded.kubeConfig.getCurrentCluster()?.server, identity }, "loaded Kubernetes credentials");
   } catch (err) {
     throw new ConfigError([(err as Error).message]);
