@@ -29,6 +29,8 @@ function readDir(dir: string): Manifest[] {
 }
 
 export const validManifests = (): Manifest[] => readDir("valid");
+/** Karpenter v1.14's own examples/v1, byte for byte (see karpenter-examples/README.md). */
+export const karpenterExamples = (): Manifest[] => readDir("karpenter-examples");
 export const statusManifests = (): Manifest[] => readDir("status");
 
 export const invalidManifests = (): InvalidManifest[] => withHeaders(readDir("invalid"));
@@ -43,6 +45,17 @@ function withHeaders(ms: Manifest[]): InvalidManifest[] {
     };
     return { ...m, field: header("field"), expect: header("expect") };
   });
+}
+
+/** The API server's error text, from the client's exception. */
+export function serverMessage(err: unknown): string {
+  const e = err as { code?: number; body?: unknown; message?: string };
+  const body = typeof e.body === "string" ? e.body : JSON.stringify(e.body ?? "");
+  try {
+    return (JSON.parse(body) as { message?: string }).message ?? body;
+  } catch {
+    return body || String(e.message);
+  }
 }
 
 /** group, version, plural (and namespace, for namespaced kinds) of each of our kinds, for the custom objects API. */

@@ -21,7 +21,7 @@ import {
 import { formatPath } from "../../src/apis/parse.js";
 import { installCRDs, useControlPlane } from "../env/index.js";
 import { repoRoot } from "../env/paths.js";
-import { controllerRefusedManifests, invalidManifests, resourceOf, statusManifests, validManifests, type Manifest } from "./corpus.js";
+import { controllerRefusedManifests, invalidManifests, resourceOf, serverMessage, statusManifests, validManifests, type Manifest } from "./corpus.js";
 
 const schemas: Record<string, { object: z.ZodType; status: z.ZodType }> = {
   NodePool: { object: NodePoolSchema, status: NodePoolStatusSchema },
@@ -32,17 +32,6 @@ const schemas: Record<string, { object: z.ZodType; status: z.ZodType }> = {
 };
 
 type Obj = Manifest["object"] & { spec: unknown; status?: unknown; metadata: { name: string; resourceVersion?: string; generation?: number } };
-
-/** The API server's error text, from the client's exception. */
-function serverMessage(err: unknown): string {
-  const e = err as { code?: number; body?: unknown; message?: string };
-  const body = typeof e.body === "string" ? e.body : JSON.stringify(e.body ?? "");
-  try {
-    return (JSON.parse(body) as { message?: string }).message ?? body;
-  } catch {
-    return body || String(e.message);
-  }
-}
 
 // Messages the API server words itself for OpenAPI keywords; zod words these differently.
 const openAPIPhrases = ["should match", "Unsupported value", "Required value", "should be greater than or equal to", "should be less than or equal to"];
