@@ -12,7 +12,7 @@ import { schedulingPolicies } from "../provisioning/provisioner.js";
 import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { Logger } from "pino";
-import { CapacityTypeLabel, ConditionDisruptionReason, DisruptedTaintKey, NodePoolLabel } from "../../apis/labels.js";
+import { CapacityTypeLabel, ConditionDisruptionReason, DisruptedTaintKey, DoNotDisruptAnnotation, NodePoolLabel } from "../../apis/labels.js";
 import {
   type Command,
   type DisruptionInput,
@@ -33,7 +33,9 @@ import type { ClusterState } from "../../state/cluster.js";
 import { getCondition } from "../shared/conditions.js";
 import { deleteNodeClaim } from "../shared/kube.js";
 import type { ManagedController } from "../shared/deps.js";
-import { isDeleting } from "../../state/predicates.js";
+import { doNotDisruptActive, nextProtectionEnd } from "../../state/donotdisrupt.js";
+import { isActive, isDeleting } from "../../state/predicates.js";
+import { doNotDisruptEvents } from "../shared/karpenter-events.js";
 import { Controller, type ReconcileResult, type Reconciler } from "../runtime/controller.js";
 import { type ConditionFacts } from "./conditions.js";
 import { abandonedEvents, explanationEvents, nodePoolBlockedEvent, nodePoolWarningEvent, podBlockingEvent, terminatingEvents } from "./events.js";
@@ -141,7 +143,9 @@ export class DisruptionReconciler implements Reconciler {
       acted = true;
     }
     if (acted || this.orchestrator.active.length > 0) return { requeueAfterMs: this.settings.orchestrationPollMs };
-    return { requeueAfterMs: this.settings.pollingPeriodMs };
+    // A do-not-disrupt duration ending before the next poll: look again right then.
+    const ends = nextProtectionEnd(input.pods, now);
+    return { requeueAfterMs: ends !== undefined ? Math.max(1, Math.min(this.settings.pollingPeriodMs, Math.ceil(ends - now))) : this.settings.pollingPeriodMs };
   }
 
   /**
@@ -152,7 +156,7 @@ export class DisruptionReconciler implements Reconciler {
     const cheap = Methods.filter((m) => m !== "multi" && m !== "single");
     const first = planDisruption(input, this.options(now, cheap));
     if (first.command || this.pending) return first;
-    const fingerprint = this.fingerprint(input, first);
+    const fingerprint = this.fingerprint(input, first, now);
     const c = this.consolidated;
     if (c && c.fingerprint === fingerprint && now - c.at < consolidationStateTTLMs) {
       return { ...first, explanations: [...first.explanations, ...c.explanations.filter((e) => !first.explanations.some((f) => f.node === e.node))] };
@@ -163,8 +167,10 @@ export class DisruptionReconciler implements Reconciler {
     return full;
   }
 
-  private fingerprint(input: DisruptionInput, plan: DisruptionPlan): string {
+  private fingerprint(input: DisruptionInput, plan: DisruptionPlan, now: number): string {
     const h = createHash("sha1");
+    // A do-not-disrupt duration running out changes nothing in the API, yet frees its node.
+    for (const p of input.pods) if (p.metadata?.annotations?.[DoNotDisruptAnnotation] !== undefined) h.update(`${p.metadata.uid ?? p.metadata.name}:${doNotDisruptActive(p, now)}`);
     const rv = (o: { metadata?: { name?: string; resourceVersion?: string } }) => `${o.metadata?.name}@${o.metadata?.resourceVersion}`;
     for (const list of [input.nodes, input.nodeClaims, input.nodePools, input.pdbs ?? [], input.pods]) for (const o of list) h.update(rv(o as { metadata?: { name?: string; resourceVersion?: string } }));
     h.update(JSON.stringify(plan.consolidatable.filter((c) => c.consolidatable).map((c) => c.claim)));
@@ -239,6 +245,11 @@ export class DisruptionReconciler implements Reconciler {
   }
 
   private publish(input: DisruptionInput, plan: DisruptionPlan): void {
+    // As Karpenter, each pass reads the do-not-disrupt of every running pod on a managed node, and says what it found.
+    const managed = new Set(input.nodeClaims.map((c) => c.status?.nodeName).filter((n): n is string => !!n));
+    for (const p of input.pods) {
+      if (p.spec?.nodeName && managed.has(p.spec.nodeName) && isActive(p)) this.deps.recorder.publish(...doNotDisruptEvents(p, plan.now));
+    }
     const nodes = new Map(input.nodes.map((n) => [n.metadata?.name ?? "", n]));
     const claims = new Map(input.nodeClaims.map((c) => [c.metadata.name ?? "", c]));
     const pods = new Map(input.pods.map((p) => [`${p.metadata?.namespace ?? "default"}/${p.metadata?.name ?? ""}`, p]));

@@ -84,7 +84,7 @@ describe("drain grouping", () => {
     const plan = drainPlan([pod("precious", { doNotDisrupt: true }), pod("ds", { daemon: true })], Date.now(), undefined);
     assert.deepEqual(names(plan.evictions), []);
     assert.deepEqual(names(plan.waiting), ["precious", "ds"]);
-    assert.equal(isEvictable(pod("precious", { doNotDisrupt: true })), false);
+    assert.equal(isEvictable(pod("precious", { doNotDisrupt: true }), Date.now()), false);
   });
 });
 
