@@ -38,7 +38,18 @@ import { isActive, isDeleting } from "../../state/predicates.js";
 import { doNotDisruptEvents } from "../shared/karpenter-events.js";
 import { Controller, type ReconcileResult, type Reconciler } from "../runtime/controller.js";
 import { type ConditionFacts } from "./conditions.js";
-import { abandonedEvents, explanationEvents, nodePoolBlockedEvent, nodePoolWarningEvent, podBlockingEvent, terminatingEvents } from "./events.js";
+import {
+  abandonedEvents,
+  consolidationApprovedEvents,
+  consolidationApprovedNodePoolEvent,
+  consolidationCandidateEvents,
+  consolidationRejectedEvents,
+  explanationEvents,
+  nodePoolBlockedEvent,
+  nodePoolWarningEvent,
+  podBlockingEvent,
+  terminatingEvents,
+} from "./events.js";
 import { InputBuilder } from "./input.js";
 import { type ActiveCommand, Orchestrator } from "./orchestration.js";
 import { type DisruptionControllerDeps, type DisruptionSettings, settingsOf } from "./settings.js";
@@ -131,11 +142,19 @@ export class DisruptionReconciler implements Reconciler {
       } else {
         this.log.info({ command: p.description, reason: check.reason }, "abandoning disruption command, it no longer holds");
         families.failedValidations.inc({ consolidation_type: MethodInfos[p.command.method].consolidationType }, p.command.candidates.length);
-        for (const c of p.command.candidates) this.deps.recorder.publish(...abandonedEvents(c.node, c.claim, p.description, check.reason));
+        const consolidation = p.command.method === "multi" || p.command.method === "single";
+        for (const c of p.command.candidates) {
+          // Karpenter's event with its kind of failure, and tenon's with the reason in full.
+          if (consolidation) this.deps.recorder.publish(...consolidationRejectedEvents(p.command, c, check.kind));
+          this.deps.recorder.publish(...abandonedEvents(c.node, c.claim, p.description, check.reason));
+        }
       }
     } else if (plan.command) {
       if (validated.has(plan.command.method)) {
         this.pending = { command: plan.command, description: describeCommand(plan.command), validateAt: now + this.settings.validationTTLMs };
+        if (plan.command.method === "multi" || plan.command.method === "single") {
+          for (const c of plan.command.candidates) this.deps.recorder.publish(...consolidationCandidateEvents(plan.command, c));
+        }
         this.log.debug({ command: this.pending.description }, `validating disruption command in ${this.settings.validationTTLMs}ms`);
         return { requeueAfterMs: this.settings.validationTTLMs };
       }
@@ -264,6 +283,17 @@ export class DisruptionReconciler implements Reconciler {
       }
     }
     const pools = new Map(input.nodePools.map((np) => [np.metadata.name ?? "", np]));
+    // Balanced scores that approved a move: on the node for a single-node move, on the NodePool for a multi-node one.
+    for (const move of plan.moves) {
+      if (move.score?.decision !== "approved") continue;
+      if (move.kind === "single") {
+        const claim = claims.get(move.nodes[0] ?? "") ?? input.nodeClaims.find((c) => c.status?.nodeName === move.nodes[0]);
+        this.deps.recorder.publish(...consolidationApprovedEvents(nodes.get(move.nodes[0] ?? ""), claim, move.score));
+      } else {
+        const np = pools.get(move.nodePool);
+        if (np) this.deps.recorder.publish(consolidationApprovedNodePoolEvent(np, move.score));
+      }
+    }
     for (const w of plan.warnings) {
       const np = pools.get(w.nodePool);
       if (np) this.deps.recorder.publish(nodePoolWarningEvent(np, w.message));

@@ -56,9 +56,6 @@ export const karpenterEventReasons: Record<string, string> = {
 
 /** Reasons tenon does not publish yet, with why. */
 const notYet: Record<string, string> = {
-  ConsolidationCandidate: "not built yet: tenon's validation TTL is logged, not announced per candidate",
-  ConsolidationRejected: "not built yet: a refused command is announced as DisruptionAbandoned (tenon's) with its reason",
-  ConsolidationApproved: "not built yet: Balanced scores are counted (karpenter_consolidation_*) but not announced",
   UnregisteredTaintMissing: "not built yet: src/controllers/nodeclaim/lifecycle is another helper's area",
   ZonalShiftActive: "tenon does not read ARC zonal shifts (src/cloudprovider/aws is another helper's area)",
   ZonalShiftCleared: "tenon does not read ARC zonal shifts (src/cloudprovider/aws is another helper's area)",
