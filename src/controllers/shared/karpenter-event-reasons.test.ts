@@ -56,9 +56,8 @@ export const karpenterEventReasons: Record<string, string> = {
 
 /** Reasons tenon does not publish yet, with why. */
 const notYet: Record<string, string> = {
-  UnregisteredTaintMissing: "not built yet: src/controllers/nodeclaim/lifecycle is another helper's area",
-  ZonalShiftActive: "tenon does not read ARC zonal shifts (src/cloudprovider/aws is another helper's area)",
-  ZonalShiftCleared: "tenon does not read ARC zonal shifts (src/cloudprovider/aws is another helper's area)",
+  ZonalShiftActive: "not built: tenon does not read ARC zonal shifts, and moto has no ARC service to test them against",
+  ZonalShiftCleared: "not built: tenon does not read ARC zonal shifts, and moto has no ARC service to test them against",
 };
 
 /** Every non-test TypeScript source under src/. */
