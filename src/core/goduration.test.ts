@@ -105,9 +105,10 @@ describe("parseGoDuration's grammar, on random inputs", () => {
   });
 
   test("anything outside [-+]?([0-9]*(\\.[0-9]*)?unit)+ (or a bare 0) is refused", () => {
+    // Six characters at most: too short to overflow 2^63 ns, so the grammar alone decides.
     const grammar = /^[-+]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+$/u;
     fc.assert(
-      fc.property(fc.stringMatching(/^[-+0-9.a-z\u00b5 ]{0,8}$/), (text) => {
+      fc.property(fc.stringMatching(/^[-+0-9.a-z\u00b5 ]{0,6}$/), (text) => {
         const ok = tryParseGoDuration(text).ok;
         if (!/^[-+]?0$/.test(text)) assert.equal(ok, grammar.test(text), JSON.stringify(text));
         else assert.equal(ok, true);
