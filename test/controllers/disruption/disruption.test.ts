@@ -128,6 +128,23 @@ describe("disruption controller", () => {
     }
   });
 
+  it("announces a move a Balanced NodePool's score approves (ConsolidationApproved) and the command it starts validating", async () => {
+    try {
+      await createPool(h, "bal", { consolidationPolicy: "Balanced", budgets: [{ nodes: "100%" }] });
+      await createNode(h, "bal-big", "bal", "c.8x");
+      await createNode(h, "bal-busy", "bal", "c.4x");
+      await createPod(h, podOn("one", "bal-big", { cpu: "1500m" }));
+      for (const i of ["1", "2", "3"]) await createPod(h, podOn(`busy-${i}`, "bal-busy", { cpu: "1100m" }));
+      const approved = await wait("ConsolidationApproved on bal-big", () => h.events.find((e) => e.reason === "ConsolidationApproved" && e.involvedObject.kind === "Node" && e.involvedObject.name === "bal-big"));
+      assert.equal(approved.type, "Normal");
+      assert.match(approved.message, /^score \d+\.\d\d >= threshold 0\.50 \(k: 2, savings \d+\.\d%, disruption \d+\.\d%\)$/);
+      assert.ok(h.events.some((e) => e.reason === "ConsolidationApproved" && e.involvedObject.kind === "NodeClaim" && e.involvedObject.name === "bal-big"), "and on its NodeClaim");
+      await wait("ConsolidationCandidate on bal-big", () => h.events.find((e) => e.reason === "ConsolidationCandidate" && e.involvedObject.name === "bal-big" && /^Consolidation candidate: replace: \[bal-big\] -> \[1 replacement\] \(savings: \$\d+\.\d\d\)$/.test(e.message)));
+    } finally {
+      await wipe(h);
+    }
+  });
+
   it("holds every node while a budget allows no disruption", async () => {
     try {
       await createPool(h, "frozen", { budgets: [{ nodes: "0" }] });
