@@ -1,12 +1,13 @@
 // Which nodes may be disrupted at all, and the facts each method needs about them. A node is a
 // candidate when it has a NodeClaim of a NodePool tenon knows (and a known instance type), is
 // initialized, is not already going away, and does not carry karpenter.sh/do-not-disrupt. Pods
-// that block a graceful disruption (do-not-disrupt, a PodDisruptionBudget that allows nothing)
+// that block a graceful disruption (do-not-disrupt still in force, a PodDisruptionBudget that allows nothing)
 // are recorded on the candidate: graceful methods skip it, eventual ones (drift, sleep, limits)
 // do not when the claim has a terminationGracePeriod to bound the drain.
 import { parseNillableDuration } from "../apis/duration.js";
 import { ConditionInitialized, DoNotDisruptAnnotation, InstanceTypeLabel } from "../apis/labels.js";
 import type { NodePool } from "../apis/nodepool.js";
+import { objectDoNotDisrupt, podProtection } from "../state/donotdisrupt.js";
 import { type ClusterView, conditionOf, timeOf } from "./state.js";
 import { blocksWithDoNotDisrupt, evictionCost, isReschedulable, podName } from "./pods.js";
 import type { Candidate, Expiration, Explanation, StateNode } from "./types.js";
@@ -70,7 +71,7 @@ export function buildCandidates(view: ClusterView): CandidateSet {
       blocked("NotInitialized", "node isn't initialized");
       continue;
     }
-    if (s.node.metadata?.annotations?.[DoNotDisruptAnnotation] === "true" || s.claim?.metadata.annotations?.[DoNotDisruptAnnotation] === "true") {
+    if (objectDoNotDisrupt(s.node) || (s.claim && objectDoNotDisrupt(s.claim))) {
       blocked("DoNotDisrupt", `disruption is blocked through the "${DoNotDisruptAnnotation}" annotation`);
       continue;
     }
@@ -97,9 +98,11 @@ export function buildCandidates(view: ClusterView): CandidateSet {
       disruptionCost: reschedulable.reduce((sum, p) => sum + evictionCost(p), 0) * lifetimeRemaining(s, np, now),
       consolidatable: false,
     };
-    const dnd = s.pods.filter(blocksWithDoNotDisrupt);
+    const dnd = s.pods.filter((p) => blocksWithDoNotDisrupt(p, now));
     if (dnd.length > 0) {
-      c.podBlock = { kind: "PodDoNotDisrupt", message: `pod ${podName(dnd[0]!)} has the "${DoNotDisruptAnnotation}" annotation`, pods: dnd.map(podName) };
+      const until = podProtection(dnd[0]!, now).until;
+      const ends = until !== undefined ? ` (until ${new Date(Math.floor(until / 1000) * 1000).toISOString().replace(".000Z", "Z")})` : "";
+      c.podBlock = { kind: "PodDoNotDisrupt", message: `pod ${podName(dnd[0]!)} has the "${DoNotDisruptAnnotation}" annotation${ends}`, pods: dnd.map(podName) };
     } else {
       const pdb = view.pdbs.firstBlocked(s.pods);
       if (pdb) c.podBlock = { kind: "PodDisruptionBudget", message: pdb.message, pods: [podName(pdb.pod)] };

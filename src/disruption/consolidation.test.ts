@@ -104,6 +104,21 @@ describe("consolidation", () => {
     assert.equal(explanationOf(plan, "b")?.kind, "DoNotDisrupt");
   });
 
+  it("keeps a node while a pod's do-not-disrupt duration runs, and consolidates it once it has run out", () => {
+    const np = nodePool("p", { budgets: [{ nodes: "100%" }] });
+    const nodes = [managedNode("a", { pool: np, type: c4 }), managedNode("b", { pool: np, type: c4 })];
+    const started = (p: ReturnType<typeof pod>) => ({ ...p, status: { ...p.status, startTime: new Date(T0 - 10 * 60_000).toISOString() as unknown as Date } });
+    const pods = [started(pod("batch", { node: "a", annotations: { "karpenter.sh/do-not-disrupt": "30m" } })), started(pod("typo", { node: "b", annotations: { "karpenter.sh/do-not-disrupt": "30 minutes" } }))];
+    const during = planChecked(clusterInput({ pools: [np], nodes, pods }), { now: T0, exhaustive: true });
+    const disrupted = (plan: typeof during) => [plan.command, ...plan.options].flatMap((c) => c?.candidates.map((x) => x.name) ?? []);
+    assert.ok(!disrupted(during).includes("a"), "protected for 20 more minutes");
+    assert.ok(disrupted(during).includes("b"), "a value that is no duration protects nothing");
+    assert.equal(explanationOf(during, "a")?.kind, "PodDoNotDisrupt");
+    assert.match(explanationOf(during, "a")!.message, /pod default\/batch has the "karpenter.sh\/do-not-disrupt" annotation \(until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)/);
+    const after = planChecked(clusterInput({ pools: [np], nodes, pods }), { now: T0 + 20 * 60_000, exhaustive: true });
+    assert.ok(disrupted(after).includes("a"), "the protection ended at startTime + 30m");
+  });
+
   it("honours PodDisruptionBudgets that allow nothing", () => {
     const np = nodePool("p", { budgets: [{ nodes: "100%" }] });
     const nodes = [managedNode("a", { pool: np, type: c4 }), managedNode("b", { pool: np, type: c4 }), managedNode("c", { pool: np, type: c4 })];

@@ -10,7 +10,7 @@ import { cheapestOffering } from "../scheduling/instancetypes.js";
 import { Requirement } from "../core/requirement.js";
 import { Requirements } from "../core/requirements.js";
 import type { PlannedNodeClaim } from "../scheduling/types.js";
-import { type PoolTotals, type Score, balancedRejection, evaluateBalanced } from "./balanced.js";
+import { BalancedK, type PoolTotals, type Score, balancedRejection, evaluateBalanced } from "./balanced.js";
 import { minSavings, priceCap } from "./savings.js";
 import type { PodFailure, SimulationResult, Simulator } from "./simulate.js";
 import type { Candidate, Command, ConsolidationMove, Explanation, Method, Replacement } from "./types.js";
@@ -125,12 +125,19 @@ export function scoredMove(ctx: ConsolidationContext, out: ConsolidationOutcome)
  */
 export function movesOf(m: ScoredMove, approved?: boolean): ConsolidationMove[] {
   if (!m.scored) return [];
-  const pools = new Map<string, string>();
-  for (const c of m.scored.candidates) pools.set(c.nodePoolName ?? "", c.nodePool.spec.disruption.consolidationPolicy);
-  return [...pools].map(([nodePool, policy]) => {
+  const pools = new Map<string, { policy: string; nodes: string[] }>();
+  for (const c of m.scored.candidates) {
+    const pool = c.nodePoolName ?? "";
+    const entry = pools.get(pool) ?? { policy: c.nodePool.spec.disruption.consolidationPolicy, nodes: [] };
+    entry.nodes.push(c.name);
+    pools.set(pool, entry);
+  }
+  const kind = m.scored.candidates.length === 1 ? "single" : "multi";
+  return [...pools].map(([nodePool, { policy, nodes }]) => {
     const s = m.scores.get(nodePool);
     const verdict = (ok: boolean): ConsolidationMove["decision"] => (ok ? "approved" : "rejected");
-    return { decision: verdict(approved ?? s?.approved ?? true), nodePool, policy, ...(s ? { score: { value: s.score, decision: verdict(s.approved) } } : {}) };
+    const score = s ? { value: s.score, decision: verdict(s.approved), threshold: s.threshold, k: BalancedK, savingsFraction: s.savingsFraction, disruptionFraction: s.disruptionFraction } : undefined;
+    return { decision: verdict(approved ?? s?.approved ?? true), nodePool, policy, kind, nodes, ...(score ? { score } : {}) };
   });
 }
 

@@ -2,7 +2,7 @@
 // to what should be disrupted and why not. No clients, no clocks of its own: the disruption
 // controller, `tenon simulate --disruption` and the benchmark all call `planDisruption`.
 export { planDisruption, describeCommand } from "./plan.js";
-export { validateCommand, type Validation, type ValidateOptions } from "./validate.js";
+export { validateCommand, type Validation, type ValidationFailure, type ValidateOptions } from "./validate.js";
 export { nodePoolAllowed, sleepState, sleepConfig, parseSleepWindows, describeSleep, localTime, type SleepWindow, type SleepState } from "./sleep.js";
 export { SleepWindowsAnnotation, MinSavingsAnnotation } from "./annotations.js";
 export { allowedDisruptions, budgetActive, scaledNodes, type PoolBudget } from "./budgets.js";

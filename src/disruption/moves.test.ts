@@ -9,7 +9,8 @@ import type { Candidate, Command, ConsolidationMove } from "./types.js";
 
 const types = standardTypes(); // c.1x $0.05, c.2x $0.10, c.4x $0.20, c.8x $0.40, c.16x $0.80
 const [c4, c8] = [types[2]!, types[3]!];
-const rounded = (moves: readonly ConsolidationMove[]) => moves.map((m) => (m.score ? { ...m, score: { ...m.score, value: Math.round(m.score.value * 100) / 100 } } : m));
+const r2 = (x: number) => Math.round(x * 100) / 100;
+const rounded = (moves: readonly ConsolidationMove[]) => moves.map((m) => (m.score ? { ...m, score: { value: r2(m.score.value), decision: m.score.decision } } : m));
 
 describe("consolidation moves", () => {
   const crowded = (policy: "Balanced" | "WhenEmptyOrUnderutilized") => {
@@ -23,13 +24,13 @@ describe("consolidation moves", () => {
   it("a single-node move Balanced refuses is counted rejected, with its score", () => {
     const plan = planChecked(crowded("Balanced"), { now: T0 });
     assert.equal(plan.command, undefined);
-    assert.deepEqual(rounded(plan.moves), [{ decision: "rejected", nodePool: "p", policy: "Balanced", score: { value: 0.41, decision: "rejected" } }]);
+    assert.deepEqual(rounded(plan.moves), [{ decision: "rejected", nodePool: "p", policy: "Balanced", kind: "single", nodes: ["n"], score: { value: 0.41, decision: "rejected" } }]);
   });
 
   it("a move of a pool that is not Balanced is counted approved, without a score", () => {
     const plan = planChecked(crowded("WhenEmptyOrUnderutilized"), { now: T0 });
     assert.equal(plan.command?.method, "single");
-    assert.deepEqual(plan.moves, [{ decision: "approved", nodePool: "p", policy: "WhenEmptyOrUnderutilized" }]);
+    assert.deepEqual(plan.moves, [{ decision: "approved", nodePool: "p", policy: "WhenEmptyOrUnderutilized", kind: "single", nodes: ["n"] }]);
   });
 
   it("a single-node move Balanced approves is counted approved, with its score", () => {
@@ -39,7 +40,10 @@ describe("consolidation moves", () => {
     // Saves $0.30 (c.8x → c.2x) of $0.60 for 2 of 6 units of disruption: 0.5 / (1/3) = 1.5.
     const plan = planChecked(clusterInput({ pools: [np], nodes, pods }), { now: T0 });
     assert.equal(plan.command?.method, "single");
-    assert.deepEqual(rounded(plan.moves), [{ decision: "approved", nodePool: "p", policy: "Balanced", score: { value: 1.5, decision: "approved" } }]);
+    assert.deepEqual(rounded(plan.moves), [{ decision: "approved", nodePool: "p", policy: "Balanced", kind: "single", nodes: ["big"], score: { value: 1.5, decision: "approved" } }]);
+    // What ConsolidationApproved says: the score against 1/k, and the shares behind it.
+    const s = plan.moves[0]!.score!;
+    assert.deepEqual({ ...s, value: r2(s.value), savingsFraction: r2(s.savingsFraction), disruptionFraction: r2(s.disruptionFraction) }, { value: 1.5, decision: "approved", threshold: 0.5, k: 2, savingsFraction: 0.5, disruptionFraction: 0.33 });
   });
 
   it("a multi-node move is counted once per NodePool, with the score of the move taken", () => {
@@ -49,7 +53,7 @@ describe("consolidation moves", () => {
     const pods = [pod("pa", { node: "a", cpu: "500m" }), pod("pb", { node: "b", cpu: "500m" })];
     const plan = planChecked(clusterInput({ pools: [np], nodes, pods }), { now: T0 });
     assert.equal(plan.command?.method, "multi");
-    assert.deepEqual(rounded(plan.moves), [{ decision: "approved", nodePool: "p", policy: "Balanced", score: { value: 0.75, decision: "approved" } }]);
+    assert.deepEqual(rounded(plan.moves), [{ decision: "approved", nodePool: "p", policy: "Balanced", kind: "multi", nodes: ["a", "b"], score: { value: 0.75, decision: "approved" } }]);
   });
 
   it("a refused multi-node move is rejected for every pool, each score keeping its own pool's verdict", () => {
@@ -57,10 +61,10 @@ describe("consolidation moves", () => {
     const score = (value: number): Score => ({ score: value, approved: value >= 0.5, threshold: 0.5, savingsFraction: 0, disruptionFraction: 0 });
     const scored = { candidates: [cand("x", "a", "Balanced"), cand("y", "b", "Balanced"), cand("z", "c", "WhenEmptyOrUnderutilized")] } as unknown as Command;
     const moves = movesOf({ out: { rejection: { kind: "BalancedScore", message: "" } }, scored, scores: new Map([["a", score(0.8)], ["b", score(0.2)]]) }, false);
-    assert.deepEqual(moves, [
-      { decision: "rejected", nodePool: "a", policy: "Balanced", score: { value: 0.8, decision: "approved" } },
-      { decision: "rejected", nodePool: "b", policy: "Balanced", score: { value: 0.2, decision: "rejected" } },
-      { decision: "rejected", nodePool: "c", policy: "WhenEmptyOrUnderutilized" },
+    assert.deepEqual(rounded(moves), [
+      { decision: "rejected", nodePool: "a", policy: "Balanced", kind: "multi", nodes: ["x"], score: { value: 0.8, decision: "approved" } },
+      { decision: "rejected", nodePool: "b", policy: "Balanced", kind: "multi", nodes: ["y"], score: { value: 0.2, decision: "rejected" } },
+      { decision: "rejected", nodePool: "c", policy: "WhenEmptyOrUnderutilized", kind: "multi", nodes: ["z"] },
     ]);
     assert.deepEqual(movesOf({ out: { rejection: { kind: "NotCheaper", message: "" } }, scores: new Map() }), [], "no move, nothing counted");
   });

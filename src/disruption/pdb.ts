@@ -26,7 +26,11 @@ const notReady = (pod: V1Pod): boolean => (pod.status?.conditions ?? []).some((c
 export class PdbLimits {
   private readonly byNamespace = new Map<string, Budget[]>();
 
-  constructor(pdbs: readonly V1PodDisruptionBudget[]) {
+  /** `now`: when the drain would meet the budgets (a pod's do-not-disrupt duration may have ended by then). */
+  constructor(
+    pdbs: readonly V1PodDisruptionBudget[],
+    private readonly now: number,
+  ) {
     for (const p of pdbs) {
       const namespace = p.metadata?.namespace ?? "default";
       const b: Budget = {
@@ -52,7 +56,7 @@ export class PdbLimits {
 
   /** Why evicting this pod would fail now, or undefined when it would not. */
   blocks(pod: V1Pod): PodBlock | undefined {
-    if (!isEvictable(pod)) return undefined;
+    if (!isEvictable(pod, this.now)) return undefined;
     const budgets = this.matching(pod);
     if (budgets.length === 0) return undefined;
     if (budgets.length > 1) {

@@ -138,10 +138,13 @@ describe("validation", () => {
     const bad = validateCommand(cmd, churned, later);
     assert.equal(bad.valid, false);
     assert.match((bad as { reason: string }).reason, /do-not-disrupt/);
+    assert.equal((bad as { kind: string }).kind, "churn", "Karpenter's kind: a candidate changed");
     const closed = { ...input, nodePools: [nodePool("p", { budgets: [{ nodes: "0" }] })] };
     assert.match((validateCommand(cmd, closed, later) as { reason: string }).reason, /blocking budget/);
+    assert.equal((validateCommand(cmd, closed, later) as { kind: string }).kind, "budget");
     const full = { ...input, pods: [...pods, pod("hog", { node: victim === "a" ? "b" : "a", cpu: "3500m" })] };
     assert.equal(validateCommand(cmd, full, later).valid, false, "the other node has no room left");
+    assert.equal((validateCommand(cmd, full, later) as { kind: string }).kind, "scheduling");
   });
 });
 

@@ -52,7 +52,7 @@ export class ClusterView {
     extraInProgress: ReadonlySet<string> = new Set(),
   ) {
     for (const np of input.nodePools) this.pools.set(np.metadata.name ?? "", np);
-    this.pdbs = new PdbLimits(input.pdbs ?? []);
+    this.pdbs = new PdbLimits(input.pdbs ?? [], opts.now);
     this.model = modelOf(input, opts).withInProgress(extraInProgress);
   }
 

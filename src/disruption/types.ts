@@ -227,7 +227,11 @@ export interface ConsolidationMove {
   decision: Decision;
   nodePool: string;
   policy: string;
-  score?: { value: number; decision: Decision };
+  /** Single-node moves (one candidate) are announced on the node, multi-node ones on the NodePool. */
+  kind: "single" | "multi";
+  /** The names of the move's candidates of this NodePool. */
+  nodes: string[];
+  score?: { value: number; decision: Decision; threshold: number; k: number; savingsFraction: number; disruptionFraction: number };
 }
 
 type Decision = "approved" | "rejected";

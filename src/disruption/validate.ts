@@ -11,7 +11,13 @@ import { ClusterView } from "./state.js";
 import type { Candidate, Command, DisruptionInput, DisruptionOptions } from "./types.js";
 import { driftOf } from "./drift.js";
 
-export type Validation = { valid: true; command: Command } | { valid: false; reason: string };
+/**
+ * Karpenter's kinds of failed validation: a candidate that changed (churn), a budget (or a
+ * nomination) that no longer allows it, or a simulation that no longer comes out the same.
+ */
+export type ValidationFailure = "churn" | "budget" | "scheduling";
+
+export type Validation = { valid: true; command: Command } | { valid: false; reason: string; kind: ValidationFailure };
 
 export interface ValidateOptions {
   /** Re-run the consolidation simulation (default true). */
@@ -36,17 +42,17 @@ export function validateCommand(cmd: Command, input: DisruptionInput, opts: Disr
     const c = byName.get(old.name);
     if (!c) {
       const why = pass.explanations.find((e) => e.node === old.name);
-      return { valid: false, reason: `node ${old.name} is no longer a candidate${why ? `: ${why.message}` : " (it is gone or already being disrupted)"}` };
+      return { valid: false, kind: "churn", reason: `node ${old.name} is no longer a candidate${why ? `: ${why.message}` : " (it is gone or already being disrupted)"}` };
     }
     const block = vopts.blockersOnly ? blockerOnly(cmd, c) : candidateBlock(pass, cmd, c);
-    if (block !== undefined) return { valid: false, reason: `node ${old.name}: ${block}` };
+    if (block !== undefined) return { valid: false, kind: "churn", reason: `node ${old.name}: ${block}` };
     fresh.push(c);
   }
   if (vopts.blockersOnly) return { valid: true, command: { ...cmd, candidates: fresh } };
   const perPool = new Map<string, number>();
   for (const c of fresh) perPool.set(c.nodePoolName!, (perPool.get(c.nodePoolName!) ?? 0) + 1);
   for (const [pool, n] of perPool) {
-    if (pass.remaining(cmd.method, pool) < n) return { valid: false, reason: pass.budgetMessage(cmd.method, pool) };
+    if (pass.remaining(cmd.method, pool) < n) return { valid: false, kind: "budget", reason: pass.budgetMessage(cmd.method, pool) };
   }
   if ((cmd.method === "multi" || cmd.method === "single") && vopts.simulate !== false) {
     const ctx: ConsolidationContext = { sim: pass.sim, spotToSpot: opts.spotToSpotConsolidation === true, balanced: pass.balanced };
@@ -56,10 +62,10 @@ export function validateCommand(cmd: Command, input: DisruptionInput, opts: Disr
       const narrowed = filterOutSameType(next.replacements[0]!, fresh);
       next = narrowed ? { ...next, replacements: [narrowed], replacementPricePerHour: narrowed.pricePerHour, savingsPerHour: next.pricePerHour - narrowed.pricePerHour } : undefined;
     }
-    if (!next) return { valid: false, reason: `consolidation no longer holds: ${out.rejection?.message ?? "the replacement is no longer cheaper"}` };
-    if (cmd.decision === "delete" && next.decision !== "delete") return { valid: false, reason: "the nodes can no longer be deleted without a replacement" };
+    if (!next) return { valid: false, kind: "scheduling", reason: `consolidation no longer holds: ${out.rejection?.message ?? "the replacement is no longer cheaper"}` };
+    if (cmd.decision === "delete" && next.decision !== "delete") return { valid: false, kind: "scheduling", reason: "the nodes can no longer be deleted without a replacement" };
     if (next.decision === "replace" && next.replacementPricePerHour > cmd.replacementPricePerHour + 1e-9) {
-      return { valid: false, reason: `the replacement would now cost ${next.replacementPricePerHour.toFixed(4)}/hour, more than the ${cmd.replacementPricePerHour.toFixed(4)}/hour planned` };
+      return { valid: false, kind: "scheduling", reason: `the replacement would now cost ${next.replacementPricePerHour.toFixed(4)}/hour, more than the ${cmd.replacementPricePerHour.toFixed(4)}/hour planned` };
     }
     return { valid: true, command: next };
   }

@@ -43,7 +43,7 @@ const predicates = {
   node: isOwnedByNode,
   provisionable: isProvisionable,
   reschedulable: isReschedulable,
-  doNotDisrupt: blocksWithDoNotDisrupt,
+  doNotDisrupt: (p: V1Pod) => blocksWithDoNotDisrupt(p, Date.now()),
   failed: failedToSchedule,
 };
 

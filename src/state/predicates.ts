@@ -2,7 +2,8 @@
 // pkg/utils/node), written once: the provisioner, disruption, termination, the garbage collector
 // and `tenon simulate` all ask these. Pure: plain objects in, booleans out.
 import type { V1Pod, V1Taint } from "@kubernetes/client-node";
-import { DisruptedTaintKey, DoNotDisruptAnnotation } from "../apis/labels.js";
+import { DisruptedTaintKey } from "../apis/labels.js";
+import { doNotDisruptActive } from "./donotdisrupt.js";
 import { toleratesTaint } from "../scheduling/taints.js";
 
 type Timestamp = Date | string | null | undefined;
@@ -33,9 +34,8 @@ export const isOwnedByStatefulSet = (pod: V1Pod): boolean => ownedBy(pod, "apps/
 /** A static pod's mirror belongs to its node. */
 export const isOwnedByNode = (pod: V1Pod): boolean => ownedBy(pod, "v1", "Node") || pod.metadata?.annotations?.["kubernetes.io/config.mirror"] !== undefined;
 
-export const hasDoNotDisrupt = (o: { metadata?: { annotations?: Record<string, string> } }): boolean => o.metadata?.annotations?.[DoNotDisruptAnnotation] === "true";
-/** An active pod that asks not to be disrupted blocks voluntary disruption of its node. */
-export const blocksWithDoNotDisrupt = (pod: V1Pod): boolean => isActive(pod) && hasDoNotDisrupt(pod);
+/** An active pod whose karpenter.sh/do-not-disrupt protects its node at `now` blocks voluntary disruption of it. */
+export const blocksWithDoNotDisrupt = (pod: V1Pod, now: number): boolean => isActive(pod) && doNotDisruptActive(pod, now);
 
 export const DisruptedNoScheduleTaint: V1Taint = { key: DisruptedTaintKey, effect: "NoSchedule" };
 /** Tolerates karpenter.sh/disrupted: it would come straight back, so the drain neither evicts nor waits for it. */
@@ -43,10 +43,10 @@ export const toleratesDisruptedTaint = (pod: V1Pod): boolean => (pod.spec?.toler
 
 /**
  * A pod the drain calls the Eviction API for (so a PodDisruptionBudget applies to it): active, not
- * tolerating the disrupted taint, not a mirror pod, not do-not-disrupt (that one blocks the drain
- * until the grace-period deadline deletes it).
+ * tolerating the disrupted taint, not a mirror pod, not protected by do-not-disrupt at `now` (such
+ * a pod blocks the drain until its protection ends or the grace-period deadline deletes it).
  */
-export const isEvictable = (pod: V1Pod): boolean => isActive(pod) && !toleratesDisruptedTaint(pod) && !isOwnedByNode(pod) && !hasDoNotDisrupt(pod);
+export const isEvictable = (pod: V1Pod, now: number): boolean => isActive(pod) && !toleratesDisruptedTaint(pod) && !isOwnedByNode(pod) && !doNotDisruptActive(pod, now);
 
 /** kube-scheduler tried and found no node (PodScheduled with reason Unschedulable). */
 export const failedToSchedule = (pod: V1Pod): boolean => (pod.status?.conditions ?? []).some((c) => c.type === "PodScheduled" && c.reason === "Unschedulable");

@@ -36,7 +36,7 @@ const cluster = fc
         state: fc.constantFrom("ok", "ok", "ok", "deleting", "notready", "uninitialized", "dnd", "inprogress"),
         zone: fc.constantFrom("us-east-1a", "us-east-1b"),
         drifted: fc.boolean(),
-        pods: fc.array(fc.record({ milli: fc.constantFrom(100, 500, 1000, 1500, 3000), kind: fc.constantFrom("plain", "plain", "plain", "dnd", "db", "web", "ds", "anti", "zonal", "sts") }), { maxLength: 4 }),
+        pods: fc.array(fc.record({ milli: fc.constantFrom(100, 500, 1000, 1500, 3000), kind: fc.constantFrom("plain", "plain", "plain", "dnd", "dndFor", "db", "web", "ds", "anti", "zonal", "sts"), protect: fc.constantFrom("10m", "1h", "90000h", "5 min", "0s") }), { maxLength: 4 }),
       }),
       { minLength: 1, maxLength: 6 },
     ),
@@ -85,6 +85,11 @@ const cluster = fc
         const o = { node: `n${i}`, cpu: `${p.milli}m` };
         const name = `p${i}-${j}`;
         if (p.kind === "dnd") pods.push(pod(name, { ...o, annotations: { "karpenter.sh/do-not-disrupt": "true" } }));
+        else if (p.kind === "dndFor") {
+          // A do-not-disrupt duration (or a value Karpenter ignores), on a pod started half an hour before T0.
+          const timed = pod(name, { ...o, annotations: { "karpenter.sh/do-not-disrupt": p.protect } });
+          pods.push({ ...timed, status: { ...timed.status, startTime: new Date(T0 - 30 * minute).toISOString() as unknown as Date } });
+        }
         else if (p.kind === "db" || p.kind === "web") pods.push(pod(name, { ...o, labels: { app: p.kind } }));
         else if (p.kind === "ds") pods.push(pod(name, { ...o, owner: "DaemonSet" }));
         else if (p.kind === "anti") pods.push(pod(name, { ...o, labels: { app: "anti" }, affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { app: "anti" } } }] } } }));

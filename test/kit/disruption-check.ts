@@ -131,7 +131,7 @@ function checkCommand(input: DisruptionInput, opts: DisruptionOptions, facts: Ma
     cands.push(f);
   }
   checkBudgets(facts, expiring, cmd, cands, opts.now, what);
-  checkPods(input, cmd, cands, what, copts.pdbPerCommand === true);
+  checkPods(input, cmd, cands, opts.now, what, copts.pdbPerCommand === true);
   const price = cands.reduce((s, f) => s + (f.price ?? NaN), 0);
   assert.ok(Math.abs(cmd.pricePerHour - price) < eps, `${what}: priced at ${cmd.pricePerHour}, its nodes cost ${price}`);
   const now = opts.now;
@@ -187,10 +187,10 @@ function checkBudgets(facts: Map<string, NodeFacts>, expiring: ReadonlySet<strin
 }
 
 /** Blocking pods: graceful methods never move them; drift only with a terminationGracePeriod; sleep and limits never move do-not-disrupt pods. */
-function checkPods(input: DisruptionInput, cmd: Command, cands: NodeFacts[], what: string, perCommand: boolean): void {
+function checkPods(input: DisruptionInput, cmd: Command, cands: NodeFacts[], now: number, what: string, perCommand: boolean): void {
   const pdbs = input.pdbs ?? [];
   for (const f of cands) {
-    const dnd = f.pods.filter(asksNotToBeDisrupted).map(podKey);
+    const dnd = f.pods.filter((p) => asksNotToBeDisrupted(p, now)).map(podKey);
     const refused = f.pods.map((p) => evictionRefused(p, pdbs)).filter((x): x is string => x !== undefined);
     if (graceful(cmd.method)) {
       assert.deepEqual(dnd, [], `${what}: ${f.name} runs do-not-disrupt pods`);

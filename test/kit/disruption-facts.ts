@@ -2,7 +2,7 @@
 // definitions and without the disruption core's code: which Node belongs to which NodeClaim and
 // NodePool, which pods run where and which of them must move, what the drain would evict, what
 // PodDisruptionBudgets allow, what a node costs, what the budgets allow, and whether a scheduled
-// window is open. Only the API's own helpers (durations, quantities, the NodePool hash) and the
+// window is open. Only the API's own helpers (durations, Go's duration parser, quantities, the NodePool hash) and the
 // scheduling algebra (pod requests, tolerations) are shared with the code under test.
 import type { V1LabelSelector, V1Node, V1Pod, V1PodDisruptionBudget } from "@kubernetes/client-node";
 import { Cron } from "croner";
@@ -25,6 +25,7 @@ import type { NodeClaim } from "../../src/apis/nodeclaim.js";
 import type { NodePool } from "../../src/apis/nodepool.js";
 import type { InstanceType, RequirementSpec } from "../../src/cloudprovider/types.js";
 import { NODEPOOL_HASH_VERSION, nodePoolHash } from "../../src/apis/nodepoolhash.js";
+import { parseGoDuration } from "../../src/core/goduration.js";
 import { parseResourceList } from "../../src/core/quantity.js";
 import type { DisruptionInput, DisruptionOptions } from "../../src/disruption/types.js";
 import { WellKnownLabels } from "../../src/scheduling/wellknown.js";
@@ -44,7 +45,23 @@ export const isActive = (p: V1Pod): boolean => !isTerminal(p) && !terminating(p)
 const mirror = (p: V1Pod): boolean => ownedBy(p, "Node") || p.metadata?.annotations?.["kubernetes.io/config.mirror"] !== undefined;
 /** Must find a new home when its node goes (Karpenter's IsReschedulable). */
 export const mustMove = (p: V1Pod): boolean => (isActive(p) || (ownedBy(p, "StatefulSet") && terminating(p))) && !ownedBy(p, "DaemonSet") && !mirror(p);
-export const asksNotToBeDisrupted = (p: V1Pod): boolean => isActive(p) && p.metadata?.annotations?.[DoNotDisruptAnnotation] === "true";
+/**
+ * Its karpenter.sh/do-not-disrupt keeps its node at `now` (Karpenter v1.14): "true", or a positive
+ * Go duration not yet run out since the pod started (or it has not started); other values count for nothing.
+ */
+export function asksNotToBeDisrupted(p: V1Pod, now: number): boolean {
+  const v = p.metadata?.annotations?.[DoNotDisruptAnnotation];
+  if (!isActive(p) || v === undefined) return false;
+  if (v === "true") return true;
+  let ns: bigint;
+  try {
+    ns = parseGoDuration(v);
+  } catch {
+    return false;
+  }
+  const start = time(p.status?.startTime);
+  return ns > 0n && (start === undefined || (now - start) * 1e6 < Number(ns));
+}
 const toleratesDisrupted = (p: V1Pod): boolean =>
   (p.spec?.tolerations ?? []).some((t) => ((t.operator === "Exists" && (!t.key || t.key === DisruptedTaintKey)) || (t.key === DisruptedTaintKey && !t.value)) && (!t.effect || t.effect === "NoSchedule"));
 /** The drain calls the Eviction API for it, so PodDisruptionBudgets apply (Karpenter's IsEvictable). */

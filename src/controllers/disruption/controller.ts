@@ -12,7 +12,7 @@ import { schedulingPolicies } from "../provisioning/provisioner.js";
 import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { Logger } from "pino";
-import { CapacityTypeLabel, ConditionDisruptionReason, DisruptedTaintKey, NodePoolLabel } from "../../apis/labels.js";
+import { CapacityTypeLabel, ConditionDisruptionReason, DisruptedTaintKey, DoNotDisruptAnnotation, NodePoolLabel } from "../../apis/labels.js";
 import {
   type Command,
   type DisruptionInput,
@@ -33,10 +33,23 @@ import type { ClusterState } from "../../state/cluster.js";
 import { getCondition } from "../shared/conditions.js";
 import { deleteNodeClaim } from "../shared/kube.js";
 import type { ManagedController } from "../shared/deps.js";
-import { isDeleting } from "../../state/predicates.js";
+import { doNotDisruptActive, nextProtectionEnd } from "../../state/donotdisrupt.js";
+import { isActive, isDeleting } from "../../state/predicates.js";
+import { doNotDisruptEvents } from "../shared/karpenter-events.js";
 import { Controller, type ReconcileResult, type Reconciler } from "../runtime/controller.js";
 import { type ConditionFacts } from "./conditions.js";
-import { abandonedEvents, explanationEvents, nodePoolBlockedEvent, nodePoolWarningEvent, podBlockingEvent, terminatingEvents } from "./events.js";
+import {
+  abandonedEvents,
+  consolidationApprovedEvents,
+  consolidationApprovedNodePoolEvent,
+  consolidationCandidateEvents,
+  consolidationRejectedEvents,
+  explanationEvents,
+  nodePoolBlockedEvent,
+  nodePoolWarningEvent,
+  podBlockingEvent,
+  terminatingEvents,
+} from "./events.js";
 import { InputBuilder } from "./input.js";
 import { type ActiveCommand, Orchestrator } from "./orchestration.js";
 import { type DisruptionControllerDeps, type DisruptionSettings, settingsOf } from "./settings.js";
@@ -129,11 +142,19 @@ export class DisruptionReconciler implements Reconciler {
       } else {
         this.log.info({ command: p.description, reason: check.reason }, "abandoning disruption command, it no longer holds");
         families.failedValidations.inc({ consolidation_type: MethodInfos[p.command.method].consolidationType }, p.command.candidates.length);
-        for (const c of p.command.candidates) this.deps.recorder.publish(...abandonedEvents(c.node, c.claim, p.description, check.reason));
+        const consolidation = p.command.method === "multi" || p.command.method === "single";
+        for (const c of p.command.candidates) {
+          // Karpenter's event with its kind of failure, and tenon's with the reason in full.
+          if (consolidation) this.deps.recorder.publish(...consolidationRejectedEvents(p.command, c, check.kind));
+          this.deps.recorder.publish(...abandonedEvents(c.node, c.claim, p.description, check.reason));
+        }
       }
     } else if (plan.command) {
       if (validated.has(plan.command.method)) {
         this.pending = { command: plan.command, description: describeCommand(plan.command), validateAt: now + this.settings.validationTTLMs };
+        if (plan.command.method === "multi" || plan.command.method === "single") {
+          for (const c of plan.command.candidates) this.deps.recorder.publish(...consolidationCandidateEvents(plan.command, c));
+        }
         this.log.debug({ command: this.pending.description }, `validating disruption command in ${this.settings.validationTTLMs}ms`);
         return { requeueAfterMs: this.settings.validationTTLMs };
       }
@@ -141,7 +162,9 @@ export class DisruptionReconciler implements Reconciler {
       acted = true;
     }
     if (acted || this.orchestrator.active.length > 0) return { requeueAfterMs: this.settings.orchestrationPollMs };
-    return { requeueAfterMs: this.settings.pollingPeriodMs };
+    // A do-not-disrupt duration ending before the next poll: look again right then.
+    const ends = nextProtectionEnd(input.pods, now);
+    return { requeueAfterMs: ends !== undefined ? Math.max(1, Math.min(this.settings.pollingPeriodMs, Math.ceil(ends - now))) : this.settings.pollingPeriodMs };
   }
 
   /**
@@ -152,7 +175,7 @@ export class DisruptionReconciler implements Reconciler {
     const cheap = Methods.filter((m) => m !== "multi" && m !== "single");
     const first = planDisruption(input, this.options(now, cheap));
     if (first.command || this.pending) return first;
-    const fingerprint = this.fingerprint(input, first);
+    const fingerprint = this.fingerprint(input, first, now);
     const c = this.consolidated;
     if (c && c.fingerprint === fingerprint && now - c.at < consolidationStateTTLMs) {
       return { ...first, explanations: [...first.explanations, ...c.explanations.filter((e) => !first.explanations.some((f) => f.node === e.node))] };
@@ -163,8 +186,10 @@ export class DisruptionReconciler implements Reconciler {
     return full;
   }
 
-  private fingerprint(input: DisruptionInput, plan: DisruptionPlan): string {
+  private fingerprint(input: DisruptionInput, plan: DisruptionPlan, now: number): string {
     const h = createHash("sha1");
+    // A do-not-disrupt duration running out changes nothing in the API, yet frees its node.
+    for (const p of input.pods) if (p.metadata?.annotations?.[DoNotDisruptAnnotation] !== undefined) h.update(`${p.metadata.uid ?? p.metadata.name}:${doNotDisruptActive(p, now)}`);
     const rv = (o: { metadata?: { name?: string; resourceVersion?: string } }) => `${o.metadata?.name}@${o.metadata?.resourceVersion}`;
     for (const list of [input.nodes, input.nodeClaims, input.nodePools, input.pdbs ?? [], input.pods]) for (const o of list) h.update(rv(o as { metadata?: { name?: string; resourceVersion?: string } }));
     h.update(JSON.stringify(plan.consolidatable.filter((c) => c.consolidatable).map((c) => c.claim)));
@@ -239,6 +264,11 @@ export class DisruptionReconciler implements Reconciler {
   }
 
   private publish(input: DisruptionInput, plan: DisruptionPlan): void {
+    // As Karpenter, each pass reads the do-not-disrupt of every running pod on a managed node, and says what it found.
+    const managed = new Set(input.nodeClaims.map((c) => c.status?.nodeName).filter((n): n is string => !!n));
+    for (const p of input.pods) {
+      if (p.spec?.nodeName && managed.has(p.spec.nodeName) && isActive(p)) this.deps.recorder.publish(...doNotDisruptEvents(p, plan.now));
+    }
     const nodes = new Map(input.nodes.map((n) => [n.metadata?.name ?? "", n]));
     const claims = new Map(input.nodeClaims.map((c) => [c.metadata.name ?? "", c]));
     const pods = new Map(input.pods.map((p) => [`${p.metadata?.namespace ?? "default"}/${p.metadata?.name ?? ""}`, p]));
@@ -253,6 +283,17 @@ export class DisruptionReconciler implements Reconciler {
       }
     }
     const pools = new Map(input.nodePools.map((np) => [np.metadata.name ?? "", np]));
+    // Balanced scores that approved a move: on the node for a single-node move, on the NodePool for a multi-node one.
+    for (const move of plan.moves) {
+      if (move.score?.decision !== "approved") continue;
+      if (move.kind === "single") {
+        const claim = claims.get(move.nodes[0] ?? "") ?? input.nodeClaims.find((c) => c.status?.nodeName === move.nodes[0]);
+        this.deps.recorder.publish(...consolidationApprovedEvents(nodes.get(move.nodes[0] ?? ""), claim, move.score));
+      } else {
+        const np = pools.get(move.nodePool);
+        if (np) this.deps.recorder.publish(consolidationApprovedNodePoolEvent(np, move.score));
+      }
+    }
     for (const w of plan.warnings) {
       const np = pools.get(w.nodePool);
       if (np) this.deps.recorder.publish(nodePoolWarningEvent(np, w.message));

@@ -56,15 +56,8 @@ export const karpenterEventReasons: Record<string, string> = {
 
 /** Reasons tenon does not publish yet, with why. */
 const notYet: Record<string, string> = {
-  ConsolidationCandidate: "not built yet: tenon's validation TTL is logged, not announced per candidate",
-  ConsolidationRejected: "not built yet: a refused command is announced as DisruptionAbandoned (tenon's) with its reason",
-  ConsolidationApproved: "not built yet: Balanced scores are counted (karpenter_consolidation_*) but not announced",
-  InvalidDoNotDisruptAnnotation: "not built yet: tenon reads only karpenter.sh/do-not-disrupt: \"true\", not v1.14's duration values",
-  DoNotDisruptUntil: "not built yet: do-not-disrupt durations are not read (only \"true\")",
-  DoNotDisruptGracePeriodElapsed: "not built yet: do-not-disrupt durations are not read (only \"true\")",
-  UnregisteredTaintMissing: "not built yet: src/controllers/nodeclaim/lifecycle is another helper's area",
-  ZonalShiftActive: "tenon does not read ARC zonal shifts (src/cloudprovider/aws is another helper's area)",
-  ZonalShiftCleared: "tenon does not read ARC zonal shifts (src/cloudprovider/aws is another helper's area)",
+  ZonalShiftActive: "not built: tenon does not read ARC zonal shifts, and moto has no ARC service to test them against",
+  ZonalShiftCleared: "not built: tenon does not read ARC zonal shifts, and moto has no ARC service to test them against",
 };
 
 /** Every non-test TypeScript source under src/. */

@@ -4,7 +4,9 @@
 // shrinks it by deleting the claims cheapest to lose, past disruption budgets (Karpenter: a scale
 // operation bypasses them; termination still honours PodDisruptionBudgets). Drift and expiry go
 // through the disruption controller as for any pool; the claims they delete are replaced here.
-import { CapacityTypeLabel, DoNotDisruptAnnotation, NodePoolLabel } from "../../apis/labels.js";
+import type { V1Pod } from "@kubernetes/client-node";
+import { CapacityTypeLabel, NodePoolLabel } from "../../apis/labels.js";
+import { doNotDisruptActive } from "../../state/donotdisrupt.js";
 import { type NodeClaim, NodeClaimSchema } from "../../apis/nodeclaim.js";
 import { type NodePool, isStaticNodePool } from "../../apis/nodepool.js";
 import { controllerLogger } from "../../operator/logging.js";
@@ -12,6 +14,7 @@ import { type Metrics, metrics as defaultMetrics } from "../../operator/metrics.
 import type { ClusterState } from "../../state/cluster.js";
 import { isOwnedByDaemonSet, isDeleting } from "../../state/predicates.js";
 import { isReady } from "../shared/conditions.js";
+import { doNotDisruptEvents } from "../shared/karpenter-events.js";
 import type { ControllerDeps, ManagedController } from "../shared/deps.js";
 import { NodeClaims, deleteNodeClaim } from "../shared/kube.js";
 import { buildNodeClaim } from "../provisioning/nodeclaim.js";
@@ -64,7 +67,9 @@ export class StaticNodePoolController implements Reconciler, ManagedController {
     // The count comes from the API server, not the cache: a claim created a moment ago must count,
     // or every event until the watch delivers it would create another.
     const claims = await this.listClaims(name);
-    const plan = planStatic(np, claims.map((c) => this.describe(c)));
+    const now = this.deps.clock.now();
+    const described = claims.map((c) => this.describe(c, now));
+    const plan = planStatic(np, described.map((d) => d.claim));
     if (plan.limited) this.log.warn({ NodePool: { name } }, `nodepool node limit reached: ${plan.limited}`);
     if (plan.create > 0) {
       // Karpenter launches for a static pool only once it is Ready (its node class resolved).
@@ -73,6 +78,8 @@ export class StaticNodePoolController implements Reconciler, ManagedController {
       for (let i = 0; i < plan.create; i++) await this.create(np);
     }
     if (plan.delete.length > 0) {
+      // Choosing which to lose read each pod's do-not-disrupt: say what was read, as Karpenter does.
+      for (const d of described) for (const p of d.pods) this.deps.recorder.publish(...doNotDisruptEvents(p, now));
       this.log.info({ NodePool: { name }, current: plan.active, desired: np.spec.replicas, "deprovision-count": plan.delete.length }, "deprovisioning nodeclaims to satisfy replica count");
       for (const c of plan.delete) await deleteNodeClaim(this.deps.kube, c);
     }
@@ -90,10 +97,10 @@ export class StaticNodePoolController implements Reconciler, ManagedController {
     return out;
   }
 
-  private describe(claim: NodeClaim): StaticClaim {
+  private describe(claim: NodeClaim, now: number): { claim: StaticClaim; pods: V1Pod[] } {
     const node = claim.status?.nodeName;
     const pods = node ? this.deps.state.podsOnNode(node).filter((p) => !isOwnedByDaemonSet(p) && !isDeleting(p)) : [];
-    return { claim, pods: pods.length, doNotDisrupt: pods.some((p) => p.metadata?.annotations?.[DoNotDisruptAnnotation] === "true") };
+    return { claim: { claim, pods: pods.length, doNotDisrupt: pods.some((p) => doNotDisruptActive(p, now)) }, pods };
   }
 
   private async create(np: NodePool): Promise<void> {

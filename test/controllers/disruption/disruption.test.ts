@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { installCRDs, useControlPlane } from "../../env/index.js";
 import { repoRoot } from "../../env/paths.js";
 import { type Harness, createNode, createPod, createPool, deleting, podOn, readClaim, startHarness, tainted, wait, waitInitialized, wipe } from "./harness.js";
@@ -82,6 +83,11 @@ describe("disruption controller", () => {
       // Pod churn during the TTL: a pod that must not be disrupted lands on the node chosen.
       await createPod(h, podOn("precious", victim, { cpu: "100m", annotations: { "karpenter.sh/do-not-disrupt": "true" } }));
       await wait("the command abandoned for the do-not-disrupt pod", () => h.events.find((e) => e.reason === "DisruptionAbandoned" && e.involvedObject.name === victim && /do-not-disrupt/.test(e.message)));
+      // Karpenter's events beside tenon's: the candidate as validation started, and its rejection for churn.
+      const said = h.events.filter((e) => e.reason.startsWith("Consolidation")).map((e) => `${e.reason} ${e.involvedObject.kind}/${e.involvedObject.name}: ${e.message}`);
+      assert.ok(h.events.some((e) => e.reason === "ConsolidationCandidate" && e.involvedObject.kind === "Node" && e.involvedObject.name === victim && /^Consolidation candidate: (delete|replace): \[/.test(e.message)), said.join("\n"));
+      const rejected = h.events.find((e) => e.reason === "ConsolidationRejected" && e.involvedObject.kind === "NodeClaim" && e.involvedObject.name === victim);
+      assert.match(rejected?.message ?? "", /^Consolidation rejected: (delete|replace): \[val-.\].*, reason: churn \(savings: \$\d+\.\d\d\)$/, said.join("\n"));
       assert.ok(!deleting(h, victim));
       assert.ok(!tainted(h, victim));
       // The node keeps saying why it stays.
@@ -90,6 +96,50 @@ describe("disruption controller", () => {
       const other = victim === "val-a" ? "val-b" : "val-a";
       await wait(`${other} disrupted`, () => (deleting(h, other) ? true : undefined), 30_000);
       assert.ok(!deleting(h, victim), "the node with the do-not-disrupt pod stays");
+    } finally {
+      await wipe(h);
+    }
+  });
+
+  it("keeps a node while a pod's do-not-disrupt duration runs, consolidates it once it ran out, and says so on the pods", async () => {
+    try {
+      await createPool(h, "dur", { budgets: [{ nodes: "100%" }] });
+      await createNode(h, "dur-big", "dur", "c.8x");
+      await createPod(h, podOn("batch", "dur-big", { cpu: "1500m", annotations: { "karpenter.sh/do-not-disrupt": "6s" } }));
+      await createPod(h, podOn("typo", "dur-big", { cpu: "100m", annotations: { "karpenter.sh/do-not-disrupt": "6 seconds" } }));
+      // As a kubelet would: the pod started now, so it protects its node for six seconds.
+      const started = new Date();
+      await h.core.patchNamespacedPodStatus({ name: "batch", namespace: "default", body: { status: { phase: "Running", startTime: started } } }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
+      const until = await wait("DoNotDisruptUntil on the pod", () => h.events.find((e) => e.reason === "DoNotDisruptUntil" && e.involvedObject.kind === "Pod" && e.involvedObject.name === "batch"));
+      assert.equal(until.type, "Normal");
+      assert.equal(until.message, `The karpenter.sh/do-not-disrupt grace period will elapse at ${new Date(Math.floor(started.getTime() / 1000) * 1000 + 6000).toISOString().replace(".000Z", "Z")}`);
+      const invalid = await wait("InvalidDoNotDisruptAnnotation on the other pod", () => h.events.find((e) => e.reason === "InvalidDoNotDisruptAnnotation" && e.involvedObject.name === "typo"));
+      assert.equal(invalid.type, "Warning");
+      assert.equal(invalid.message, 'Invalid karpenter.sh/do-not-disrupt annotation: failed to parse "6 seconds" as a duration: time: unknown unit " seconds" in duration "6 seconds", ignoring annotation');
+      assert.ok(!tainted(h, "dur-big") && !deleting(h, "dur-big"), "protected while the duration runs");
+      // Nothing in the API changes when the protection ends; the controller looks again by itself.
+      await wait("dur-big replaced once the protection ended", () => (tainted(h, "dur-big") || deleting(h, "dur-big") ? true : undefined), 60_000);
+      assert.ok(Date.now() >= started.getTime() + 5000, "not before the duration ran out");
+      await wait("DoNotDisruptGracePeriodElapsed on the pod", () =>
+        h.events.find((e) => e.reason === "DoNotDisruptGracePeriodElapsed" && e.involvedObject.name === "batch" && e.message === "The karpenter.sh/do-not-disrupt grace period has elapsed, pod is now disruptable"),
+      );
+    } finally {
+      await wipe(h);
+    }
+  });
+
+  it("announces a move a Balanced NodePool's score approves (ConsolidationApproved) and the command it starts validating", async () => {
+    try {
+      await createPool(h, "bal", { consolidationPolicy: "Balanced", budgets: [{ nodes: "100%" }] });
+      await createNode(h, "bal-big", "bal", "c.8x");
+      await createNode(h, "bal-busy", "bal", "c.4x");
+      await createPod(h, podOn("one", "bal-big", { cpu: "1500m" }));
+      for (const i of ["1", "2", "3"]) await createPod(h, podOn(`busy-${i}`, "bal-busy", { cpu: "1100m" }));
+      const approved = await wait("ConsolidationApproved on bal-big", () => h.events.find((e) => e.reason === "ConsolidationApproved" && e.involvedObject.kind === "Node" && e.involvedObject.name === "bal-big"));
+      assert.equal(approved.type, "Normal");
+      assert.match(approved.message, /^score \d+\.\d\d >= threshold 0\.50 \(k: 2, savings \d+\.\d%, disruption \d+\.\d%\)$/);
+      assert.ok(h.events.some((e) => e.reason === "ConsolidationApproved" && e.involvedObject.kind === "NodeClaim" && e.involvedObject.name === "bal-big"), "and on its NodeClaim");
+      await wait("ConsolidationCandidate on bal-big", () => h.events.find((e) => e.reason === "ConsolidationCandidate" && e.involvedObject.name === "bal-big" && /^Consolidation candidate: replace: \[bal-big\] -> \[1 replacement\] \(savings: \$\d+\.\d\d\)$/.test(e.message)));
     } finally {
       await wipe(h);
     }

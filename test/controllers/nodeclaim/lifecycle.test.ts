@@ -152,6 +152,28 @@ describe("NodeClaim lifecycle and garbage collection", () => {
     }
   });
 
+  it("registers a node that came up without the unregistered taint, warning on its NodeClaim (UnregisteredTaintMissing)", async () => {
+    const stop = h.run(newNodeClaimLifecycleController(h.deps));
+    try {
+      await createNodeClaim(h, nodeClaimManifest("lc-notaint", { taints: [{ key: "dedicated", value: "infra", effect: "NoSchedule" }] }));
+      const launched = await wait("lc-notaint launched", async () => {
+        const c = await readNodeClaim(h, "lc-notaint");
+        return condition(c, "Launched")?.status === "True" ? c : undefined;
+      });
+      await registerNode("lc-notaint-node", launched.status!.providerID!, []);
+      await wait("lc-notaint registered", async () => (condition(await readNodeClaim(h, "lc-notaint"), "Registered")?.status === "True" ? true : undefined));
+      const node = (await readNode(h, "lc-notaint-node"))!;
+      assert.equal(node.metadata!.labels!["karpenter.sh/registered"], "true");
+      assert.ok((node.spec!.taints ?? []).some((t) => t.key === "dedicated" && t.effect === "NoSchedule"), "the claim's taints are synced as for any node");
+      const ev = await wait("an UnregisteredTaintMissing Event", () => h.events.find((e) => e.involvedObject.name === "lc-notaint" && e.reason === "UnregisteredTaintMissing"));
+      assert.equal(ev.type, "Warning");
+      assert.equal(ev.involvedObject.kind, "NodeClaim");
+      assert.equal(ev.message, "Missing karpenter.sh/unregistered taint which prevents registration related race conditions on Karpenter-managed nodes");
+    } finally {
+      await stop();
+    }
+  });
+
   it("deletes a claim the cloud has no capacity for, and keeps retrying while the node class is not ready", async () => {
     const stop = h.run(newNodeClaimLifecycleController(h.deps));
     try {

@@ -16,6 +16,9 @@ const withPod = (p: V1Pod, pdbs: V1PodDisruptionBudget[] = []) =>
   clusterInput({ pools: [pool()], nodes: nodesOf(pool(), c4, ["a", "b"]), pods: [p, pod("b1", { node: "b" }), pod("b2", { node: "b" })], pdbs });
 const single = { methods: ["single" as const] };
 const db = (o: Parameters<typeof pod>[1] = {}) => pod("db-0", { node: "a", labels: { app: "db" }, ...o });
+/** As the kubelet reports it: the pod started at `at`. */
+const startedAt = (p: V1Pod, at: number): V1Pod => ({ ...p, status: { ...p.status, startTime: new Date(at).toISOString() as unknown as Date } });
+const rfc3339 = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
 
 const list: DisruptionScenario[] = [
   {
@@ -109,6 +112,36 @@ const list: DisruptionScenario[] = [
   {
     name: "do-not-disrupt other than \"true\" does not block",
     input: () => withPod(db({ annotations: { "karpenter.sh/do-not-disrupt": "false" } })),
+    opts: single,
+    expect: (plan) => expectCommand(plan, "single", ["a"], "delete"),
+  },
+  {
+    name: "a do-not-disrupt duration keeps the node until the pod has run that long (Karpenter v1.14)",
+    input: () => withPod(startedAt(db({ annotations: { "karpenter.sh/do-not-disrupt": "1h" } }), T0 - 10 * 60_000)),
+    opts: single,
+    expect: (plan) => expectKept(plan, "a", "PodDoNotDisrupt", new RegExp(`^pod default/db-0 has the "karpenter.sh/do-not-disrupt" annotation \\(until ${rfc3339(T0 + 50 * 60_000)}\\)$`), "single"),
+  },
+  {
+    name: "a do-not-disrupt duration that has run out no longer blocks",
+    input: () => withPod(startedAt(db({ annotations: { "karpenter.sh/do-not-disrupt": "1h" } }), T0 - 61 * 60_000)),
+    opts: single,
+    expect: (plan) => expectCommand(plan, "single", ["a"], "delete"),
+  },
+  {
+    name: "a do-not-disrupt duration keeps a pod that has not started yet",
+    input: () => withPod(db({ annotations: { "karpenter.sh/do-not-disrupt": "1m" } })),
+    opts: single,
+    expect: (plan) => expectKept(plan, "a", "PodDoNotDisrupt", /^pod default\/db-0 has the "karpenter.sh\/do-not-disrupt" annotation$/, "single"),
+  },
+  {
+    name: "a duration that is not positive is ignored",
+    input: () => withPod(startedAt(db({ annotations: { "karpenter.sh/do-not-disrupt": "0s" } }), T0)),
+    opts: single,
+    expect: (plan) => expectCommand(plan, "single", ["a"], "delete"),
+  },
+  {
+    name: "on the node only \"true\" counts: a duration there does not block",
+    input: () => clusterInput({ pools: [pool()], nodes: [managedNode("a", { pool: pool(), type: c4, annotations: { "karpenter.sh/do-not-disrupt": "1h" } }), managedNode("b", { pool: pool(), type: c4 })], pods: [pod("x", { node: "a" }), pod("y", { node: "b" }), pod("z", { node: "b" })] }),
     opts: single,
     expect: (plan) => expectCommand(plan, "single", ["a"], "delete"),
   },

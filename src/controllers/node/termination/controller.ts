@@ -17,7 +17,9 @@ import { sameConditions, setConditions } from "../../shared/conditions.js";
 import { deleteNodeClaim, patchNode, patchNodeClaimStatus } from "../../shared/kube.js";
 import { formatRFC3339, terminationDeadline } from "../../nodeclaim/lifecycle/termination.js";
 import { hasFinalizer, isManagedClaim, nodeReadyStatus, nodeRef, podRef } from "../../shared/objects.js";
-import { isDeleting, timeOf } from "../../../state/predicates.js";
+import { nextProtectionEnd } from "../../../state/donotdisrupt.js";
+import { isActive, isDeleting, timeOf } from "../../../state/predicates.js";
+import { doNotDisruptEvents } from "../../shared/karpenter-events.js";
 import { DisruptedNoScheduleTaint, drainPlan } from "./drain.js";
 import { type EvictionBackoff, EvictionQueue } from "./eviction.js";
 import { type TerminationStep, terminationConditionUpdates } from "./conditions.js";
@@ -218,6 +220,8 @@ export class NodeTermination implements Reconciler {
     }
     this.evictions.add(plan.evictions);
     if (plan.waiting.length === 0) return undefined;
+    // What the drain makes of each waiting pod's do-not-disrupt duration, as Karpenter says it.
+    for (const pod of plan.waiting) if (isActive(pod)) this.deps.recorder.publish(...doNotDisruptEvents(pod, now));
     this.deps.recorder.publish({
       involvedObject: nodeRef(node),
       type: "Warning",
@@ -226,7 +230,9 @@ export class NodeTermination implements Reconciler {
       dedupeValues: [nodeName],
     });
     // Come back when the next pod falls due for deletion, if that is sooner than the next look.
-    const due = plan.nextDeletionAt === undefined ? drainPollMs : plan.nextDeletionAt - now + 100;
+    // Or when a do-not-disrupt duration ends and its pod may be evicted.
+    const protectedUntil = nextProtectionEnd(plan.waiting, now);
+    const due = Math.min(plan.nextDeletionAt === undefined ? drainPollMs : plan.nextDeletionAt - now + 100, protectedUntil === undefined ? drainPollMs : protectedUntil - now + 100);
     return { requeueAfterMs: Math.max(100, Math.min(drainPollMs, due)) };
   }
 

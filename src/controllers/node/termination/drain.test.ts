@@ -84,7 +84,20 @@ describe("drain grouping", () => {
     const plan = drainPlan([pod("precious", { doNotDisrupt: true }), pod("ds", { daemon: true })], Date.now(), undefined);
     assert.deepEqual(names(plan.evictions), []);
     assert.deepEqual(names(plan.waiting), ["precious", "ds"]);
-    assert.equal(isEvictable(pod("precious", { doNotDisrupt: true })), false);
+    assert.equal(isEvictable(pod("precious", { doNotDisrupt: true }), Date.now()), false);
+  });
+
+  it("evicts a pod whose do-not-disrupt duration ran out, and waits for one whose duration still runs", () => {
+    const start = Date.parse("2026-03-01T10:00:00Z");
+    const timed = (name: string, value: string): V1Pod => {
+      const p = pod(name);
+      return { ...p, metadata: { ...p.metadata, annotations: { "karpenter.sh/do-not-disrupt": value } }, status: { ...p.status, startTime: new Date(start).toISOString() as unknown as Date } };
+    };
+    const pods = [timed("short", "5m"), timed("long", "1h"), timed("typo", "1 hour")];
+    const plan = drainPlan(pods, start + 10 * 60_000, undefined);
+    assert.deepEqual(names(plan.evictions), ["short", "typo"], "an ended protection, or a value that is no duration, does not hold the pod");
+    assert.deepEqual(names(plan.waiting), ["short", "long", "typo"]);
+    assert.deepEqual(names(drainPlan(pods, start + 61 * 60_000, undefined).evictions), ["short", "long", "typo"]);
   });
 });
 

@@ -81,5 +81,5 @@ export function drainPlan(pods: readonly V1Pod[], now: number, deadline: number 
   }
   const deleting = new Set(deletions.map((d) => d.pod));
   const group = drainGroups(waiting).find((g) => g.length > 0) ?? [];
-  return { deletions, evictions: group.filter((p) => isEvictable(p) && !deleting.has(p)), waiting, ...(nextDeletionAt !== undefined ? { nextDeletionAt } : {}) };
+  return { deletions, evictions: group.filter((p) => isEvictable(p, now) && !deleting.has(p)), waiting, ...(nextDeletionAt !== undefined ? { nextDeletionAt } : {}) };
 }

@@ -116,7 +116,7 @@ export class EvictionQueue implements Reconciler {
     const namespace = key.slice(0, slash);
     const name = key.slice(slash + 1);
     const pod = this.deps.state.pods.get(name, namespace);
-    if (!pod || !isEvictable(pod)) return this.done(key);
+    if (!pod || !isEvictable(pod, this.deps.clock.now())) return this.done(key);
     const log = this.log.child({ Pod: { name, namespace } });
     try {
       await this.deps.kube.core.createNamespacedPodEviction({

@@ -15,6 +15,7 @@ import {
   NodePoolLabel,
   TerminationFinalizer,
   TerminationTimestampAnnotation,
+  UnregisteredTaintKey,
   ZoneLabel,
 } from "../../../apis/labels.js";
 import type { NodeClaim } from "../../../apis/nodeclaim.js";
@@ -32,7 +33,7 @@ import { isDeleting, timeOf } from "../../../state/predicates.js";
 import { initializationCheck } from "./initialization.js";
 import { populateLaunched } from "./launch.js";
 import { type LivenessOptions, defaultLivenessOptions, livenessDecision } from "./liveness.js";
-import { registeredNode, registrationProblem } from "./registration.js";
+import { missingUnregisteredTaint, registeredNode, registrationProblem } from "./registration.js";
 import { terminationTimestampToWrite } from "./termination.js";
 import { announceRejectedNodeClaim } from "../rejected.js";
 import type { RegistrationOutcomes } from "../../nodepool/registrationoutcomes.js";
@@ -247,14 +248,20 @@ export class NodeClaimLifecycle implements Reconciler {
     if (isTrue(claim.status?.conditions, ConditionRegistered)) return nodes.length === 1 ? nodes[0] : undefined;
     const problem = registrationProblem(nodes);
     if (problem) {
-      const before = claim.status?.conditions;
       this.setCondition(claim, ConditionRegistered, problem.status, problem.reason, problem.message);
-      if (problem.reason === "UnregisteredTaintNotFound" && claim.status?.conditions !== before) {
-        written.push(() => log.error({ Node: { name: nodes[0]?.metadata?.name } }, problem.message));
-      }
       return undefined;
     }
     let node = nodes[0]!;
+    if (missingUnregisteredTaint(node)) {
+      log.error({ Node: { name: node.metadata?.name }, taint: UnregisteredTaintKey }, "node claim registration error: missing taint prevents registration-related race conditions on Karpenter-managed nodes");
+      this.deps.recorder.publish({
+        involvedObject: nodeClaimRef(claim),
+        type: "Warning",
+        reason: "UnregisteredTaintMissing",
+        message: `Missing ${UnregisteredTaintKey} taint which prevents registration related race conditions on Karpenter-managed nodes`,
+        dedupeValues: [claim.metadata.uid ?? claim.metadata.name ?? ""],
+      });
+    }
     const sync = registeredNode(claim, node);
     if (sync.changed) {
       node = await patchNode(this.deps.kube, node.metadata!.name!, {

@@ -9,7 +9,7 @@ import { FakeClock } from "../../runtime/clock.js";
 import { initializationCheck } from "./initialization.js";
 import { populateLaunched } from "./launch.js";
 import { livenessDecision } from "./liveness.js";
-import { mergeTaints, registeredNode, registrationProblem } from "./registration.js";
+import { mergeTaints, missingUnregisteredTaint, registeredNode, registrationProblem } from "./registration.js";
 import { formatRFC3339, terminationDeadline, terminationTimestampToWrite } from "./termination.js";
 
 function claim(over: { metadata?: Partial<NodeClaim["metadata"]>; spec?: Partial<NodeClaim["spec"]>; status?: NodeClaim["status"] } = {}): NodeClaim {
@@ -61,12 +61,19 @@ describe("populateLaunched", () => {
 });
 
 describe("registration", () => {
-  it("needs exactly one node, carrying the unregistered taint or the registered label", () => {
+  it("needs exactly one node", () => {
     assert.equal(registrationProblem([])?.reason, "NodeNotFound");
     assert.equal(registrationProblem([node(), node()])?.reason, "MultipleNodesFound");
-    assert.equal(registrationProblem([node()])?.reason, "UnregisteredTaintNotFound");
     assert.equal(registrationProblem([node({ taints: [{ key: "karpenter.sh/unregistered", effect: "NoExecute" }] })]), undefined);
     assert.equal(registrationProblem([node({ labels: { "karpenter.sh/registered": "true" } })]), undefined);
+    assert.equal(registrationProblem([node()]), undefined, "a node without the unregistered taint is registered anyway (Karpenter v1.14)");
+  });
+
+  it("warns of a node that came up without karpenter.sh/unregistered:NoExecute and was not registered yet", () => {
+    assert.equal(missingUnregisteredTaint(node()), true);
+    assert.equal(missingUnregisteredTaint(node({ taints: [{ key: "karpenter.sh/unregistered", effect: "NoSchedule" }] })), true, "only the NoExecute taint counts");
+    assert.equal(missingUnregisteredTaint(node({ taints: [{ key: "karpenter.sh/unregistered", effect: "NoExecute" }] })), false);
+    assert.equal(missingUnregisteredTaint(node({ labels: { "karpenter.sh/registered": "true" } })), false, "once registered the taint is gone on purpose");
   });
 
   it("syncs labels, annotations, finalizer, owner and taints, and drops the unregistered taint", () => {

@@ -4,33 +4,26 @@ import { DoNotSyncTaintsLabel, NodeRegisteredLabel, TerminationFinalizer, Unregi
 import type { NodeClaim } from "../../../apis/nodeclaim.js";
 import { nodeClaimOwnerReference } from "../../shared/objects.js";
 
-export type RegistrationProblem =
-  | { reason: "NodeNotFound"; status: "Unknown"; message: string }
-  | { reason: "MultipleNodesFound"; status: "False"; message: string }
-  | { reason: "UnregisteredTaintNotFound"; status: "False"; message: string };
+export type RegistrationProblem = { reason: "NodeNotFound"; status: "Unknown"; message: string } | { reason: "MultipleNodesFound"; status: "False"; message: string };
 
-/**
- * Why the claim cannot be registered against these nodes (those with its provider ID), if it
- * cannot. A node that carries neither the `karpenter.sh/unregistered` taint nor the registered
- * label was not started by tenon's user data (or had the taint removed before tenon synced it):
- * pods may already have landed on it without the claim's taints, so Karpenter refuses it.
- */
+/** Why the claim cannot be registered against these nodes (those with its provider ID), if it cannot. */
 export function registrationProblem(nodes: readonly V1Node[]): RegistrationProblem | undefined {
   if (nodes.length === 0) return { reason: "NodeNotFound", status: "Unknown", message: "Node not registered with cluster" };
   if (nodes.length > 1) {
     return { reason: "MultipleNodesFound", status: "False", message: `Invariant violated, matched multiple nodes: ${nodes.map((n) => n.metadata?.name).join(", ")}` };
   }
-  const node = nodes[0]!;
-  const registered = node.metadata?.labels?.[NodeRegisteredLabel] !== undefined;
-  const tainted = (node.spec?.taints ?? []).some((t) => t.key === UnregisteredTaintKey);
-  if (!registered && !tainted) {
-    return {
-      reason: "UnregisteredTaintNotFound",
-      status: "False",
-      message: `Invariant violated, ${UnregisteredTaintKey} taint must be present on Karpenter-managed nodes`,
-    };
-  }
   return undefined;
+}
+
+/**
+ * The node came up without the `karpenter.sh/unregistered:NoExecute` taint and was not registered
+ * yet: it was not started by tenon's user data (or the taint was removed before tenon synced it),
+ * so pods may already have landed on it without the claim's taints. Karpenter v1.14 registers it
+ * anyway and warns (UnregisteredTaintMissing); so does tenon.
+ */
+export function missingUnregisteredTaint(node: V1Node): boolean {
+  if (node.metadata?.labels?.[NodeRegisteredLabel] !== undefined) return false;
+  return !(node.spec?.taints ?? []).some((t) => t.key === UnregisteredTaintKey && t.effect === "NoExecute");
 }
 
 /** Taints in `add` whose key and effect are not on the list yet, appended (Karpenter's Taints.Merge). */
