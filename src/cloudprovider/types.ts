@@ -80,3 +80,22 @@ export interface CloudProvider {
 
 /** Resolved node class for callers that need it without a NodePool (e.g. status controllers). */
 export type NodeClass = EC2NodeClass;
+
+/**
+ * What a registration hook says of a claim whose node has appeared: done (with labels the claim
+ * must carry before its node is registered, so the node gets them in the same label sync), or not
+ * yet, to be asked again after `requeueAfterMs` (or the lifecycle's backoff when it gives none).
+ */
+export type RegistrationHookResult = { done: true; labels?: Record<string, string> } | { done: false; requeueAfterMs?: number };
+
+/**
+ * A provider's gate on node registration (Karpenter's NodeLifecycleHook): until every hook is done
+ * the claim stays Registered=Unknown (RegistrationHookPending, the pending hooks' names as the
+ * message) and its node keeps the karpenter.sh/unregistered taint. A hook that throws counts as
+ * pending, and its error is the reconcile's.
+ */
+export interface RegistrationHook {
+  /** Shown in the claim's Registered condition while the hook is pending. */
+  readonly name: string;
+  registered(nodeClaim: NodeClaim): Promise<RegistrationHookResult>;
+}

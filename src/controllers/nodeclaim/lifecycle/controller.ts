@@ -20,6 +20,7 @@ import {
 } from "../../../apis/labels.js";
 import type { NodeClaim } from "../../../apis/nodeclaim.js";
 import { InsufficientCapacityError, NodeClaimNotFoundError, NodeClassNotReadyError } from "../../../cloudprovider/errors.js";
+import type { RegistrationHook } from "../../../cloudprovider/types.js";
 import { controllerLogger, withObjects } from "../../../operator/logging.js";
 import { isConflict, isNotFound } from "../../../operator/kube.js";
 import { type Metrics, metrics as defaultMetrics } from "../../../operator/metrics.js";
@@ -33,7 +34,7 @@ import { isDeleting, timeOf } from "../../../state/predicates.js";
 import { initializationCheck } from "./initialization.js";
 import { populateLaunched } from "./launch.js";
 import { type LivenessOptions, defaultLivenessOptions, livenessDecision } from "./liveness.js";
-import { missingUnregisteredTaint, registeredNode, registrationProblem } from "./registration.js";
+import { type HooksOutcome, RegistrationHookPendingReason, joinHooks, missingUnregisteredTaint, registrationProblem, syncedNode } from "./registration.js";
 import { terminationTimestampToWrite } from "./termination.js";
 import { announceRejectedNodeClaim } from "../rejected.js";
 import type { RegistrationOutcomes } from "../../nodepool/registrationoutcomes.js";
@@ -44,6 +45,8 @@ export interface NodeClaimLifecycleOptions extends Partial<LivenessOptions> {
   concurrency?: number;
   /** Where registrations and timeouts are reported, for the NodePools' NodeRegistrationHealthy. */
   registrationOutcomes?: RegistrationOutcomes;
+  /** The cloud provider's gates on registration (Karpenter's WithRegistrationHook), asked in parallel. */
+  registrationHooks?: readonly RegistrationHook[];
 }
 
 /** Wait after a conflicting write before trying again (the watch usually requeues sooner). */
@@ -53,10 +56,19 @@ const terminationPollMs = 5000;
 const nodeWaitPollMs = 30_000;
 /** NodeClassNotReady backoff: 1 s doubling to 1 min, like Karpenter's lifecycle rate limiter. */
 const notReadyBackoff = { baseMs: 1000, maxMs: 60_000 };
+/** A pending registration hook that names no requeue is asked again after 1 s doubling to 1 min. */
+const hookBackoff = { baseMs: 1000, maxMs: 60_000 };
 /** A launched claim's cloud answer is remembered this long, so a lagging cache does not launch twice. */
 const launchedCacheTtlMs = 60 * 60_000;
 /** Long enough for any watch to deliver the deletion. */
 const deletedMemoryMs = 60_000;
+
+/** What registration found: the node as it is now (for initialization), and when to look again. */
+interface RegisterOutcome {
+  node?: V1Node;
+  requeueAfterMs?: number;
+  error?: unknown;
+}
 
 /** What launching decided: stop here (the claim was deleted), or go on with the updated claim. */
 type LaunchOutcome = { stop: true } | { stop: false; claim: NodeClaim; requeueAfterMs?: number; error?: unknown };
@@ -69,6 +81,9 @@ export class NodeClaimLifecycle implements Reconciler {
   private readonly outcomes: RegistrationOutcomes | undefined;
   private readonly launched = new Map<string, { claim: NodeClaim; at: number }>();
   private readonly notReadyFailures = new Map<string, number>();
+  /** Reconciles each claim has waited on a registration hook, for the backoff. */
+  private readonly hookWaits = new Map<string, number>();
+  private readonly hooks: readonly RegistrationHook[];
   private readonly terminationStarted = new Map<string, number>();
   /** Claims this controller deleted, until the cache shows them deleting (so a stale read does not act again). */
   private readonly deletedByUs = new Map<string, number>();
@@ -84,12 +99,14 @@ export class NodeClaimLifecycle implements Reconciler {
       launchTimeoutMs: opts.launchTimeoutMs ?? defaultLivenessOptions.launchTimeoutMs,
     };
     this.outcomes = opts.registrationOutcomes;
+    this.hooks = opts.registrationHooks ?? [];
   }
 
   async reconcile(name: string): Promise<ReconcileResult | undefined> {
     const claim = this.deps.state.nodeClaims.get(name);
     if (!claim) {
       this.notReadyFailures.delete(name);
+      this.hookWaits.delete(name);
       return undefined;
     }
     if (!isManagedClaim(claim, this.deps.cloudProvider)) return undefined;
@@ -126,9 +143,10 @@ export class NodeClaimLifecycle implements Reconciler {
     if (launch.stop) return undefined;
     work = launch.claim;
     if (launch.requeueAfterMs !== undefined) requeues.push(launch.requeueAfterMs);
-    const error = launch.error;
-
-    const node = await this.register(work, log, written);
+    const registration = await this.register(work, log, written);
+    const node = registration.node;
+    if (registration.requeueAfterMs !== undefined) requeues.push(registration.requeueAfterMs);
+    const error = launch.error ?? registration.error;
     await this.initialize(work, node, log, written);
 
     const live = livenessDecision(work, this.deps.clock.now(), this.liveness);
@@ -238,18 +256,23 @@ export class NodeClaimLifecycle implements Reconciler {
 
   // Registration ----------------------------------------------------------------------------------
 
-  /** Registers the claim's node if it has appeared; returns the node as it is now (for initialization). */
-  private async register(claim: NodeClaim, log: Logger, written: (() => void)[]): Promise<V1Node | undefined> {
+  /**
+   * Registers the claim's node if it has appeared and every registration hook is done. The node is
+   * synced either way (Karpenter syncs before asking the hooks); only once the hooks are done does
+   * the claim take their labels, and the node those labels, the registered label and the loss of
+   * the unregistered taint, in one write.
+   */
+  private async register(claim: NodeClaim, log: Logger, written: (() => void)[]): Promise<RegisterOutcome> {
     if (!isTrue(claim.status?.conditions, ConditionLaunched)) {
       this.setCondition(claim, ConditionRegistered, "Unknown", "NotLaunched", "Node not launched");
-      return undefined;
+      return {};
     }
     const nodes = nodesForClaim(this.deps.state.nodes.list(), claim);
-    if (isTrue(claim.status?.conditions, ConditionRegistered)) return nodes.length === 1 ? nodes[0] : undefined;
+    if (isTrue(claim.status?.conditions, ConditionRegistered)) return nodes.length === 1 ? { node: nodes[0] } : {};
     const problem = registrationProblem(nodes);
     if (problem) {
       this.setCondition(claim, ConditionRegistered, problem.status, problem.reason, problem.message);
-      return undefined;
+      return {};
     }
     let node = nodes[0]!;
     if (missingUnregisteredTaint(node)) {
@@ -262,7 +285,9 @@ export class NodeClaimLifecycle implements Reconciler {
         dedupeValues: [claim.metadata.uid ?? claim.metadata.name ?? ""],
       });
     }
-    const sync = registeredNode(claim, node);
+    const hooks = await this.askHooks(claim);
+    if (hooks.done) claim.metadata.labels = { ...claim.metadata.labels, ...hooks.labels };
+    const sync = syncedNode(claim, node, hooks.done);
     if (sync.changed) {
       node = await patchNode(this.deps.kube, node.metadata!.name!, {
         metadata: {
@@ -275,6 +300,17 @@ export class NodeClaimLifecycle implements Reconciler {
         spec: { taints: sync.taints },
       });
     }
+    const name = claim.metadata.name ?? "";
+    if (!hooks.done) {
+      this.setCondition(claim, ConditionRegistered, "Unknown", RegistrationHookPendingReason, hooks.pending.join(", "));
+      const waits = this.hookWaits.get(name) ?? 0;
+      this.hookWaits.set(name, waits + 1);
+      log.debug({ hooks: hooks.pending }, "awaiting registration hooks");
+      const requeueAfterMs = hooks.requeueAfterMs ?? Math.min(hookBackoff.maxMs, hookBackoff.baseMs * 2 ** waits);
+      const error = hooks.errors.length === 0 ? undefined : hooks.errors.length === 1 ? hooks.errors[0] : new AggregateError(hooks.errors, hooks.errors.map(String).join("; "));
+      return { node, requeueAfterMs, ...(error !== undefined ? { error } : {}) };
+    }
+    this.hookWaits.delete(name);
     this.setCondition(claim, ConditionRegistered, "True", ConditionRegistered);
     claim.status = { ...claim.status, nodeName: node.metadata?.name };
     const labels = { nodepool: claim.metadata.labels?.[NodePoolLabel] ?? "", zone: claim.metadata.labels?.[ZoneLabel] ?? "" };
@@ -282,7 +318,22 @@ export class NodeClaimLifecycle implements Reconciler {
       this.metrics.nodesCreated.inc(labels);
       log.info({ Node: { name: node.metadata?.name } }, "registered nodeclaim");
     });
-    return node;
+    return { node };
+  }
+
+  /** Every registration hook's answer for the claim, asked in parallel; a hook that throws is pending. */
+  private async askHooks(claim: NodeClaim): Promise<HooksOutcome> {
+    if (this.hooks.length === 0) return { done: true, labels: {} };
+    const view = structuredClone(claim);
+    const answers = await Promise.all(
+      this.hooks.map((h) =>
+        h.registered(view).then(
+          (result) => ({ name: h.name, result }),
+          (error: unknown) => ({ name: h.name, error: error ?? new Error("unknown failure") }),
+        ),
+      ),
+    );
+    return joinHooks(answers);
   }
 
   // Initialization --------------------------------------------------------------------------------
@@ -397,6 +448,7 @@ export class NodeClaimLifecycle implements Reconciler {
     this.launched.delete(uid);
     this.deletedByUs.delete(uid);
     this.notReadyFailures.delete(name);
+    this.hookWaits.delete(name);
     await patchNodeClaim(this.deps.kube, name, {
       resourceVersion: claim.metadata.resourceVersion,
       finalizers: (claim.metadata.finalizers ?? []).filter((f) => f !== TerminationFinalizer),

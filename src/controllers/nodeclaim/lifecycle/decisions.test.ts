@@ -9,7 +9,7 @@ import { FakeClock } from "../../runtime/clock.js";
 import { initializationCheck } from "./initialization.js";
 import { populateLaunched } from "./launch.js";
 import { livenessDecision } from "./liveness.js";
-import { mergeTaints, missingUnregisteredTaint, registeredNode, registrationProblem } from "./registration.js";
+import { joinHooks, mergeTaints, missingUnregisteredTaint, registeredNode, registrationProblem, syncedNode } from "./registration.js";
 import { formatRFC3339, terminationDeadline, terminationTimestampToWrite } from "./termination.js";
 
 function claim(over: { metadata?: Partial<NodeClaim["metadata"]>; spec?: Partial<NodeClaim["spec"]>; status?: NodeClaim["status"] } = {}): NodeClaim {
@@ -101,6 +101,41 @@ describe("registration", () => {
     assert.deepEqual(registeredNode(c, node({ labels: { "karpenter.sh/do-not-sync-taints": "true" }, taints: own })).taints, [{ key: "provider-managed", effect: "NoSchedule" }]);
     // Any other value syncs as usual.
     assert.equal(registeredNode(c, node({ labels: { "karpenter.sh/do-not-sync-taints": "false" }, taints: own })).taints.length, 3);
+  });
+
+  it("while a registration hook is pending, syncs all but the registered label, and the unregistered taint stays", () => {
+    const c = claim({ metadata: { labels: { "karpenter.sh/nodepool": "default", "karpenter.k8s.aws/placement-group-partition": "" } }, spec: { taints: [{ key: "dedicated", value: "gpu", effect: "NoSchedule" }] } });
+    const n = node({ taints: [{ key: "karpenter.sh/unregistered", effect: "NoExecute" }] });
+    const sync = syncedNode(c, n, false);
+    assert.equal(sync.changed, true);
+    assert.equal(sync.labels["karpenter.sh/registered"], undefined);
+    assert.equal(sync.labels["karpenter.sh/nodepool"], "default");
+    assert.deepEqual(sync.taints, [{ key: "karpenter.sh/unregistered", effect: "NoExecute" }, { key: "dedicated", value: "gpu", effect: "NoSchedule" }]);
+    assert.deepEqual(sync.finalizers, ["karpenter.sh/termination"]);
+    const pendingSynced: V1Node = { ...n, metadata: { ...n.metadata, labels: sync.labels, annotations: sync.annotations, finalizers: sync.finalizers, ownerReferences: sync.ownerReferences }, spec: { ...n.spec, taints: sync.taints } };
+    assert.equal(syncedNode(c, pendingSynced, false).changed, false, "a second pending reconcile writes nothing");
+    assert.deepEqual(syncedNode(c, n, true), registeredNode(c, n));
+  });
+
+  it("joins registration hooks: done only when all are, with their labels; else the pending names, the shortest requeue, the errors", () => {
+    assert.deepEqual(joinHooks([]), { done: true, labels: {} });
+    assert.deepEqual(joinHooks([{ name: "a", result: { done: true, labels: { x: "1" } } }, { name: "b", result: { done: true } }]), { done: true, labels: { x: "1" } });
+    assert.deepEqual(
+      joinHooks([
+        { name: "a", result: { done: false, requeueAfterMs: 5000 } },
+        { name: "b", result: { done: true, labels: { x: "1" } } },
+        { name: "c", result: { done: false, requeueAfterMs: 2000 } },
+        { name: "d", result: { done: false } },
+      ]),
+      { done: false, pending: ["a", "c", "d"], errors: [], requeueAfterMs: 2000 },
+    );
+    assert.deepEqual(joinHooks([{ name: "a", result: { done: false } }]), { done: false, pending: ["a"], errors: [] }, "no requeue named: the lifecycle backs off");
+    const failed = joinHooks([{ name: "a", error: new Error("boom") }, { name: "b", result: { done: true } }]);
+    assert.equal(failed.done, false);
+    if (!failed.done) {
+      assert.deepEqual(failed.pending, ["a"], "a hook that threw is pending");
+      assert.match(String(failed.errors[0]), /registration hook "a" failed: boom/);
+    }
   });
 
   it("merges taints by key and effect", () => {

@@ -2,6 +2,7 @@
 import type { V1Node, V1OwnerReference, V1Taint } from "@kubernetes/client-node";
 import { DoNotSyncTaintsLabel, NodeRegisteredLabel, TerminationFinalizer, UnregisteredTaintKey } from "../../../apis/labels.js";
 import type { NodeClaim } from "../../../apis/nodeclaim.js";
+import type { RegistrationHookResult } from "../../../cloudprovider/types.js";
 import { nodeClaimOwnerReference } from "../../shared/objects.js";
 
 export type RegistrationProblem = { reason: "NodeNotFound"; status: "Unknown"; message: string } | { reason: "MultipleNodesFound"; status: "False"; message: string };
@@ -53,7 +54,16 @@ export interface NodeSync {
  * still removed to say registration is done. `changed` says whether the node needs a write.
  */
 export function registeredNode(claim: NodeClaim, node: V1Node): NodeSync & { changed: boolean } {
-  const labels = { ...node.metadata?.labels, ...claim.metadata.labels, [NodeRegisteredLabel]: "true" };
+  return syncedNode(claim, node, true);
+}
+
+/**
+ * The same sync while a registration hook is pending (Karpenter syncs the node before asking its
+ * hooks): everything but the registered label, and the unregistered taint stays, so no pod that
+ * does not tolerate it lands before the hooks are done.
+ */
+export function syncedNode(claim: NodeClaim, node: V1Node, registered: boolean): NodeSync & { changed: boolean } {
+  const labels = { ...node.metadata?.labels, ...claim.metadata.labels, ...(registered ? { [NodeRegisteredLabel]: "true" } : {}) };
   const annotations = { ...node.metadata?.annotations, ...claim.metadata.annotations };
   const finalizers = [...(node.metadata?.finalizers ?? [])];
   if (!finalizers.includes(TerminationFinalizer)) finalizers.push(TerminationFinalizer);
@@ -62,7 +72,7 @@ export function registeredNode(claim: NodeClaim, node: V1Node): NodeSync & { cha
   if (!ownerReferences.some((o) => o.apiVersion === owner.apiVersion && o.kind === owner.kind && o.uid === owner.uid)) ownerReferences.push(owner);
   const own = node.spec?.taints ?? [];
   const synced = node.metadata?.labels?.[DoNotSyncTaintsLabel] === "true" ? own : mergeTaints(mergeTaints(own, claim.spec.taints ?? []), claim.spec.startupTaints ?? []);
-  const taints = synced.filter((t) => t.key !== UnregisteredTaintKey);
+  const taints = registered ? synced.filter((t) => t.key !== UnregisteredTaintKey) : synced;
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   const changed =
     !same(labels, node.metadata?.labels ?? {}) ||
@@ -71,4 +81,40 @@ export function registeredNode(claim: NodeClaim, node: V1Node): NodeSync & { cha
     !same(ownerReferences, node.metadata?.ownerReferences ?? []) ||
     !same(taints, node.spec?.taints ?? []);
   return { labels, annotations, finalizers, ownerReferences, taints, changed };
+}
+
+/** What the registration hooks said together. */
+export type HooksOutcome =
+  | { done: true; labels: Record<string, string> }
+  | { done: false; pending: string[]; requeueAfterMs?: number; errors: unknown[] };
+
+/** Karpenter's reason on Registered while some hook is pending; the message lists the hooks. */
+export const RegistrationHookPendingReason = "RegistrationHookPending";
+
+/**
+ * Joins the hooks' answers (in hook order): done when every hook is, with the labels they set;
+ * otherwise the pending hooks' names (a hook that threw is pending, its error kept) and the
+ * shortest requeue any pending hook asked for.
+ */
+export function joinHooks(answers: readonly { name: string; result?: RegistrationHookResult; error?: unknown }[]): HooksOutcome {
+  const labels: Record<string, string> = {};
+  const pending: string[] = [];
+  const errors: unknown[] = [];
+  let requeueAfterMs: number | undefined;
+  for (const a of answers) {
+    if (a.error !== undefined || !a.result) {
+      pending.push(a.name);
+      errors.push(new Error(`registration hook "${a.name}" failed: ${a.error instanceof Error ? a.error.message : String(a.error)}`, { cause: a.error }));
+      continue;
+    }
+    if (a.result.done) {
+      Object.assign(labels, a.result.labels);
+      continue;
+    }
+    pending.push(a.name);
+    const after = a.result.requeueAfterMs;
+    if (after !== undefined && (requeueAfterMs === undefined || after < requeueAfterMs)) requeueAfterMs = after;
+  }
+  if (pending.length === 0) return { done: true, labels };
+  return { done: false, pending, errors, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
 }
