@@ -10,7 +10,7 @@ import { NodeClassController } from "../cloudprovider/aws/controllers/nodeclass/
 import { TaggingController } from "../cloudprovider/aws/controllers/tagging/controller.js";
 import { newCapacityTypeController } from "../cloudprovider/aws/controllers/capacitytype/controller.js";
 import { newReservationExpirationController } from "../cloudprovider/aws/controllers/expiration/controller.js";
-import { newPartitionLabelController } from "../cloudprovider/aws/controllers/partition/controller.js";
+import { placementGroupRegistrationHook } from "../cloudprovider/aws/registration/placementgroup.js";
 import type { ControllerDeps, ManagedController } from "../controllers/shared/deps.js";
 import { newNodeClaimGarbageCollectionController } from "../controllers/nodeclaim/garbagecollection/controller.js";
 import { newNodeClaimLifecycleController } from "../controllers/nodeclaim/lifecycle/controller.js";
@@ -56,13 +56,15 @@ export function buildControllers(deps: WiringDeps): ManagedController[] {
   const provisioner = (trigger.provisioner = new Provisioner({ ...priced("provisioner"), nodePoolAllowed, ...(buffers ? { buffers } : {}) }));
   // NodeRegistrationHealthy: the lifecycle records outcomes, nodepool.status resets them on spec changes.
   const registration = new RegistrationOutcomes(deps.kube, deps.clock);
+  // A node in a partition group where EC2 chose the partition registers once the claim carries it.
+  const lifecycle = as("nodeclaim.lifecycle");
   return [
     ...(overlays ? [overlays] : []),
     ...(buffers ? [buffers] : []),
     new NodeClassController({ ...deps, resolver: deps.aws }),
     new NodePoolHashController(deps),
     new NodePoolStatusController(as("nodepool.status"), registration.health),
-    newNodeClaimLifecycleController(as("nodeclaim.lifecycle"), { registrationOutcomes: registration }),
+    newNodeClaimLifecycleController(lifecycle, { registrationOutcomes: registration, registrationHooks: [placementGroupRegistrationHook((id) => lifecycle.cloudProvider.get(id))] }),
     newNodeClaimConsistencyController(as("nodeclaim.consistency")),
     newNodeTerminationController(as("node.termination")),
     newNodeClaimGarbageCollectionController(as("nodeclaim.garbagecollection")),
@@ -72,8 +74,6 @@ export function buildControllers(deps: WiringDeps): ManagedController[] {
     newCapacityTypeController(as("capacityreservation.capacitytype")),
     // Claims in a capacity block about to be reclaimed are deleted (Karpenter's expiration controller).
     newReservationExpirationController({ ...as("capacityreservation.expiration"), reservations: deps.aws }),
-    // Partition group nodes get their partition label once EC2 tells which partition it chose.
-    newPartitionLabelController(as("placementgroup.partition")),
     // A NodePool in a scheduled sleep window launches nothing (the disruption engine's sleep method).
     provisioner,
     newDisruptionController({ ...priced("disruption"), ...(buffers ? { buffers } : {}) }),

@@ -270,8 +270,8 @@ export class AWSCloudProvider implements CloudProvider {
 
   /**
    * The partition EC2 chose for an instance launched into a partition group without one asked for:
-   * often known at once; when not (or the lookup fails), the label stays empty and the partition
-   * controller fills it later.
+   * often known at once; when not (or the lookup fails), the label stays empty and the placement
+   * group registration hook holds the node's registration until DescribeInstances tells it.
    */
   private async partitionNow(instanceID: string): Promise<{ placementPartition?: string }> {
     const instance = await this.instances.get(instanceID).catch(() => undefined);
