@@ -12,6 +12,9 @@ import { before, beforeEach, describe, it } from "node:test";
 import {
   DescribeLaunchTemplatesCommand,
   DescribeLaunchTemplateVersionsCommand,
+  DescribeInstancesCommand,
+  type DescribeInstancesCommandInput,
+  type DescribeInstancesCommandOutput,
   DescribePlacementGroupsCommand,
   type DescribePlacementGroupsCommandInput,
   ModifyInstanceAttributeCommand,
@@ -19,7 +22,8 @@ import {
 } from "@aws-sdk/client-ec2";
 import { useMoto } from "../env/index.js";
 import { condition, nodeClaim, nodeClass, nodePool, seed, testProvider, type TestProvider } from "./fixtures.js";
-import { inputsOf, passthroughMock, type EC2Stub } from "./mocks.js";
+import { inputsOf, passthroughMock, sendReal, type EC2Stub } from "./mocks.js";
+import { placementGroupRegistrationHook } from "../../src/cloudprovider/aws/registration/placementgroup.js";
 
 const onDemand = { key: "karpenter.sh/capacity-type", operator: "In", values: ["on-demand"] };
 const m5 = { key: "node.kubernetes.io/instance-type", operator: "In", values: ["m5.large"] };
@@ -102,6 +106,26 @@ describe("placement groups (moto, DescribePlacementGroups stubbed)", () => {
     const claim = await t.provider.create(nodeClaim("pg-any-a", "pg-any", [m5, onDemand]));
     assert.equal(claim.metadata.labels?.[PARTITION], "");
     assert.equal((await templateOf("pg-any"))?.Placement?.PartitionNumber, undefined);
+  });
+
+  it("the placement group registration hook holds a claim whose partition EC2 chose until DescribeInstances tells it", async () => {
+    await t.resolve(nodeClass("pg-hook", { placementGroupSelector: { name: "kafka" } }));
+    const claim = await t.provider.create(nodeClaim("pg-hook-a", "pg-hook", [m5, onDemand]));
+    assert.equal(claim.metadata.labels?.[PARTITION], "");
+    // moto ignores Placement on launch: EC2's answer gets the group, and the partition once "EC2" has chosen.
+    const chosen: { partition?: number } = {};
+    ec2.on(DescribeInstancesCommand).callsFake(async (input: DescribeInstancesCommandInput) => {
+      const out = await sendReal<DescribeInstancesCommandOutput>(ec2, t.clients.ec2, new DescribeInstancesCommand(input));
+      for (const r of out.Reservations ?? []) for (const i of r.Instances ?? []) i.Placement = { ...i.Placement, GroupId: "pg-0aaa000000000002", ...(chosen.partition !== undefined ? { PartitionNumber: chosen.partition } : {}) };
+      return out;
+    });
+    const hook = placementGroupRegistrationHook((id) => t.provider.get(id));
+    const described = () => inputsOf(ec2, DescribeInstancesCommand).length;
+    const asked = described();
+    assert.deepEqual(await hook.registered(claim), { done: false }, "EC2 has not said");
+    assert.ok(described() > asked, "asked DescribeInstances");
+    chosen.partition = 2;
+    assert.deepEqual(await hook.registered(claim), { done: true, labels: { [PARTITION]: "2" } });
   });
 
   it("a group that does not exist, or is not available, sets PlacementGroupReady False naming the selector, and the node class is not Ready", async () => {
