@@ -11,7 +11,7 @@ import { before, describe, it } from "node:test";
 import type { V1Node } from "@kubernetes/client-node";
 import type { NodeClaim } from "../../src/apis/nodeclaim.js";
 import type { ControllerProcess } from "../env/devcluster.js";
-import { PAUSE_IMAGE } from "./fixtures.js";
+import { PAUSE_IMAGE, dedicatedPool } from "./fixtures.js";
 import { DisruptionPass, type E2E, afterPasses, isRunning, note, seconds, until, useE2E } from "./harness.js";
 
 const POOL = "buffered";
@@ -23,27 +23,7 @@ const placement = { nodeSelector: { pool: POOL }, tolerations: [{ key: "pool", o
 const chunk = (cpu: string) => ({ ...placement, terminationGracePeriodSeconds: 0, containers: [{ name: "pause", image: PAUSE_IMAGE, resources: { requests: { cpu, memory: "512Mi" } } }] });
 
 function pool(): Record<string, unknown> {
-  return {
-    apiVersion: "karpenter.sh/v1",
-    kind: "NodePool",
-    metadata: { name: POOL },
-    spec: {
-      template: {
-        metadata: { labels: { pool: POOL } },
-        spec: {
-          nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "default" },
-          requirements: [
-            { key: "kubernetes.io/arch", operator: "In", values: ["amd64"] },
-            { key: "karpenter.sh/capacity-type", operator: "In", values: ["on-demand"] },
-            { key: "karpenter.k8s.aws/instance-category", operator: "In", values: ["c", "m"] },
-            { key: "karpenter.k8s.aws/instance-cpu", operator: "Lt", values: ["9"] },
-          ],
-          taints: [{ key: "pool", value: POOL, effect: "NoSchedule" }],
-        },
-      },
-      disruption: { consolidationPolicy: "WhenEmptyOrUnderutilized", consolidateAfter: "5s", budgets: [{ nodes: "100%" }] },
-    },
-  };
+  return dedicatedPool({ name: POOL, maxCPU: 8, disruption: { consolidationPolicy: "WhenEmptyOrUnderutilized", consolidateAfter: "5s", budgets: [{ nodes: "100%" }] } });
 }
 
 const buffer = (name: string, spec: Record<string, unknown>, annotations?: Record<string, string>) => ({

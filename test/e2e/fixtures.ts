@@ -52,6 +52,47 @@ export function nodePool(o: NodePoolOptions = {}): Record<string, unknown> {
   };
 }
 
+export interface DedicatedPoolOptions {
+  name: string;
+  /** Largest instance size in vCPUs. */
+  maxCPU: number;
+  /** spec.disruption as the test needs it. */
+  disruption: Record<string, unknown>;
+  limits?: Record<string, string>;
+  /** spec.template.spec.terminationGracePeriod; with it, expireAfter is written out too (720h). */
+  terminationGracePeriod?: string;
+}
+
+/**
+ * A NodePool only its own pods use: its nodes are labelled and tainted pool=<name>, on-demand
+ * c/m amd64 up to maxCPU vCPUs, so a test's nodes never take another's pods.
+ */
+export function dedicatedPool(o: DedicatedPoolOptions): Record<string, unknown> {
+  return {
+    apiVersion: "karpenter.sh/v1",
+    kind: "NodePool",
+    metadata: { name: o.name },
+    spec: {
+      template: {
+        metadata: { labels: { pool: o.name } },
+        spec: {
+          nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "default" },
+          requirements: [
+            { key: "kubernetes.io/arch", operator: "In", values: ["amd64"] },
+            { key: "karpenter.sh/capacity-type", operator: "In", values: ["on-demand"] },
+            { key: "karpenter.k8s.aws/instance-category", operator: "In", values: ["c", "m"] },
+            { key: "karpenter.k8s.aws/instance-cpu", operator: "Lt", values: [String(o.maxCPU + 1)] },
+          ],
+          taints: [{ key: "pool", value: o.name, effect: "NoSchedule" }],
+          ...(o.terminationGracePeriod ? { expireAfter: "720h", terminationGracePeriod: o.terminationGracePeriod } : {}),
+        },
+      },
+      ...(o.limits ? { limits: o.limits } : {}),
+      disruption: o.disruption,
+    },
+  };
+}
+
 /** An EC2NodeClass selecting the seeded subnets and security group, on the AL2023 alias. */
 export function ec2NodeClass(clusterName: string, roleName: string, name = "default"): Record<string, unknown> {
   const discovery = { "karpenter.sh/discovery": clusterName };

@@ -11,7 +11,7 @@ import { parse } from "yaml";
 import type { NodeClaim } from "../../src/apis/nodeclaim.js";
 import { CHART_DIR, type ControllerProcess } from "../env/devcluster.js";
 import { startPrometheus, type Prometheus } from "../env/prometheus.js";
-import { deployment } from "./fixtures.js";
+import { dedicatedPool, deployment } from "./fixtures.js";
 import { isRunning, note, until, useE2E, type E2E } from "./harness.js";
 
 const POOL = "observed";
@@ -77,31 +77,14 @@ const Issue15Families = [
 ];
 
 function pool(): Record<string, unknown> {
-  return {
-    apiVersion: "karpenter.sh/v1",
-    kind: "NodePool",
-    metadata: { name: POOL },
-    spec: {
-      template: {
-        metadata: { labels: { pool: POOL } },
-        spec: {
-          nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "default" },
-          requirements: [
-            { key: "kubernetes.io/arch", operator: "In", values: ["amd64"] },
-            { key: "karpenter.sh/capacity-type", operator: "In", values: ["on-demand"] },
-            { key: "karpenter.k8s.aws/instance-category", operator: "In", values: ["c", "m"] },
-            { key: "karpenter.k8s.aws/instance-cpu", operator: "Lt", values: ["5"] },
-          ],
-          taints: [{ key: "pool", value: POOL, effect: "NoSchedule" }],
-          expireAfter: "720h",
-          terminationGracePeriod: "2m",
-        },
-      },
-      limits: { cpu: "200" },
-      // Balanced: its consolidations are scored (karpenter_consolidation_score); empty nodes go regardless.
-      disruption: { consolidationPolicy: "Balanced", consolidateAfter: "5s", budgets: [{ nodes: "100%" }] },
-    },
-  };
+  return dedicatedPool({
+    name: POOL,
+    maxCPU: 4,
+    terminationGracePeriod: "2m",
+    limits: { cpu: "200" },
+    // Balanced: its consolidations are scored (karpenter_consolidation_score); empty nodes go regardless.
+    disruption: { consolidationPolicy: "Balanced", consolidateAfter: "5s", budgets: [{ nodes: "100%" }] },
+  });
 }
 
 const HOLD = "test.tenon.sh/hold";

@@ -15,7 +15,7 @@ import type { NodeClaim } from "../../src/apis/nodeclaim.js";
 import { awsRepairPolicies } from "../../src/cloudprovider/aws/repairpolicies.js";
 import type { ControllerProcess } from "../env/devcluster.js";
 import { NODE_READY_ANNOTATION, NODE_READY_SINCE_ANNOTATION } from "../env/kwokstages.js";
-import { deployment } from "./fixtures.js";
+import { dedicatedPool, deployment } from "./fixtures.js";
 import { type E2E, isRunning, metricValue, note, seconds, until, useE2E } from "./harness.js";
 
 const NS = "repair";
@@ -29,29 +29,7 @@ const readyOf = (n: V1Node) => n.status?.conditions?.find((c) => c.type === "Rea
 
 /** A pool whose nodes only its own pods use; consolidation off, so only repair replaces nodes. */
 function pool(name: string): Record<string, unknown> {
-  return {
-    apiVersion: "karpenter.sh/v1",
-    kind: "NodePool",
-    metadata: { name },
-    spec: {
-      template: {
-        metadata: { labels: { pool: name } },
-        spec: {
-          nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "default" },
-          requirements: [
-            { key: "kubernetes.io/arch", operator: "In", values: ["amd64"] },
-            { key: "karpenter.sh/capacity-type", operator: "In", values: ["on-demand"] },
-            { key: "karpenter.k8s.aws/instance-category", operator: "In", values: ["c", "m"] },
-            { key: "karpenter.k8s.aws/instance-cpu", operator: "Lt", values: ["5"] },
-          ],
-          taints: [{ key: "pool", value: name, effect: "NoSchedule" }],
-          expireAfter: "720h",
-          terminationGracePeriod: "2m",
-        },
-      },
-      disruption: { consolidationPolicy: "WhenEmpty", consolidateAfter: "Never" },
-    },
-  };
+  return dedicatedPool({ name, maxCPU: 4, terminationGracePeriod: "2m", disruption: { consolidationPolicy: "WhenEmpty", consolidateAfter: "Never" } });
 }
 
 /** `replicas` pods of `cpu` each for the pool; a hostname anti-affinity spreads them one per node when asked. */
